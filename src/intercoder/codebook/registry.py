@@ -1,0 +1,150 @@
+"""Finding codebooks by reference: ``hate-speech``, ``hate-speech@1.0.0`` or a file path.
+
+Codebooks are looked up in *codebook directories* laid out as ``<id>/<version>.yaml``: the
+bundled one shipped with the package, and any a plugin registers. Loaded codebooks are cached
+per file and modification time, so the CLI and long-running sync loops parse each file once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import os
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import attrs
+
+from ..errors import CodebookNotFoundError, Diagnostic
+from .model import Codebook, parse_version
+from .spec import CODEBOOK_ID, SEMVER
+from .validate import parse_codebook
+
+#: Environment variable: extra codebook directories, separated by os.pathsep.
+PATH_ENV = "INTERCODER_CODEBOOK_PATH"
+
+_extra_directories: list[Path] = []
+
+
+def bundled_directory() -> Path:
+    """Where the bundled codebooks are: inside the wheel, or ``codebooks/`` in a checkout."""
+    packaged = Path(__file__).resolve().parent.parent / "_bundled_codebooks"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "codebooks"
+
+
+def add_codebook_directory(path: str | os.PathLike[str]) -> None:
+    """Make the codebooks under ``path`` (``<id>/<version>.yaml``) loadable by reference."""
+    directory = Path(path)
+    if directory not in _extra_directories:
+        _extra_directories.append(directory)
+
+
+def codebook_directories() -> list[Path]:
+    env = [Path(p) for p in os.environ.get(PATH_ENV, "").split(os.pathsep) if p]
+    return [*env, *_extra_directories, bundled_directory()]
+
+
+@attrs.frozen
+class CodebookEntry:
+    """A codebook file found in a codebook directory."""
+
+    id: str
+    version: str
+    path: Path
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+def iter_codebook_files(directories: Iterable[Path] | None = None) -> Iterator[CodebookEntry]:
+    """Every ``<id>/<version>.yaml`` in the codebook directories (earlier directories win)."""
+    seen: set[tuple[str, str]] = set()
+    for directory in codebook_directories() if directories is None else directories:
+        if not directory.is_dir():
+            continue
+        for book_dir in sorted(directory.iterdir()):
+            if not book_dir.is_dir() or not re.search(CODEBOOK_ID, book_dir.name):
+                continue
+            for file in sorted(book_dir.glob("*.yaml")):
+                if re.search(SEMVER, file.stem) and (book_dir.name, file.stem) not in seen:
+                    seen.add((book_dir.name, file.stem))
+                    yield CodebookEntry(book_dir.name, file.stem, file)
+
+
+def available_codebooks() -> dict[str, list[CodebookEntry]]:
+    """Codebook id -> its versions, oldest first."""
+    found: dict[str, list[CodebookEntry]] = {}
+    for entry in iter_codebook_files():
+        found.setdefault(entry.id, []).append(entry)
+    for versions in found.values():
+        versions.sort(key=lambda e: parse_version(e.version))
+    return dict(sorted(found.items()))
+
+
+def resolve(ref: str) -> Path:
+    """The file a reference names; raises CodebookNotFoundError with suggestions."""
+    as_path = Path(ref)
+    if as_path.suffix in (".yaml", ".yml") or os.sep in ref or as_path.is_file():
+        if not as_path.is_file():
+            raise CodebookNotFoundError(f"{ref}: no such codebook file")
+        return as_path
+    book_id, _, version = ref.partition("@")
+    books = available_codebooks()
+    if book_id not in books:
+        close = difflib.get_close_matches(book_id, list(books), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        known = ", ".join(books) or "none"
+        raise CodebookNotFoundError(f"{ref}: unknown codebook (available: {known}){hint}")
+    versions = books[book_id]
+    if not version:
+        return versions[-1].path
+    for entry in versions:
+        if entry.version == version:
+            return entry.path
+    listed = ", ".join(e.version for e in versions)
+    raise CodebookNotFoundError(f"{ref}: no version {version} of {book_id} (available: {listed})")
+
+
+def load_codebook(ref: str | os.PathLike[str], *, strict: bool = False) -> Codebook:
+    """Load a codebook by reference (``id``, ``id@version``) or path; newest version by default.
+
+    Raises :class:`~intercoder.errors.CodebookError` (with every diagnostic) when the file is
+    invalid and :class:`~intercoder.errors.CodebookNotFoundError` when nothing matches.
+    """
+    codebook, _ = load_codebook_with_warnings(ref, strict=strict)
+    return codebook
+
+
+def load_codebook_with_warnings(
+    ref: str | os.PathLike[str], *, strict: bool = False
+) -> tuple[Codebook, list[Diagnostic]]:
+    """Like :func:`load_codebook`, also returning the warnings (missing translations, …)."""
+    path = resolve(os.fspath(ref))
+    stat = path.stat()
+    return _load_file(str(path), stat.st_mtime_ns, stat.st_size, strict)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_file(
+    path: str, mtime_ns: int, size: int, strict: bool
+) -> tuple[Codebook, list[Diagnostic]]:
+    with open(path, "rb") as handle:
+        data = handle.read()
+    codebook, warnings = parse_codebook(data, _display_name(path), strict=strict)
+    return attrs.evolve(codebook, origin=path), warnings
+
+
+def _display_name(path: str) -> str:
+    """Relative to the working directory when below it: shorter, clickable in editors."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return path
+
+
+def is_version(text: str) -> bool:
+    return re.search(SEMVER, text) is not None

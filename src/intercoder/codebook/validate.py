@@ -1,0 +1,494 @@
+"""Turn codebook YAML into a :class:`~intercoder.codebook.model.Codebook`, or say exactly why not.
+
+Three passes, each reporting ``FILE:LINE:COL`` diagnostics:
+
+1. :mod:`intercoder.yamlsafe` reads the text safely (size, alias and tag limits, duplicate keys);
+2. :mod:`intercoder.codebook.spec` checks the structure (the same declaration that generates the
+   JSON Schema);
+3. this module checks what needs the whole document: ids and codes unique, ``show_if`` pointing
+   at an *earlier* choice variable, markers at real categories, migration targets, thresholds,
+   levels that fit the type, and translations for every language (warnings, errors when strict).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..errors import CodebookError, Diagnostic
+from ..text import misspelt_uzbek_apostrophes, mixed_script_words, nfc
+from ..yamlsafe import Path_, YamlDocument, YamlError, read_yaml
+from . import spec
+from .model import (
+    DEFAULT_LEVEL,
+    Author,
+    Category,
+    ChangelogEntry,
+    Codebook,
+    Marker,
+    ShowIf,
+    Source,
+    Thresholds,
+    Translations,
+    Variable,
+    parse_version,
+)
+
+_YAML_BOOLEANS = {"yes", "no", "on", "off", "y", "n", "true", "false"}
+_LOCALISED_TEXT = ("title", "description", "label", "question", "definition")
+_LOCALISED_LISTS = ("include", "exclude", "examples", "instructions")
+
+
+class _Collector:
+    def __init__(self, doc: YamlDocument) -> None:
+        self.doc = doc
+        self.diagnostics: list[Diagnostic] = []
+
+    def add(
+        self, path: Path_, message: str, *, at_key: bool = False, warning: bool = False
+    ) -> None:
+        self.diagnostics.append(
+            Diagnostic(
+                self.doc.location(path, key=at_key),
+                message,
+                "warning" if warning else "error",
+                spec.format_path(path),
+            )
+        )
+
+    def structural(self, path: Path_, message: str, at_key: bool) -> None:
+        raw = self.doc.raw(path)
+        if "not a boolean" in message and raw and raw.lower() in _YAML_BOOLEANS:
+            message = f'YAML reads unquoted {raw} as a boolean; write it in quotes: "{raw}"'
+        self.add(path, message, at_key=at_key)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+
+def parse_codebook(
+    source: bytes | str, filename: str, *, strict: bool = False
+) -> tuple[Codebook, list[Diagnostic]]:
+    """Validate and build a codebook. Returns it with its warnings; raises CodebookError.
+
+    With ``strict``, warnings (missing translations, misspelt Uzbek apostrophes, …) are errors.
+    """
+    try:
+        doc = read_yaml(source, filename)
+    except YamlError as exc:
+        raise CodebookError([exc.diagnostic]) from None
+    collector = _Collector(doc)
+    if not isinstance(doc.data, dict):
+        collector.add((), "a codebook must be a YAML mapping (key: value lines) at the top")
+        raise CodebookError(collector.diagnostics)
+    spec.check_structure(doc.data, collector.structural)
+    if collector.has_errors:
+        raise CodebookError(_ordered(collector.diagnostics))
+    _check_document(doc.data, collector)
+    diagnostics = _ordered(collector.diagnostics)
+    if collector.has_errors or (strict and diagnostics):
+        if strict:
+            diagnostics = [Diagnostic(d.location, d.message, "error", d.field) for d in diagnostics]
+        raise CodebookError(diagnostics)
+    return build_codebook(doc.data, origin=filename), diagnostics
+
+
+def _ordered(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diagnostics, key=lambda d: (d.location.line, d.location.column))
+
+
+# --- whole-document checks -------------------------------------------------------------------
+
+
+def _check_document(data: dict[str, Any], out: _Collector) -> None:
+    languages: list[str] = data["languages"]
+    version = parse_version(data["version"])
+    _check_translations(data, (), languages, out)
+
+    source_ids: set[str] = set()
+    for i, source in enumerate(data["sources"]):
+        if source["id"] in source_ids:
+            out.add(("sources", i, "id"), f"source id {source['id']!r} is used twice")
+        source_ids.add(source["id"])
+
+    _check_changelog(data, out)
+    _check_thresholds(data.get("reliability"), ("reliability",), out)
+
+    variables: dict[str, dict[str, Any]] = {}
+    for i, var in enumerate(data["variables"]):
+        path: Path_ = ("variables", i)
+        if var["id"] in variables:
+            out.add((*path, "id"), f"variable id {var['id']!r} is used twice")
+        _check_variable(var, path, variables, source_ids, version, out)
+        variables.setdefault(var["id"], var)
+
+    seen_markers: dict[tuple[str, str, str], int] = {}
+    for i, marker in enumerate(data.get("markers", [])):
+        _check_marker(marker, ("markers", i), variables, languages, out)
+        key = (marker["variable"], marker["code"], marker["lang"])
+        if key in seen_markers:
+            out.add(
+                ("markers", i),
+                f"a second marker entry for {key[0]}={key[1]} in {key[2]} "
+                f"(first is markers[{seen_markers[key]}]); merge their terms",
+                warning=True,
+            )
+        seen_markers.setdefault(key, i)
+
+
+def _check_translations(node: Any, path: Path_, languages: list[str], out: _Collector) -> None:
+    """Every localised field: known languages only (error), all languages present (warning)."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            _check_translations(item, (*path, i), languages, out)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key in _LOCALISED_TEXT or key in _LOCALISED_LISTS:
+            field_path = (*path, key)
+            for lang in value:
+                if lang not in languages:
+                    out.add(
+                        (*field_path, lang),
+                        f"language {lang!r} is not one of the codebook's languages "
+                        f"({', '.join(languages)})",
+                        at_key=True,
+                    )
+            missing = [lang for lang in languages if lang not in value]
+            if missing:
+                out.add(field_path, f"missing translation: {', '.join(missing)}", warning=True)
+            for lang, text in value.items():
+                for item_path, item in _texts(text, (*field_path, lang)):
+                    _lint_text(lang, item, item_path, out)
+        elif key not in ("markers",):
+            _check_translations(value, (*path, key), languages, out)
+
+
+def _texts(value: Any, path: Path_) -> Iterable[tuple[Path_, str]]:
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            yield (*path, i), item
+    else:
+        yield path, value
+
+
+def _lint_text(lang: str, text: str, path: Path_, out: _Collector) -> None:
+    if lang.startswith("uz") and not lang.endswith("Cyrl"):
+        wrong = misspelt_uzbek_apostrophes(text)
+        if wrong:
+            out.add(
+                path,
+                f"Uzbek Latin oʻ/gʻ typed as {', '.join(sorted(set(wrong)))}; "
+                "use U+02BB (ʻ) as in oʻ, gʻ",
+                warning=True,
+            )
+    mixed = mixed_script_words(text)
+    if mixed:
+        out.add(
+            path,
+            f"word(s) mixing Cyrillic and Latin letters: {', '.join(mixed[:5])} "
+            "(a look-alike letter typed in the wrong script?)",
+            warning=True,
+        )
+
+
+def _check_changelog(data: dict[str, Any], out: _Collector) -> None:
+    current = parse_version(data["version"])
+    seen: set[str] = set()
+    previous: tuple[int, int, int] | None = None
+    for i, entry in enumerate(data["changelog"]):
+        path: Path_ = ("changelog", i, "version")
+        version = parse_version(entry["version"])
+        if entry["version"] in seen:
+            out.add(path, f"changelog has two entries for {entry['version']}")
+        seen.add(entry["version"])
+        if version > current:
+            out.add(
+                path, f"changelog entry {entry['version']} is newer than version {data['version']}"
+            )
+        if previous is not None and version > previous:
+            out.add(path, "changelog entries should be listed newest first", warning=True)
+        previous = version
+    if data["version"] not in seen:
+        out.add(("changelog",), f"no changelog entry for version {data['version']}", warning=True)
+
+
+def _check_thresholds(value: dict[str, float] | None, path: Path_, out: _Collector) -> None:
+    if value is not None and not value["tentative"] <= value["pass"]:
+        out.add((*path, "tentative"), "the tentative threshold must not exceed the pass threshold")
+
+
+def _check_variable(
+    var: dict[str, Any],
+    path: Path_,
+    earlier: dict[str, dict[str, Any]],
+    source_ids: set[str],
+    version: tuple[int, int, int],
+    out: _Collector,
+) -> None:
+    kind = var["type"]
+    _check_sources(var.get("sources", []), (*path, "sources"), source_ids, out)
+    _check_thresholds(var.get("reliability"), (*path, "reliability"), out)
+    level = var.get("level")
+    if level is not None:
+        _check_level(var, level, (*path, "level"), out)
+    if kind == "number" and "min" in var and "max" in var and not var["min"] < var["max"]:
+        out.add((*path, "max"), "max must be greater than min")
+
+    categories = var.get("categories", [])
+    if kind == "ordinal_scale":
+        if len(categories) < 2:
+            out.add((*path, "categories"), "an ordinal scale needs at least two points")
+        for i, cat in enumerate(categories):
+            if "children" in cat:
+                out.add(
+                    (*path, "categories", i, "children"),
+                    "an ordinal scale cannot have sub-categories",
+                    at_key=True,
+                )
+
+    codes: dict[str, Path_] = {}
+    flat: list[tuple[dict[str, Any], Path_]] = []
+
+    def collect(cats: list[dict[str, Any]], cats_path: Path_) -> None:
+        for i, cat in enumerate(cats):
+            cat_path = (*cats_path, i)
+            if cat["code"] in codes:
+                out.add(
+                    (*cat_path, "code"),
+                    f"code {cat['code']!r} is used twice in variable {var['id']!r} "
+                    f"(first at {spec.format_path(codes[cat['code']])}); codes are unique "
+                    "within a variable",
+                )
+            codes.setdefault(cat["code"], cat_path)
+            flat.append((cat, cat_path))
+            collect(cat.get("children", []), (*cat_path, "children"))
+
+    collect(categories, (*path, "categories"))
+    active = {cat["code"] for cat, _ in flat if "retired_in" not in cat}
+    for cat, cat_path in flat:
+        _check_category(cat, cat_path, codes, active, source_ids, version, out)
+
+    show_if = var.get("show_if")
+    if show_if is not None:
+        _check_show_if(show_if, (*path, "show_if"), earlier, out)
+
+
+def _check_level(var: dict[str, Any], level: str, path: Path_, out: _Collector) -> None:
+    kind = var["type"]
+    allowed: tuple[str, ...]
+    if kind in ("multiple_choice", "spans"):
+        allowed = ("nominal",)
+    elif kind == "single_choice":
+        allowed = (
+            ("nominal",)
+            if any("children" in c for c in var["categories"])
+            else ("nominal", "ordinal")
+        )
+    elif kind == "ordinal_scale":
+        numeric = all(c["code"].isdigit() for c in var["categories"])
+        allowed = ("nominal", "ordinal", "interval", "ratio") if numeric else ("nominal", "ordinal")
+    else:
+        allowed = spec.LEVELS
+    if level not in allowed:
+        why = {
+            "multiple_choice": "set-valued answers are compared as sets (nominal, MASI)",
+            "spans": "span labels are nominal",
+            "single_choice": "categories have no distances; use ordinal_scale for a scale",
+            "ordinal_scale": 'interval and ratio need numeric codes such as "0", "1", "2"',
+        }.get(kind, "")
+        out.add(path, f"level {level!r} does not fit type {kind!r}: {why}")
+
+
+def _check_sources(refs: list[str], path: Path_, source_ids: set[str], out: _Collector) -> None:
+    for i, ref in enumerate(refs):
+        if ref not in source_ids:
+            out.add((*path, i), f"source {ref!r} is not in the codebook's sources")
+
+
+def _check_category(
+    cat: dict[str, Any],
+    path: Path_,
+    codes: dict[str, Path_],
+    active: set[str],
+    source_ids: set[str],
+    version: tuple[int, int, int],
+    out: _Collector,
+) -> None:
+    _check_sources(cat.get("sources", []), (*path, "sources"), source_ids, out)
+    for key in ("retired_in", "redefined_in"):
+        if key in cat and parse_version(cat[key]) > version:
+            out.add((*path, key), f"{key} {cat[key]} is later than the codebook version")
+    targets = []
+    if "merged_into" in cat:
+        targets.append(("merged_into", cat["merged_into"]))
+    targets.extend(("replaced_by", code) for code in cat.get("replaced_by", []))
+    if targets and "retired_in" not in cat:
+        out.add(
+            path, "merged_into/replaced_by need retired_in (the version that retired this code)"
+        )
+    if "merged_into" in cat and "replaced_by" in cat:
+        out.add(path, "use either merged_into or replaced_by, not both")
+    for key, code in targets:
+        if code == cat["code"]:
+            out.add((*path, key), "a code cannot be merged into or replaced by itself")
+        elif code not in codes:
+            out.add((*path, key), f"{code!r} is not a code of this variable")
+        elif code not in active:
+            out.add((*path, key), f"{code!r} is retired too; point at a code in use")
+
+
+def _check_show_if(
+    show_if: dict[str, Any], path: Path_, earlier: dict[str, dict[str, Any]], out: _Collector
+) -> None:
+    target = earlier.get(show_if["variable"])
+    if target is None:
+        out.add(
+            (*path, "variable"),
+            f"{show_if['variable']!r} is not a variable defined earlier in the codebook "
+            "(show_if can only depend on a question the coder has already answered)",
+        )
+        return
+    if target["type"] not in ("single_choice", "multiple_choice", "ordinal_scale"):
+        out.add(
+            (*path, "variable"),
+            f"show_if needs a choice variable; {target['id']!r} is {target['type']}",
+        )
+        return
+    known = set()
+    stack = list(target["categories"])
+    while stack:
+        cat = stack.pop()
+        if "retired_in" not in cat:
+            known.add(cat["code"])
+        stack.extend(cat.get("children", []))
+    for i, code in enumerate(show_if["in"]):
+        if code not in known:
+            out.add((*path, "in", i), f"{code!r} is not a code of variable {target['id']!r}")
+
+
+def _check_marker(
+    marker: dict[str, Any],
+    path: Path_,
+    variables: dict[str, dict[str, Any]],
+    languages: list[str],
+    out: _Collector,
+) -> None:
+    if marker["lang"] not in languages:
+        out.add(
+            (*path, "lang"), f"language {marker['lang']!r} is not one of the codebook's languages"
+        )
+    var = variables.get(marker["variable"])
+    if var is None:
+        out.add((*path, "variable"), f"{marker['variable']!r} is not a variable of this codebook")
+        return
+    stack = list(var.get("categories", []))
+    while stack:
+        cat = stack.pop()
+        if cat["code"] == marker["code"]:
+            if "retired_in" in cat:
+                out.add(
+                    (*path, "code"),
+                    f"{marker['code']!r} is retired; markers must point at a code in use",
+                )
+            break
+        stack.extend(cat.get("children", []))
+    else:
+        out.add((*path, "code"), f"{marker['code']!r} is not a code of variable {var['id']!r}")
+
+
+# --- building the model ----------------------------------------------------------------------
+
+
+def _tr(value: dict[str, str] | None) -> Translations[str]:
+    return Translations({lang: nfc(text) for lang, text in (value or {}).items()})
+
+
+def _trl(value: dict[str, list[str]] | None) -> Translations[tuple[str, ...]]:
+    return Translations(
+        {lang: tuple(nfc(text) for text in texts) for lang, texts in (value or {}).items()}
+    )
+
+
+def _thresholds(value: dict[str, float] | None, default: Thresholds) -> Thresholds:
+    if value is None:
+        return default
+    return Thresholds(float(value["pass"]), float(value["tentative"]))
+
+
+def _category(data: dict[str, Any]) -> Category:
+    return Category(
+        code=data["code"],
+        label=_tr(data["label"]),
+        definition=_tr(data["definition"]),
+        include=_trl(data.get("include")),
+        exclude=_trl(data.get("exclude")),
+        examples=_trl(data.get("examples")),
+        sources=tuple(data.get("sources", ())),
+        children=tuple(_category(child) for child in data.get("children", ())),
+        retired_in=data.get("retired_in"),
+        merged_into=data.get("merged_into"),
+        replaced_by=tuple(data.get("replaced_by", ())),
+        redefined_in=data.get("redefined_in"),
+    )
+
+
+def build_codebook(data: dict[str, Any], *, origin: str = "") -> Codebook:
+    """Build the model from already validated plain data (texts are NFC-normalised)."""
+    default = _thresholds(data.get("reliability"), Thresholds())
+    variables = []
+    for var in data["variables"]:
+        show_if = var.get("show_if")
+        variables.append(
+            Variable(
+                id=var["id"],
+                type=var["type"],
+                level=var.get("level", DEFAULT_LEVEL[var["type"]]),
+                label=_tr(var["label"]),
+                definition=_tr(var["definition"]),
+                question=_tr(var.get("question")),
+                instructions=_trl(var.get("instructions")),
+                required=var.get("required", True),
+                show_if=ShowIf(show_if["variable"], tuple(show_if["in"])) if show_if else None,
+                sources=tuple(var.get("sources", ())),
+                reliability=_thresholds(var.get("reliability"), default),
+                minimum=var.get("min"),
+                maximum=var.get("max"),
+                categories=tuple(_category(cat) for cat in var.get("categories", ())),
+                level_explicit="level" in var,
+                reliability_explicit="reliability" in var,
+            )
+        )
+    return Codebook(
+        id=data["codebook"],
+        version=data["version"],
+        title=_tr(data["title"]),
+        description=_tr(data.get("description")),
+        languages=tuple(data["languages"]),
+        license=data.get("license"),
+        authors=tuple(
+            Author(a["name"], a.get("affiliation"), a.get("role")) for a in data["authors"]
+        ),
+        sources=tuple(Source(s["id"], nfc(s["citation"]), s.get("url")) for s in data["sources"]),
+        changelog=tuple(
+            ChangelogEntry(c["version"], c["date"], tuple(nfc(x) for x in c["changes"]))
+            for c in data["changelog"]
+        ),
+        reliability=default,
+        reliability_explicit="reliability" in data,
+        variables=tuple(variables),
+        markers=tuple(
+            Marker(
+                m["variable"],
+                m["code"],
+                m["lang"],
+                tuple(nfc(t) for t in m["terms"]),
+                tuple(nfc(t) for t in m.get("exclude", ())),
+            )
+            for m in data.get("markers", ())
+        ),
+        format=data["format"],
+        origin=origin,
+    )
