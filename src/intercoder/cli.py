@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -83,7 +83,7 @@ def codebook_list(as_json: bool) -> None:
     """List the bundled and registered codebooks with their versions."""
     from .codebook.registry import available_codebooks, load_codebook
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for book_id, versions in available_codebooks().items():
         newest = load_codebook(versions[-1].path)
         rows.append(

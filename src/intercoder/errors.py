@@ -6,10 +6,12 @@ Every error a user can cause by bad input derives from :class:`IntercoderError`;
 
 from __future__ import annotations
 
-import attrs
+# dataclasses rather than attrs here: this module is imported by every CLI start, and the
+# stdlib module is already loaded by then, so `intercoder --help` pays nothing for it.
+from dataclasses import dataclass
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class Location:
     """A place in an input file; ``line`` and ``column`` are 1-based, 0 when unknown."""
 
@@ -25,7 +27,7 @@ class Location:
         return self.file
 
 
-@attrs.frozen
+@dataclass(frozen=True)
 class Diagnostic:
     """One problem found in an input: where, what, and how bad."""
 

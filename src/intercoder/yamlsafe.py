@@ -20,7 +20,7 @@ import yaml
 from .errors import Diagnostic, Location
 
 try:  # libyaml composes about 10x faster; its nodes carry the same marks.
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
+    _Loader: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 

@@ -512,7 +512,6 @@ def json_schema() -> dict[str, Any]:
     schema = CODEBOOK.schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://intercoder.invalid/codebook.schema.json",
         "title": "intercoder codebook (format 1)",
         "description": (
             "A versioned content-analysis codebook: variables, category trees, definitions and "

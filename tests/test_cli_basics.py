@@ -1,0 +1,77 @@
+"""The command line as a whole: lazy start-up, exit codes, help, running outside the checkout."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from support import RunCli
+
+
+def test_help_imports_nothing_heavy() -> None:
+    """`intercoder --help` must stay fast: no numpy, YAML or attrs loaded for it.
+
+    Counting modules is deterministic, unlike timing (benchmarks/startup.py times it).
+    """
+    code = (
+        "import sys\n"
+        "from intercoder.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = sorted(m for m in ('numpy', 'yaml', 'attrs', 'jsonschema', 'pluggy')"
+        " if m in sys.modules)\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip().splitlines()[-1] == "HEAVY="
+
+
+def test_help_lists_the_commands(run_cli: RunCli) -> None:
+    proc = run_cli("--help")
+    assert proc.returncode == 0
+    for command in ("codebook", "demo"):
+        assert command in proc.stdout
+    proc = run_cli("codebook", "--help")
+    for command in ("list", "show", "validate", "diff", "export", "import", "schema"):
+        assert command in proc.stdout
+
+
+def test_usage_errors_exit_2(run_cli: RunCli) -> None:
+    for args in (["no-such-command"], ["codebook", "export", "minimal"], ["--bogus"]):
+        proc = run_cli(*args)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
+
+
+def test_show_unknown_codebook_is_one_line(run_cli: RunCli, tmp_path: Path) -> None:
+    proc = run_cli("codebook", "show", "no-such-book", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("intercoder: error: no-such-book: unknown codebook")
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_bundled_codebooks_work_outside_the_checkout(run_cli: RunCli, tmp_path: Path) -> None:
+    """Run from an unrelated directory: the bundled codebooks come with the package."""
+    proc = run_cli("codebook", "list", "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    ids = {row["id"] for row in json.loads(proc.stdout)}
+    assert {"hate-speech", "stereotypes", "enemy-images"} <= ids
+
+
+def test_installed_package_carries_its_codebooks() -> None:
+    """When installed from a wheel (as tox does), codebooks live inside the package."""
+    import intercoder
+    from intercoder.codebook.registry import bundled_directory
+
+    package_dir = Path(intercoder.__file__).resolve().parent
+    directory = bundled_directory()
+    if (package_dir.parent.name == "src") and (package_dir.parents[1] / "codebooks").is_dir():
+        assert directory == package_dir.parents[1] / "codebooks"  # a source checkout
+    else:
+        assert directory == package_dir / "_bundled_codebooks"
+    assert (directory / "hate-speech" / "1.0.0.yaml").is_file()
+    assert (directory / "codebook.schema.json").is_file()
