@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from support import RunCli
 
 DATA = Path(__file__).parent / "data"

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from support import RunCli
 
 from intercoder.codebook.dump import dump_yaml
 from intercoder.codebook.refiqda import NAMESPACE, from_qdc, guid, to_qdc
 from intercoder.codebook.registry import load_codebook
 from intercoder.codebook.validate import parse_codebook
 from intercoder.errors import IntercoderError
+
+from support import RunCli
 
 
 @pytest.fixture
