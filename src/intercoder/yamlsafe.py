@@ -28,6 +28,9 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 MAX_BYTES = 8 * 1024 * 1024
 #: Most nodes visited while converting, counting every alias expansion again.
 MAX_NODES = 500_000
+#: Deepest nesting of lists and mappings accepted. A codebook needs about 12; libyaml's
+#: composer is recursive C code that overflows the stack (a segfault) near 30,000 levels.
+MAX_DEPTH = 64
 
 Path_ = tuple[str | int, ...]
 
@@ -117,8 +120,11 @@ def read_yaml(
     if len(source) > max_bytes:
         raise fail(f"file is too large ({len(source):,} bytes; the limit is {max_bytes:,})")
     if isinstance(source, bytes):
-        if b"\x00" in source:
-            raise fail("binary file, not YAML text (it contains NUL bytes)")
+        nul = source.find(b"\x00")
+        if nul >= 0:
+            line = source.count(b"\n", 0, nul) + 1
+            column = nul - (source.rfind(b"\n", 0, nul) + 1) + 1
+            raise fail("binary file, not YAML text (it contains NUL bytes)", line, column)
         try:
             text = source.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -130,8 +136,9 @@ def read_yaml(
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
-        raise fail("empty file: no YAML content")
+        raise fail("empty file: no YAML content", 1, 1)
 
+    _check_depth(text, filename)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -142,12 +149,39 @@ def read_yaml(
     finally:
         loader.dispose()
     if node is None:
-        raise fail("empty file: no YAML content")
+        raise fail("empty file: no YAML content", 1, 1)
 
     converter = _Converter(filename, max_nodes)
     converter.check_expanded_size(node)
     data = converter.convert(node, ())
     return YamlDocument(data, filename, converter.values, converter.keys)
+
+
+def _check_depth(text: str, filename: str) -> None:
+    """Refuse deeply nested input before composing it (the composer recurses per level)."""
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while True:
+            event = loader.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                return
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise YamlError(
+                        Diagnostic(
+                            Location(filename, mark.line + 1, mark.column + 1),
+                            f"nested more than {MAX_DEPTH} levels deep; refusing to read it",
+                        )
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        raise _translate_yaml_error(exc, filename, text) from None
+    finally:
+        loader.dispose()
 
 
 def _translate_yaml_error(exc: yaml.MarkedYAMLError, filename: str, text: str) -> YamlError:

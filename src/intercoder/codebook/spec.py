@@ -257,17 +257,23 @@ class Obj(Spec):
         if not isinstance(value, dict):
             report(path, f"must be a mapping, not {_type_name(value)}", False)
             return
+        # A misspelt required key is one mistake, not two: report it once, at the misspelling.
+        meant_by_typo: set[str] = set()
         for key in value:
             if key not in self.fields:
-                report(
-                    (*path, key),
-                    f"unknown key {key!r}{_did_you_mean(key, self.fields)}",
-                    True,
-                )
+                suggestion = _closest(
+                    key, [name for name in self.fields if name not in value]
+                ) or _closest(key, self.fields)
+                if suggestion and self.fields[suggestion].required:
+                    meant_by_typo.add(suggestion)
+                    hint = f" (did you mean {suggestion!r}? it is required)"
+                else:
+                    hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
+                report((*path, key), f"unknown key {key!r}{hint}", True)
         for name, field in self.fields.items():
             if name in value:
                 field.spec.check(value[name], (*path, name), report)
-            elif field.required:
+            elif field.required and name not in meant_by_typo:
                 report(path, f"missing required key {name!r}", False)
         for rule in self.rules:
             if value.get(rule.field) not in rule.values:
@@ -331,9 +337,14 @@ class Ref(Spec):
         return {"$ref": f"#/$defs/{self.name}"}
 
 
-def _did_you_mean(word: str, candidates: Any) -> str:
+def _closest(word: str, candidates: Any) -> str | None:
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return close[0] if close else None
+
+
+def _did_you_mean(word: str, candidates: Any) -> str:
+    close = _closest(word, candidates)
+    return f" (did you mean {close!r}?)" if close else ""
 
 
 # --- The format ------------------------------------------------------------------------------
