@@ -1,0 +1,162 @@
+"""The bundled codebooks: valid under --strict, complete in five languages, real translations."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+import pytest
+import yaml
+
+from intercoder import load_codebook
+from intercoder.codebook.model import Codebook, Translations
+from intercoder.codebook.registry import available_codebooks, load_codebook_with_warnings
+from intercoder.codebook.render import manual_html, manual_markdown
+
+BUNDLED = ("hate-speech", "stereotypes", "enemy-images")
+LANGUAGES = ("en", "ru", "ky", "uz-Latn", "uz-Cyrl")
+
+
+@pytest.fixture(scope="module", params=BUNDLED)
+def book(request: pytest.FixtureRequest) -> Codebook:
+    return load_codebook(request.param)
+
+
+def _texts(cb: Codebook) -> Iterator[tuple[str, str, str]]:
+    """(where, lang, text) for every localised text of the codebook."""
+
+    def emit(where: str, field: Translations[object]) -> Iterator[tuple[str, str, str]]:
+        for lang, value in field.items():
+            for text in value if isinstance(value, tuple) else (value,):
+                assert isinstance(text, str)
+                yield where, lang, text
+
+    yield from emit("title", cb.title)
+    yield from emit("description", cb.description)
+    for var in cb.variables:
+        for name in ("label", "question", "definition", "instructions"):
+            yield from emit(f"{var.id}.{name}", getattr(var, name))
+        for cat, _ in var.walk():
+            for name in ("label", "definition", "include", "exclude", "examples"):
+                yield from emit(f"{var.id}/{cat.code}.{name}", getattr(cat, name))
+
+
+def test_all_three_are_bundled() -> None:
+    assert set(BUNDLED) <= set(available_codebooks())
+
+
+def test_valid_under_strict_with_no_warnings(book: Codebook) -> None:
+    again, warnings = load_codebook_with_warnings(book.ref, strict=True)
+    assert warnings == []
+    assert again == book
+
+
+def test_public_contract(book: Codebook) -> None:
+    assert re.fullmatch(r"\d+\.\d+\.\d+", book.version)
+    assert book.languages == LANGUAGES
+    assert load_codebook(book.id) == load_codebook(book.ref)
+    for var in book.variables:
+        assert var.level in ("nominal", "ordinal", "interval", "ratio", None)
+        assert (var.level is None) == (var.type == "text")
+        for cat in var.categories:
+            assert isinstance(cat.code, str)
+
+
+def test_every_main_category_is_fully_documented(book: Codebook) -> None:
+    for var in book.variables:
+        for cat, depth in var.walk():
+            if depth > 1 or cat.retired:
+                continue
+            for name in ("definition", "include", "exclude", "examples"):
+                field = getattr(cat, name)
+                missing = [lang for lang in LANGUAGES if not field.get(lang)]
+                assert not missing, f"{book.id}: {var.id}/{cat.code} has no {name} in {missing}"
+
+
+def test_screening_variable_gates_the_details(book: Codebook) -> None:
+    first = book.variables[0]
+    assert first.type == "single_choice"
+    gated = [var for var in book.variables[1:] if var.show_if is not None]
+    assert gated and all(var.show_if.variable == first.id for var in gated if var.show_if)
+    assert any(var.type == "spans" for var in book.variables)
+
+
+def _letters(text: str) -> list[str]:
+    return [ch for ch in text if ch.isalpha()]
+
+
+def _share(text: str, script: str) -> float:
+    letters = _letters(text)
+    if not letters:
+        return 1.0
+    return sum(unicodedata.name(ch, "").startswith(script) for ch in letters) / len(letters)
+
+
+def test_each_language_is_written_in_its_script(book: Codebook) -> None:
+    expected = {
+        "en": "LATIN",
+        "ru": "CYRILLIC",
+        "ky": "CYRILLIC",
+        "uz-Latn": "LATIN",
+        "uz-Cyrl": "CYRILLIC",
+    }
+    for where, lang, text in _texts(book):
+        # Loanwords and abbreviations (e.g. "UN", "OHCHR") are allowed; most letters are not.
+        assert _share(text, expected[lang]) >= 0.8, f"{book.id} {where} [{lang}]: {text!r}"
+
+
+def test_language_specific_letters_are_used(book: Codebook) -> None:
+    corpus = {lang: "" for lang in LANGUAGES}
+    for _, lang, text in _texts(book):
+        corpus[lang] += text + "\n"
+    assert set("ңөү") <= set(corpus["ky"].lower()), "Kyrgyz without ң, ө, ү is not Kyrgyz"
+    assert set("ўқғҳ") <= set(corpus["uz-Cyrl"].lower()), "Uzbek Cyrillic needs ў, қ, ғ, ҳ"
+    assert "\u02bb" in corpus["uz-Latn"], "Uzbek Latin oʻ/gʻ are written with U+02BB"
+    assert not re.search(r"[oOgG]['‘’`]", corpus["uz-Latn"]), "oʻ/gʻ typed with a wrong apostrophe"
+    assert not set("ўқғҳңөү") & set(corpus["ru"].lower()), "Russian text with Kyrgyz/Uzbek letters"
+
+
+def test_translations_are_not_copies(book: Codebook) -> None:
+    """A placeholder is usually a copy: of the English, or of Russian passed off as Kyrgyz."""
+    by_place: dict[str, dict[str, str]] = {}
+    for where, lang, text in _texts(book):
+        by_place.setdefault(where, {}).setdefault(lang, "")
+        by_place[where][lang] += text
+    for left, right in (("en", "uz-Latn"), ("ru", "ky"), ("ru", "uz-Cyrl"), ("ky", "uz-Cyrl")):
+        pairs = [(t[left], t[right]) for t in by_place.values() if left in t and right in t]
+        long_pairs = [(a, b) for a, b in pairs if len(a) > 25]
+        copies = [a for a, b in long_pairs if a == b]
+        assert len(copies) <= len(long_pairs) // 50, f"{book.id}: {left}=={right}: {copies[:3]}"
+
+
+def test_markers_cover_every_language_and_both_uzbek_scripts(book: Codebook) -> None:
+    langs = {marker.lang for marker in book.markers}
+    assert {"ru", "ky", "uz-Latn", "uz-Cyrl"} <= langs
+    latn = {(m.variable, m.code) for m in book.markers if m.lang == "uz-Latn"}
+    cyrl = {(m.variable, m.code) for m in book.markers if m.lang == "uz-Cyrl"}
+    assert latn == cyrl, "every Uzbek marker is given in both scripts"
+
+
+def test_sources_are_cited(book: Codebook) -> None:
+    assert len(book.sources) >= 3
+    cited = {s for var in book.variables for s in var.sources} | {
+        s for var in book.variables for cat, _ in var.walk() for s in cat.sources
+    }
+    assert cited == {source.id for source in book.sources}, "every listed source is cited"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_manuals_render_in_every_language(book: Codebook, lang: str) -> None:
+    html = manual_html(book, lang)
+    assert f'<html lang="{lang}">' in html
+    markdown = manual_markdown(book, lang)
+    assert book.variables[0].label[lang] in markdown
+
+
+def test_files_use_block_style_and_point_at_the_schema() -> None:
+    for entries in available_codebooks().values():
+        for entry in entries:
+            text = entry.path.read_text(encoding="utf-8")
+            assert text.startswith("# yaml-language-server: $schema=../codebook.schema.json")
+            assert isinstance(yaml.safe_load(text), dict)
