@@ -78,7 +78,8 @@ def test_screening_variable_gates_the_details(book: Codebook) -> None:
     first = book.variables[0]
     assert first.type == "single_choice"
     gated = [var for var in book.variables[1:] if var.show_if is not None]
-    assert gated and all(var.show_if.variable == first.id for var in gated if var.show_if)
+    assert gated
+    assert all(var.show_if.variable == first.id for var in gated if var.show_if)
     assert any(var.type == "spans" for var in book.variables)
 
 
@@ -107,7 +108,7 @@ def test_each_language_is_written_in_its_script(book: Codebook) -> None:
 
 
 def test_language_specific_letters_are_used(book: Codebook) -> None:
-    corpus = {lang: "" for lang in LANGUAGES}
+    corpus = dict.fromkeys(LANGUAGES, "")
     for _, lang, text in _texts(book):
         corpus[lang] += text + "\n"
     assert set("ңөү") <= set(corpus["ky"].lower()), "Kyrgyz without ң, ө, ү is not Kyrgyz"

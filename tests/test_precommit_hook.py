@@ -7,6 +7,7 @@ import shlex
 from pathlib import Path
 
 import yaml
+
 from support import RunCli
 
 ROOT = Path(__file__).resolve().parents[1]
