@@ -170,9 +170,10 @@ def _check_depth(text: str, filename: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
+                    line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
                     raise YamlError(
                         Diagnostic(
-                            Location(filename, mark.line + 1, mark.column + 1),
+                            Location(filename, line, column),
                             f"nested more than {MAX_DEPTH} levels deep; refusing to read it",
                         )
                     )
