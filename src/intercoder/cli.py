@@ -20,6 +20,8 @@ from .errors import CodebookError, IntercoderError
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+#: Problems listed before "... and N more".
+_MAX_SHOWN = 20
 
 
 def _fail(message: str) -> NoReturn:
@@ -59,7 +61,17 @@ def main(argv: list[str] | None = None) -> None:
             click.echo(str(diagnostic), err=True)
         sys.exit(EXIT_FAILED)
     except IntercoderError as exc:
-        _fail(str(exc))
+        diagnostics = getattr(exc, "diagnostics", None)
+        if not diagnostics:
+            _fail(str(exc))
+        for diagnostic in diagnostics[:_MAX_SHOWN]:
+            click.echo(str(diagnostic), err=True)
+        if len(diagnostics) > _MAX_SHOWN:
+            click.echo(f"... and {len(diagnostics) - _MAX_SHOWN} more", err=True)
+        if len(diagnostics) > 1 or getattr(exc, "hint", ""):
+            hint = getattr(exc, "hint", "")
+            _fail(f"{len(diagnostics)} problem(s)" + (f"; {hint}" if hint else ""))
+        sys.exit(EXIT_FAILED)
     except BrokenPipeError:  # `intercoder ... | head`
         sys.stderr.close()
         sys.exit(EXIT_OK)
@@ -255,6 +267,75 @@ def codebook_import(qdc_file: str, output: str, lang: str) -> None:
 
     cb = from_qdc(Path(qdc_file).read_bytes(), qdc_file, lang=lang)
     _write_output(output, dump_yaml(cb))
+
+
+# --- agreement ---------------------------------------------------------------------------------
+
+
+def _load_checked(files: tuple[str, ...], codebook_ref: str, skip_invalid: bool) -> tuple[Any, Any]:
+    """Read annotation files and check them against the codebook.
+
+    Invalid records fail the command (exit 1, every problem listed by main()) or, with
+    ``skip_invalid``, are reported as warnings and left out.
+    """
+    from .annotations import AnnotationError, check_annotations, read_many
+    from .codebook.registry import load_codebook
+
+    cb = load_codebook(codebook_ref)
+    checked = check_annotations(read_many(files), cb)
+    if checked.problems and not skip_invalid:
+        raise AnnotationError(
+            list(checked.problems), hint="fix them or pass --skip-invalid to leave them out"
+        )
+    for problem in checked.problems[:_MAX_SHOWN]:
+        click.echo(f"{problem.location}: warning: skipped: {problem.message}", err=True)
+    if len(checked.problems) > _MAX_SHOWN:
+        click.echo(f"... and {len(checked.problems) - _MAX_SHOWN} more skipped", err=True)
+    return cb, checked.annotations
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--codebook", "codebook_ref", required=True, help="Codebook reference or path.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Bootstrap resamples for confidence intervals (e.g. 10000).",
+)
+@click.option("--seed", type=int, default=None, help="Seed for the bootstrap (reproducible).")
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Report invalid records as warnings and leave them out instead of failing.",
+)
+def agree(
+    files: tuple[str, ...],
+    codebook_ref: str,
+    fmt: str,
+    bootstrap: int,
+    seed: int | None,
+    skip_invalid: bool,
+) -> None:
+    """Inter-coder reliability of each variable in long-format annotation FILES."""
+    from .reliability import assess, render_markdown, render_table
+
+    cb, annotations = _load_checked(files, codebook_ref, skip_invalid)
+    report = assess(annotations, cb, bootstrap=bootstrap, seed=seed)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    elif fmt == "markdown":
+        click.echo(render_markdown(report), nl=False)
+    else:
+        click.echo(render_table(report), nl=False)
 
 
 # --- demo ------------------------------------------------------------------------------------
