@@ -24,21 +24,15 @@ import numpy as np
 import numpy.typing as npt
 
 from .codebook.model import Codebook, Variable
-from .errors import Diagnostic, IntercoderError, Location
+from .errors import Diagnostic, IntercoderError, Location, ProblemsError
 
 REQUIRED_COLUMNS = ("unit_id", "coder_id", "variable", "value")
 OPTIONAL_COLUMNS = ("codebook", "text", "start", "end", "annotated_at")
 _NO_POSITION = -1
 
 
-class AnnotationError(IntercoderError):
+class AnnotationError(ProblemsError):
     """Annotation input that cannot be used; ``diagnostics`` lists every problem found."""
-
-    def __init__(self, diagnostics: list[Diagnostic], hint: str = "") -> None:
-        self.diagnostics = diagnostics
-        self.hint = hint
-        more = f" (and {len(diagnostics) - 1} more problems)" if len(diagnostics) > 1 else ""
-        super().__init__(f"{diagnostics[0]}{more}")
 
 
 _IN_MEMORY = Location("<memory>")

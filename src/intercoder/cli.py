@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 import click
 
 from ._version import __version__
-from .errors import CodebookError, IntercoderError
+from .errors import CodebookError, IntercoderError, ProblemsError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -56,22 +56,16 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
-    except CodebookError as exc:
-        for diagnostic in exc.diagnostics:
+    except ProblemsError as exc:
+        for diagnostic in exc.diagnostics[:_MAX_SHOWN]:
             click.echo(str(diagnostic), err=True)
+        if len(exc.diagnostics) > _MAX_SHOWN:
+            click.echo(f"... and {len(exc.diagnostics) - _MAX_SHOWN} more", err=True)
+        if exc.hint:
+            _fail(f"{len(exc.diagnostics)} problem(s); {exc.hint}")
         sys.exit(EXIT_FAILED)
     except IntercoderError as exc:
-        diagnostics = getattr(exc, "diagnostics", None)
-        if not diagnostics:
-            _fail(str(exc))
-        for diagnostic in diagnostics[:_MAX_SHOWN]:
-            click.echo(str(diagnostic), err=True)
-        if len(diagnostics) > _MAX_SHOWN:
-            click.echo(f"... and {len(diagnostics) - _MAX_SHOWN} more", err=True)
-        if len(diagnostics) > 1 or getattr(exc, "hint", ""):
-            hint = getattr(exc, "hint", "")
-            _fail(f"{len(diagnostics)} problem(s)" + (f"; {hint}" if hint else ""))
-        sys.exit(EXIT_FAILED)
+        _fail(str(exc))
     except BrokenPipeError:  # `intercoder ... | head`
         sys.stderr.close()
         sys.exit(EXIT_OK)

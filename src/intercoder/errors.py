@@ -46,15 +46,22 @@ class IntercoderError(Exception):
     """Bad input from the user (a file, an argument, a server answer): reported in one line."""
 
 
-class CodebookError(IntercoderError):
-    """A codebook failed to load or validate; ``diagnostics`` lists every problem found."""
+class ProblemsError(IntercoderError):
+    """Bad input with one or more located problems; the CLI lists ``diagnostics`` one per line.
 
-    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+    ``hint`` says what the user can do about them (shown after the list).
+    """
+
+    def __init__(self, diagnostics: list[Diagnostic], hint: str = "") -> None:
         self.diagnostics = diagnostics
-        errors = [d for d in diagnostics if d.severity == "error"]
-        first = errors[0] if errors else diagnostics[0]
-        more = f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""
-        super().__init__(f"{first}{more}")
+        self.hint = hint
+        errors = [d for d in diagnostics if d.severity == "error"] or diagnostics
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"{errors[0]}{more}")
+
+
+class CodebookError(ProblemsError):
+    """A codebook failed to load or validate; ``diagnostics`` lists every problem found."""
 
 
 class CodebookNotFoundError(IntercoderError):
