@@ -84,7 +84,8 @@ def test_screening_variable_gates_the_details(book: Codebook) -> None:
 
 
 def _letters(text: str) -> list[str]:
-    return [ch for ch in text if ch.isalpha()]
+    # Modifier letters (Uzbek ʻ U+02BB and ʼ U+02BC) belong to no script.
+    return [ch for ch in text if ch.isalpha() and unicodedata.category(ch) != "Lm"]
 
 
 def _share(text: str, script: str) -> float:

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import jsonschema
+import pyrefiqda
 import pytest
 
 from intercoder.codebook.dump import dump_yaml
@@ -119,7 +120,6 @@ def test_export_refuses_unknown_language_and_keeps_existing_file(
 
 def test_qdc_is_valid_for_the_xsd_generated_models(minimal, tmp_path: Path) -> None:
     """pyrefiqda's models are generated from the official REFI-QDA Codebook XSD."""
-    pyrefiqda = pytest.importorskip("pyrefiqda", reason="pyrefiqda is the independent oracle")
     path = tmp_path / "minimal.qdc"
     path.write_text(to_qdc(minimal, "en"), encoding="utf-8")
     parsed = pyrefiqda.RefiCodebook.load(path)
