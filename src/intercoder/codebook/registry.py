@@ -125,17 +125,18 @@ def load_codebook_with_warnings(
     """Like :func:`load_codebook`, also returning the warnings (missing translations, …)."""
     path = resolve(os.fspath(ref))
     stat = path.stat()
-    return _load_file(str(path), stat.st_mtime_ns, stat.st_size, strict)
+    codebook, warnings = _load_file(str(path), stat.st_mtime_ns, stat.st_size, strict)
+    return codebook, list(warnings)
 
 
 @functools.lru_cache(maxsize=64)
 def _load_file(
     path: str, mtime_ns: int, size: int, strict: bool
-) -> tuple[Codebook, list[Diagnostic]]:
+) -> tuple[Codebook, tuple[Diagnostic, ...]]:
     with open(path, "rb") as handle:
         data = handle.read()
     codebook, warnings = parse_codebook(data, _display_name(path), strict=strict)
-    return attrs.evolve(codebook, origin=path), warnings
+    return attrs.evolve(codebook, origin=path), tuple(warnings)
 
 
 def _display_name(path: str) -> str:

@@ -313,7 +313,8 @@ def _category_markdown(cat: Category, depth: int, cb: Codebook, lang: str) -> It
 
 _CSS = """
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;
-margin:0 auto;max-width:52rem;padding:1rem 1.5rem;color:#1d1d1f;background:#fff}
+margin:0 auto;max-width:52rem;padding:1rem 1.5rem;color:#1d1d1f;background:#fff;
+overflow-wrap:break-word}
 h1{font-size:1.8rem;margin-bottom:.2rem}
 h2{border-top:1px solid #ddd;padding-top:1rem;margin-top:2rem}
 .meta{color:#555}.code{font-family:ui-monospace,Menlo,Consolas,monospace;background:#f2f2f4;
