@@ -10,9 +10,7 @@ line each record came from, so every problem found later can be reported where i
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import json
 import math
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,7 +22,8 @@ import numpy as np
 import numpy.typing as npt
 
 from .codebook.model import Codebook, Variable
-from .errors import Diagnostic, IntercoderError, Location, ProblemsError
+from .errors import Diagnostic, Location, ProblemsError
+from .rows import read_rows
 
 REQUIRED_COLUMNS = ("unit_id", "coder_id", "variable", "value")
 OPTIONAL_COLUMNS = ("codebook", "text", "start", "end", "annotated_at")
@@ -256,59 +255,10 @@ def _record(row: dict[str, Any], where: Location) -> Annotation:
     )
 
 
-def _read_csv(text: str, name: str) -> Iterator[Annotation]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        hints = []
-        for column in missing:
-            close = difflib.get_close_matches(column, header, n=1)
-            hints.append(f"{column!r}" + (f" (found {close[0]!r})" if close else ""))
-        raise _problem(Location(name, 1), f"missing column(s) {', '.join(hints)}")
-    line = 1
-    for row in reader:
-        where = Location(name, line + 1)
-        line = reader.line_num
-        if None in row:
-            raise _problem(where, "more cells than header columns (an unquoted comma?)")
-        yield _record(row, where)
-
-
-def _read_jsonl(text: str, name: str) -> Iterator[Annotation]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = Location(name, number)
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise _problem(
-                Location(name, number, exc.colno), f"not valid JSON: {exc.msg}"
-            ) from None
-        if not isinstance(row, dict):
-            raise _problem(where, "each line must be a JSON object")
-        missing = [c for c in REQUIRED_COLUMNS if c not in row]
-        if missing:
-            raise _problem(where, f"missing field(s) {', '.join(missing)}")
-        yield _record(row, where)
-
-
 def read_annotations(path: str | Path) -> AnnotationSet:
     """Read a long-format CSV or JSONL annotation file (by its extension)."""
-    path = Path(path)
-    name = str(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".jsonl", ".ndjson"):
-        raise IntercoderError(
-            f"{name}: unknown annotation format {suffix or '(none)'!r}; use .csv or .jsonl"
-        )
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IntercoderError(f"{name}: not UTF-8 text (byte {exc.start})") from None
-    reader = _read_csv if suffix == ".csv" else _read_jsonl
-    return AnnotationSet.from_records(reader(text, name))
+    rows = read_rows(path, REQUIRED_COLUMNS, what="annotation")
+    return AnnotationSet.from_records(_record(row, where) for row, where in rows)
 
 
 def read_many(paths: Iterable[str | Path]) -> AnnotationSet:
