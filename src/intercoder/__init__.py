@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .codebook.model import Category, Codebook, Variable
     from .codebook.registry import load_codebook
     from .errors import CodebookError, IntercoderError
+    from .hookspecs import hookimpl
 
 __all__ = [
     "Category",
@@ -24,6 +25,7 @@ __all__ = [
     "Variable",
     "__version__",
     "agreement",
+    "hookimpl",
     "load_codebook",
 ]
 
@@ -35,6 +37,7 @@ _LAZY = {
     "CodebookError": ("intercoder.errors", "CodebookError"),
     "IntercoderError": ("intercoder.errors", "IntercoderError"),
     "agreement": ("intercoder.agreement", None),
+    "hookimpl": ("intercoder.hookspecs", "hookimpl"),
 }
 
 

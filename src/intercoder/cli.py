@@ -42,14 +42,38 @@ def _write_output(output: str | None, text: str) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="intercoder")
-def cli() -> None:
+@click.option(
+    "--strict-plugins",
+    is_flag=True,
+    help="Fail (exit 1) when a plugin cannot be loaded, instead of warning and skipping it.",
+)
+def cli(strict_plugins: bool) -> None:
     """Codebooks, automatic coders, Label Studio sync and inter-coder reliability."""
+
+
+def _add_plugin_commands(strict: bool) -> None:
+    """Let each plugin add commands; a plugin may not replace a command that exists."""
+    from . import plugins
+
+    host = plugins.get_host(strict)
+    for impl in host.pm.hook.register_commands.get_hookimpls():
+        before = dict(cli.commands)
+        host.call("register_commands", impl.plugin_name, impl.function, cli=cli)
+        for name, command in before.items():
+            if cli.commands.get(name) is not command:
+                cli.commands[name] = command
+                host.report(
+                    f"plugin {impl.plugin_name!r} tried to replace the command "
+                    f"{name!r}; kept the original"
+                )
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: user errors become one line on stderr and exit 1."""
+    args = sys.argv[1:] if argv is None else argv
     try:
-        cli.main(args=argv, prog_name="intercoder", standalone_mode=False)
+        _add_plugin_commands(strict="--strict-plugins" in args)
+        cli.main(args=args, prog_name="intercoder", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("intercoder: aborted", err=True)
         sys.exit(EXIT_FAILED)
@@ -272,11 +296,11 @@ def _load_checked(files: tuple[str, ...], codebook_ref: str, skip_invalid: bool)
     Invalid records fail the command (exit 1, every problem listed by main()) or, with
     ``skip_invalid``, are reported as warnings and left out.
     """
-    from .annotations import AnnotationError, check_annotations, read_many
+    from .annotations import AnnotationError, check_annotations
     from .codebook.registry import load_codebook
 
     cb = load_codebook(codebook_ref)
-    checked = check_annotations(read_many(files), cb)
+    checked = check_annotations(read_annotation_files(files), cb)
     if checked.problems and not skip_invalid:
         raise AnnotationError(
             list(checked.problems), hint="fix them or pass --skip-invalid to leave them out"
@@ -330,6 +354,110 @@ def agree(
         click.echo(render_markdown(report), nl=False)
     else:
         click.echo(render_table(report), nl=False)
+
+
+# --- plugins, import and export --------------------------------------------------------------
+
+
+class _ExtensionName(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.5
+    """A registered exporter (or importer) name; ``--help`` lists what plugins provide."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.name = kind
+
+    def _names(self) -> list[str]:
+        from . import plugins
+
+        host = plugins.get_host()
+        return sorted(host.exporters() if self.kind == "exporter" else host.importers())
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "[" + "|".join(self._names()) + "]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        names = self._names()
+        if value not in names:
+            self.fail(f"{value!r} is not one of {', '.join(names)}", param, ctx)
+        return str(value)
+
+
+def read_annotation_files(files: tuple[str, ...] | list[str]) -> Any:
+    """Read annotation files with the importer that claims each file's extension."""
+    from . import plugins
+    from .annotations import AnnotationSet
+
+    importers = plugins.get_host().importers()
+    by_suffix = {ext: imp for imp in importers.values() for ext in imp.extensions}
+    sets = []
+    for file in files:
+        path = Path(file)
+        suffix = "".join(path.suffixes[-1:]).lower()
+        importer = by_suffix.get(suffix)
+        if importer is None:
+            known = ", ".join(sorted(by_suffix))
+            raise IntercoderError(
+                f"{file}: no importer for {suffix or 'files without an extension'!r}"
+                f" (known: {known})"
+            )
+        sets.append(importer.read(path))
+    return AnnotationSet.concatenate(sets)
+
+
+@cli.command("plugins")
+@click.option("--all", "show_all", is_flag=True, help="Include the built-in plugins.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plugins_command(show_all: bool, as_json: bool) -> None:
+    """List installed plugins with their version and hooks."""
+    from . import plugins
+
+    host = plugins.get_host()
+    infos = [i for i in host.infos.values() if show_all or not i.builtin]
+    if as_json:
+        click.echo(json.dumps([i.as_dict() for i in infos], ensure_ascii=False, indent=2))
+        return
+    if not infos:
+        click.echo("no third-party plugins installed (--all shows the built-ins)")
+    for info in infos:
+        origin = "built-in" if info.builtin else (info.distribution or "")
+        click.echo(
+            f"{info.name}  {info.version or '?'}  ({origin})  hooks: {', '.join(info.hooks)}"
+        )
+
+
+@cli.command("export")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--to",
+    "to",
+    required=True,
+    type=_ExtensionName("exporter"),
+    help="Output format, from the installed exporters.",
+)
+@click.option("-o", "--output", required=True, help="Output file.")
+@click.option(
+    "--codebook",
+    "codebook_ref",
+    default=None,
+    help="Codebook for labels and validation (needed by some formats).",
+)
+def export_command(file: str, to: str, output: str, codebook_ref: str | None) -> None:
+    """Convert an annotation FILE to another format."""
+    from . import plugins
+
+    codebook = None
+    annotations = read_annotation_files([file])
+    if codebook_ref is not None:
+        from .annotations import AnnotationError, check_annotations
+        from .codebook.registry import load_codebook
+
+        codebook = load_codebook(codebook_ref)
+        checked = check_annotations(annotations, codebook)
+        if checked.problems:
+            raise AnnotationError(list(checked.problems), hint="fix them before exporting")
+        annotations = checked.annotations
+    plugins.get_host().exporters()[to].write(annotations, Path(output), codebook)
+    click.echo(f"wrote {len(annotations)} records to {output}", err=True)
 
 
 # --- demo ------------------------------------------------------------------------------------

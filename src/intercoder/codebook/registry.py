@@ -43,8 +43,13 @@ def add_codebook_directory(path: str | os.PathLike[str]) -> None:
 
 
 def codebook_directories() -> list[Path]:
+    """Where codebooks are looked up, in order: INTERCODER_CODEBOOK_PATH, directories added
+    with :func:`add_codebook_directory`, the bundled codebooks, then plugins' directories."""
+    from .. import plugins
+
     env = [Path(p) for p in os.environ.get(PATH_ENV, "").split(os.pathsep) if p]
-    return [*env, *_extra_directories, bundled_directory()]
+    from_plugins = plugins.get_host().codebook_directories()
+    return [*env, *_extra_directories, bundled_directory(), *from_plugins]
 
 
 @attrs.frozen

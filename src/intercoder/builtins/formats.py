@@ -1,0 +1,108 @@
+"""Built-in annotation formats: long CSV and JSONL (DESIGN.md section 3), both ways."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..extensions import Exporter, Importer
+from ..fileio import write_atomic
+from ..hookspecs import hookimpl
+
+if TYPE_CHECKING:  # imported when used: registering must not load numpy at start-up
+    from ..annotations import Annotation, AnnotationSet
+    from ..codebook.model import Codebook
+
+#: Column order of the long format; optional columns are written only when some record has one.
+COLUMNS = (
+    "unit_id",
+    "coder_id",
+    "variable",
+    "value",
+    "codebook",
+    "text",
+    "start",
+    "end",
+    "annotated_at",
+)
+
+
+def _plain(record: Annotation) -> dict[str, Any]:
+    value = list(record.value) if isinstance(record.value, tuple) else record.value
+    return {
+        "unit_id": record.unit_id,
+        "coder_id": record.coder_id,
+        "variable": record.variable,
+        "value": value,
+        "codebook": record.codebook,
+        "text": record.text,
+        "start": record.start,
+        "end": record.end,
+        "annotated_at": record.annotated_at,
+    }
+
+
+def _columns(rows: list[dict[str, Any]]) -> list[str]:
+    required = COLUMNS[:4]
+    return [c for c in COLUMNS if c in required or any(row[c] is not None for row in rows)]
+
+
+class LongCsv(Importer, Exporter):
+    name = "csv"
+    extensions = (".csv",)
+    extension = ".csv"
+    description = "long format CSV: unit_id, coder_id, variable, value, ... (lists as JSON)"
+
+    def read(self, path: Path) -> AnnotationSet:
+        from ..annotations import read_annotations
+
+        return read_annotations(path)
+
+    def write(self, annotations: AnnotationSet, path: Path, codebook: Codebook | None) -> None:
+        rows = [_plain(record) for record in annotations]
+        columns = _columns(rows)
+        buffer = io.StringIO(newline="")
+        writer = csv.DictWriter(
+            buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n"
+        )
+        writer.writeheader()
+        for row in rows:
+            if isinstance(row["value"], list):
+                row["value"] = json.dumps(row["value"], ensure_ascii=False)
+            writer.writerow({k: ("" if row[k] is None else row[k]) for k in columns})
+        write_atomic(path, buffer.getvalue())
+
+
+class LongJsonl(Importer, Exporter):
+    name = "jsonl"
+    extensions = (".jsonl", ".ndjson")
+    extension = ".jsonl"
+    description = "long format JSON Lines: one annotation record per line"
+
+    def read(self, path: Path) -> AnnotationSet:
+        from ..annotations import read_annotations
+
+        return read_annotations(path)
+
+    def write(self, annotations: AnnotationSet, path: Path, codebook: Codebook | None) -> None:
+        lines = []
+        for record in annotations:
+            row = {k: v for k, v in _plain(record).items() if v is not None or k in COLUMNS[:4]}
+            lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+        write_atomic(path, "".join(lines))
+
+
+@hookimpl
+def register_importers(register: Callable[[Importer], None]) -> None:
+    register(LongCsv())
+    register(LongJsonl())
+
+
+@hookimpl
+def register_exporters(register: Callable[[Exporter], None]) -> None:
+    register(LongCsv())
+    register(LongJsonl())

@@ -1,0 +1,76 @@
+"""What plugins implement: coders (automatic annotators), importers and exporters.
+
+Subclass one of these and register an instance from the matching hook in
+:mod:`intercoder.hookspecs`. Names are lowercase identifiers (``lexicon``, ``csv``,
+``spss``); the host refuses a name another plugin already registered.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from .annotations import Annotation, AnnotationSet
+    from .codebook.model import Codebook
+    from .tasks import Task
+
+NAME_PATTERN = r"^[a-z][a-z0-9_-]*$"
+
+
+def check_name(kind: str, name: object) -> str:
+    """The name if it is a valid extension name, else a ValueError saying why."""
+    if not isinstance(name, str) or not re.search(NAME_PATTERN, name):
+        raise ValueError(f"{kind} name {name!r} is not a lowercase identifier like 'my-coder'")
+    return name
+
+
+class Coder(ABC):
+    """An automatic coder: reads tasks, writes annotations like a human coder would.
+
+    ``name`` and ``version`` form the coder id recorded with every annotation
+    (``lexicon@0.1.0``), so machine coders are compared with human ones by the same
+    agreement engine. ``code`` receives the tasks as an iterable and should consume it lazily
+    (the CLI counts consumed tasks for its progress bar).
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    @property
+    def coder_id(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    @abstractmethod
+    def code(self, tasks: Iterable[Task], codebook: Codebook) -> Iterator[Annotation]:
+        """Annotations for ``tasks`` under ``codebook`` (coder id :attr:`coder_id`)."""
+
+
+class Importer(ABC):
+    """Reads annotation records from a file format into an AnnotationSet."""
+
+    name: ClassVar[str]
+    #: File name endings this importer claims, lowercase with the dot (``(".csv",)``).
+    extensions: ClassVar[tuple[str, ...]] = ()
+    description: ClassVar[str] = ""
+
+    @abstractmethod
+    def read(self, path: Path) -> AnnotationSet:
+        """The annotations in ``path``; bad content raises an IntercoderError with a location."""
+
+
+class Exporter(ABC):
+    """Writes annotation records to a file format."""
+
+    name: ClassVar[str]
+    #: The usual file name ending of the format (``".sav"``).
+    extension: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+
+    @abstractmethod
+    def write(self, annotations: AnnotationSet, path: Path, codebook: Codebook | None) -> None:
+        """Write ``annotations`` to ``path`` (atomically); ``codebook`` supplies labels."""
