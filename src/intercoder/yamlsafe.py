@@ -18,6 +18,7 @@ import attrs
 import yaml
 
 from .errors import Diagnostic, Location
+from .text import nfc
 
 try:  # libyaml composes about 10x faster; its nodes carry the same marks.
     _Loader: Any = yaml.CSafeLoader
@@ -284,10 +285,13 @@ class _Converter:
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag == _TIMESTAMP:
-            return node.value
+            return str(node.value)
         if node.tag not in _SCALAR_TAGS:
             raise self.fail(node, f"unsupported tag {node.tag!r}; only plain YAML data is allowed")
-        return self._constructor.construct_object(node)
+        value = self._constructor.construct_object(node)
+        # Text is compared after NFC, so "é" typed as e + U+0301 and as U+00E9 are one string
+        # for duplicate and uniqueness checks, exactly as they are one string to a reader.
+        return nfc(value) if isinstance(value, str) else value
 
     def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -296,7 +300,7 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self.fail(key_node, "a mapping key must be a plain value, not a list or map")
             # Keys are taken as written: `no:` (Norwegian) or `on:` must not become booleans.
-            key = str(key_node.value)
+            key = nfc(str(key_node.value))
             if key in first_seen:
                 raise self.fail(
                     key_node,
@@ -330,7 +334,7 @@ class _Converter:
         own_keys = {str(k.value) for k, _ in own if isinstance(k, yaml.ScalarNode)}
         seen: set[str] = set()
         for key_node, value_node in merged:
-            key = str(key_node.value)
+            key = nfc(str(key_node.value))
             if key not in own_keys and key not in seen:
                 seen.add(key)
                 yield key_node, value_node
