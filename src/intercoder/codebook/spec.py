@@ -28,6 +28,15 @@ Report = Callable[[Path_, str, bool], None]
 """``report(path, message, at_key)`` records an error at ``path`` (at its key when ``at_key``)."""
 
 
+# "Some visible character": not `\S`, whose white space differs between Python (which counts
+# U+001C-U+001F and U+0085) and ECMA-262 (which counts U+FEFF); this class excludes both sets,
+# so the loader and editors agree on what a blank text is.
+NOT_BLANK = (
+    r"[^\t\n\v\f\r \x1c-\x1f\x85\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f"
+    r"\u205f\u3000\ufeff]"
+)
+
+
 class Spec:
     """A node of the format declaration."""
 
@@ -80,7 +89,7 @@ class Text(Spec):
             extra = f'; write it in quotes: "{value}"' if quoting_helps else ""
             report(path, f"must be {self.hint or 'text'}, not {_type_name(value)}{extra}", False)
             return
-        if not re.search(r"\S", value):
+        if not re.search(NOT_BLANK, value):
             report(path, "must not be empty", False)
         elif self.pattern and not re.search(self.pattern, value):
             report(path, f"{value!r} is not {self.hint or 'valid'}", False)
@@ -88,10 +97,10 @@ class Text(Spec):
             report(path, f"is longer than {self.max_length} characters", False)
 
     def schema(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "string", "pattern": self.pattern or r"\S"}
+        out: dict[str, Any] = {"type": "string", "pattern": self.pattern or NOT_BLANK}
         if self.pattern:
             # JSON Schema cannot AND two patterns on one keyword; allOf keeps both.
-            out = {"type": "string", "allOf": [{"pattern": r"\S"}, {"pattern": self.pattern}]}
+            out = {"type": "string", "allOf": [{"pattern": NOT_BLANK}, {"pattern": self.pattern}]}
         if self.max_length is not None:
             out["maxLength"] = self.max_length
         return self._described(out)
@@ -349,13 +358,17 @@ def _did_you_mean(word: str, candidates: Any) -> str:
 
 # --- The format ------------------------------------------------------------------------------
 
-LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$"
-SEMVER = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$"
-CODEBOOK_ID = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
-VARIABLE_ID = r"^[a-z][a-z0-9_]*$"
-CODE = r"^[a-z0-9][a-z0-9_-]*$"
-DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-SOURCE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+# Every pattern ends in `$(?!\n)`: Python's `$` (and so the `jsonschema` package) also matches
+# before a final newline, ECMA-262's `$` (editors) does not; the lookahead makes both agree that
+# "1.0.0\n" is not a version.
+_END = r"$(?!\n)"
+LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?" + _END
+SEMVER = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)" + _END
+CODEBOOK_ID = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*" + _END
+VARIABLE_ID = r"^[a-z][a-z0-9_]*" + _END
+CODE = r"^[a-z0-9][a-z0-9_-]*" + _END
+DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}" + _END
+SOURCE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*" + _END
 
 VARIABLE_TYPES = ("single_choice", "multiple_choice", "ordinal_scale", "number", "text", "spans")
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
