@@ -392,15 +392,17 @@ def read_annotation_files(files: tuple[str, ...] | list[str]) -> Any:
     sets = []
     for file in files:
         path = Path(file)
-        suffix = "".join(path.suffixes[-1:]).lower()
-        importer = by_suffix.get(suffix)
-        if importer is None:
+        name = path.name.lower()
+        # The longest claimed ending wins: "x.wide.csv" is wide CSV, not long CSV.
+        claimed = [ext for ext in by_suffix if name.endswith(ext) and len(name) > len(ext)]
+        if not claimed:
             known = ", ".join(sorted(by_suffix))
+            suffix = path.suffix.lower()
             raise IntercoderError(
                 f"{file}: no importer for {suffix or 'files without an extension'!r}"
                 f" (known: {known})"
             )
-        sets.append(importer.read(path))
+        sets.append(by_suffix[max(claimed, key=len)].read(path))
     return AnnotationSet.concatenate(sets)
 
 
@@ -458,6 +460,81 @@ def export_command(file: str, to: str, output: str, codebook_ref: str | None) ->
         annotations = checked.annotations
     plugins.get_host().exporters()[to].write(annotations, Path(output), codebook)
     click.echo(f"wrote {len(annotations)} records to {output}", err=True)
+
+
+# --- automatic coding --------------------------------------------------------------------------
+
+
+@cli.command("code")
+@click.argument("input_file", metavar="INPUT", type=click.Path(exists=True, dir_okay=False))
+@click.option("--coder", "coder_name", required=True, help="A registered coder (see `plugins`).")
+@click.option("--codebook", "codebook_ref", required=True, help="Codebook reference or path.")
+@click.option("-o", "--output", required=True, help="Annotation file to write (.csv or .jsonl).")
+@click.option(
+    "--evidence",
+    default=None,
+    help="Also write each marker match with its offsets (JSONL); lexicon coder only.",
+)
+def code_command(
+    input_file: str, coder_name: str, codebook_ref: str, output: str, evidence: str | None
+) -> None:
+    """Code the texts of a task file INPUT with an automatic coder."""
+    from . import plugins
+    from .annotations import AnnotationSet
+    from .codebook.registry import load_codebook
+    from .tasks import read_tasks
+
+    host = plugins.get_host()
+    coders = host.coders()
+    if coder_name not in coders:
+        raise click.BadParameter(
+            f"{coder_name!r} is not a registered coder ({', '.join(sorted(coders)) or 'none'})",
+            param_hint="--coder",
+        )
+    out_path = Path(output)
+    exporters = host.exporters()
+    by_suffix = {e.extension: e for e in exporters.values() if e.extension}
+    exporter = by_suffix.get(out_path.suffix.lower())
+    if exporter is None:
+        raise click.BadParameter(
+            f"cannot tell the format of {output!r}; use one of {', '.join(sorted(by_suffix))}",
+            param_hint="-o",
+        )
+    coder = coders[coder_name]
+    codebook = load_codebook(codebook_ref)
+    tasks = read_tasks(input_file)
+    show_progress = sys.stderr.isatty() and len(tasks) > 200
+    with click.progressbar(
+        tasks, label=f"coding with {coder.coder_id}", file=sys.stderr, hidden=not show_progress
+    ) as progress:
+        annotations = AnnotationSet.from_records(coder.code(progress, codebook))
+    exporter.write(annotations, out_path, codebook)
+    click.echo(
+        f"{coder.coder_id}: {len(annotations)} annotations for {len(tasks)} texts -> {output}",
+        err=True,
+    )
+    if evidence is not None:
+        _write_evidence(coder, tasks, codebook, evidence)
+
+
+def _write_evidence(coder: Any, tasks: list[Any], codebook: Any, path: str) -> None:
+    from .fileio import write_atomic
+
+    if not hasattr(coder, "matches"):
+        raise click.BadParameter(
+            f"coder {coder.name!r} reports no matches", param_hint="--evidence"
+        )
+    lines = []
+    for task in tasks:
+        for match in coder.matches(task, codebook):
+            record = {
+                "unit_id": task.unit_id,
+                **match._asdict(),
+                "text": task.text[match.start : match.end],
+            }
+            lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+    write_atomic(path, "".join(lines))
+    click.echo(f"{len(lines)} marker matches -> {path}", err=True)
 
 
 # --- demo ------------------------------------------------------------------------------------

@@ -1,0 +1,77 @@
+"""The built-in ``lexicon`` coder: codes texts by the codebook's markers.
+
+For every task and every variable that has markers, it writes one annotation under the coder
+id ``lexicon@<intercoder version>``:
+
+* multiple choice: the sorted list of codes whose markers occur (an empty list when none do,
+  so the machine's "nothing found" is compared with the humans' answers too);
+* single choice and ordinal scales: the code when exactly one code's markers occur; nothing
+  when none or several do (a lexicon cannot decide between them).
+
+The matches themselves, with character offsets into the original text, are available from
+:meth:`LexiconCoder.matches` and from ``intercoder code --evidence FILE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from .._version import __version__
+from ..extensions import Coder
+from ..hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from ..annotations import Annotation
+    from ..codebook.model import Codebook
+    from ..lexicon import LexiconMatcher, Match
+    from ..tasks import Task
+
+
+class LexiconCoder(Coder):
+    name = "lexicon"
+    version = __version__
+    description = "marker lexicon of the codebook (Aho-Corasick over folded text)"
+
+    def __init__(self) -> None:
+        self._matchers: dict[str, LexiconMatcher] = {}
+
+    def matcher(self, codebook: Codebook) -> LexiconMatcher:
+        from ..lexicon import LexiconMatcher
+
+        if codebook.ref not in self._matchers:
+            self._matchers[codebook.ref] = LexiconMatcher.from_codebook(codebook)
+        return self._matchers[codebook.ref]
+
+    def matches(self, task: Task, codebook: Codebook) -> list[Match]:
+        """Every marker occurrence in ``task.text``, with offsets into the original text."""
+        return self.matcher(codebook).find(task.text)
+
+    def code(self, tasks: Iterable[Task], codebook: Codebook) -> Iterator[Annotation]:
+        from ..annotations import Annotation
+
+        matcher = self.matcher(codebook)
+        marked = [
+            var
+            for var in codebook.variables
+            if any(marker.variable == var.id for marker in codebook.markers)
+        ]
+        for task in tasks:
+            found: dict[str, set[str]] = {}
+            for match in matcher.find(task.text):
+                found.setdefault(match.variable, set()).add(match.code)
+            for var in marked:
+                codes = found.get(var.id, set())
+                value: Any
+                if var.type == "multiple_choice":
+                    value = sorted(codes)
+                elif len(codes) == 1:
+                    value = next(iter(codes))
+                else:
+                    continue
+                yield Annotation(task.unit_id, self.coder_id, var.id, value, codebook=codebook.ref)
+
+
+@hookimpl
+def register_coders(register: Callable[[Coder], None]) -> None:
+    register(LexiconCoder())
