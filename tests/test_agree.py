@@ -288,3 +288,17 @@ def test_codings_under_another_major_version_are_refused(
         read_annotations(_write_jsonl(tmp_path / "a.jsonl", rows)), load_codebook(minimal_path)
     )
     assert "another major version" in checked.problems[0].message
+
+
+def test_unusual_line_breaks_survive_csv_and_jsonl(tmp_path: Path) -> None:
+    """A lone CR in a CSV cell, and U+2028/U+0085 inside JSON strings, are data, not line ends."""
+    from intercoder.annotations import Annotation, AnnotationSet
+    from intercoder.builtins.formats import LongCsv, LongJsonl
+
+    texts = ["a\rb", "c\u2028d", "e\x85f", "g\r\nh"]
+    records = [Annotation(f"u{i}", "ana", "notes", text, text=text) for i, text in enumerate(texts)]
+    original = AnnotationSet.from_records(records)
+    for fmt, name in ((LongCsv(), "a.csv"), (LongJsonl(), "a.jsonl")):
+        fmt.write(original, tmp_path / name, None)
+        again = fmt.read(tmp_path / name)
+        assert [r.text for r in again] == texts, name

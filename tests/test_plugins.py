@@ -88,6 +88,8 @@ def install(site: Path, dist: str, module: str, source: str, version: str = "1.0
         f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n", encoding="utf-8"
     )
     (info / "entry_points.txt").write_text(f"[intercoder]\n{module} = {module}\n", encoding="utf-8")
+    with (site / ".dists").open("a", encoding="utf-8") as handle:
+        handle.write(dist + "\n")
 
 
 @pytest.fixture
@@ -104,10 +106,17 @@ def site(tmp_path: Path, minimal_text: str) -> Path:
 
 
 def env_for(site: Path, **extra: str) -> dict[str, str]:
+    """Environment that sees the plugins installed in ``site`` and no others (so plugins
+    installed in the test environment itself, like the first-party ones, do not interfere)."""
     import os
 
     paths = [str(site), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    return {"PYTHONPATH": os.pathsep.join(paths), **extra}
+    dists = (site / ".dists").read_text(encoding="utf-8").split()
+    return {
+        "PYTHONPATH": os.pathsep.join(paths),
+        "INTERCODER_LOAD_PLUGINS": ",".join(dists),
+        **extra,
+    }
 
 
 def test_plugin_is_listed_with_version_and_hooks(run_cli: RunCli, site: Path) -> None:

@@ -35,7 +35,13 @@ LOAD_ENV = "INTERCODER_LOAD_PLUGINS"
 TRACE_ENV = "INTERCODER_TRACE_PLUGINS"
 
 #: Modules with the built-in hook implementations, registered like any plugin.
-BUILTIN_MODULES = ("intercoder.builtins.formats",)
+BUILTIN_MODULES = (
+    "intercoder.builtins.coders",
+    "intercoder.builtins.formats",
+    "intercoder.builtins.tabular",
+    "intercoder.builtins.labelstudio",
+    "intercoder.builtins.qdpx",
+)
 
 
 class PluginError(IntercoderError):

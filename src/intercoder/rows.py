@@ -75,7 +75,10 @@ def _csv_rows(
 def _jsonl_rows(
     text: str, name: str, required: Sequence[str]
 ) -> Iterator[tuple[dict[str, Any], Location]]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only "\n" ends a JSON line: str.splitlines() would also split at U+2028, U+0085 and
+    # other characters that JSON writers leave raw inside strings.
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         where = Location(name, number)

@@ -66,8 +66,10 @@ class LongCsv(Importer, Exporter):
         rows = [_plain(record) for record in annotations]
         columns = _columns(rows)
         buffer = io.StringIO(newline="")
+        # RFC 4180 line ends: with "\n" the csv module would leave a lone "\r" in a cell
+        # unquoted, and the file would not read back.
         writer = csv.DictWriter(
-            buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n"
+            buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n"
         )
         writer.writeheader()
         for row in rows:
