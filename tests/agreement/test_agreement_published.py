@@ -13,6 +13,8 @@ import pytest
 from intercoder import agreement
 from intercoder.agreement import ReliabilityData
 
+from support import requires_irrcac
+
 NA = None
 
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", Annenberg School for
@@ -134,13 +136,19 @@ FLEISS_1971 = [
 
 def test_fleiss_1971_table_matches_independent_transcriptions() -> None:
     """The table above equals statsmodels' raw transcription of Fleiss (1971) (its test
-    suite) and, for the first 15 subjects, irrCAC's ``distrib_6raters``."""
-    from irrCAC.datasets import distrib_6raters
+    suite)."""
     from statsmodels.stats.inter_rater import aggregate_raters
     from statsmodels.stats.tests.test_inter_rater import diagnoses
 
     table, _ = aggregate_raters(diagnoses)
     assert np.array_equal(table, FLEISS_1971)
+
+
+@requires_irrcac
+def test_fleiss_1971_table_matches_irrcac() -> None:
+    """irrCAC's ``distrib_6raters`` holds the first 15 subjects of the same table."""
+    from irrCAC.datasets import distrib_6raters
+
     assert np.array_equal(distrib_6raters().to_numpy(), np.asarray(FLEISS_1971)[:15])
 
 

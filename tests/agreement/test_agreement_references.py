@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from intercoder import agreement
 from intercoder.agreement import DegenerateDataWarning, ReliabilityData
 
+from support import requires_irrcac
+
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -167,6 +169,7 @@ def _irr_frame(matrix: list[list]) -> pd.DataFrame:
     )
 
 
+@requires_irrcac
 @settings(max_examples=60, deadline=None)
 @given(
     matrices(max_coders=5),
@@ -202,6 +205,7 @@ def test_raw_coefficients_equal_irrcac(matrix: list[list], weights: str) -> None
             assert ours.se == pytest.approx(est["se"], abs=1e-9), name
 
 
+@requires_irrcac
 @pytest.mark.parametrize("weights", ["identity", "linear", "quadratic"])
 def test_two_rater_tables_equal_irrcac(weights: str) -> None:
     from irrCAC.table import CAC
