@@ -302,3 +302,45 @@ def test_unusual_line_breaks_survive_csv_and_jsonl(tmp_path: Path) -> None:
         fmt.write(original, tmp_path / name, None)
         again = fmt.read(tmp_path / name)
         assert [r.text for r in again] == texts, name
+
+
+def test_in_memory_multiple_choice_tuples_are_checked_like_lists(
+    minimal_text: str, codebook_dir: Path
+) -> None:
+    from intercoder.annotations import Annotation, AnnotationSet
+
+    text = minimal_text.replace(
+        "  - id: relevant\n    type: single_choice", "  - id: relevant\n    type: multiple_choice"
+    )
+    text = text.replace('show_if: {variable: relevant, in: ["yes"]}', "required: false")
+    book = codebook_dir / "multi" / "1.0.0.yaml"
+    book.parent.mkdir()
+    book.write_text(text.replace("codebook: minimal", "codebook: multi"), encoding="utf-8")
+    records = [
+        Annotation("u1", "ana", "relevant", ("yes", "no")),
+        Annotation("u1", "bek", "relevant", ["no"]),
+    ]
+    checked = check_annotations(AnnotationSet.from_records(records), load_codebook("multi"))
+    assert checked.problems == ()
+    assert [r.value for r in checked.annotations] == [("no", "yes"), ("no",)]
+
+
+def test_uncoded_variables_are_summarised_not_listed(
+    run_cli: RunCli, tmp_path: Path, minimal_path: Path
+) -> None:
+    rows = [r for r in _pilot() if r["variable"] == "relevant"]
+    path = _write_csv(tmp_path / "relevant-only.csv", rows)
+    table = run_cli("agree", str(path), "--codebook", str(minimal_path))
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[-1] == "not coded in these files: severity"
+    assert not any(line.startswith("severity ") for line in lines)
+    report = json.loads(
+        run_cli("agree", str(path), "--codebook", str(minimal_path), "--format", "json").stdout
+    )
+    severity = report["variables"][1]
+    assert (severity["variable"], severity["status"], severity["n_units"]) == (
+        "severity",
+        "insufficient-data",
+        0,
+    )

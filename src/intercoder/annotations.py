@@ -300,7 +300,7 @@ def _normalise(var: Variable, value: Any, active: set[str], retired: dict[str, s
             raise ValueError(f"{var.id} takes one code, got a list")
         return code(value)
     if var.type == "multiple_choice":
-        items = value if isinstance(value, list) else [value]
+        items = list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
         codes = sorted({code(item) for item in items})
         return tuple(codes)
     if var.type == "number":

@@ -330,6 +330,7 @@ def _load_checked(files: tuple[str, ...], codebook_ref: str, skip_invalid: bool)
     help="Bootstrap resamples for confidence intervals (e.g. 10000).",
 )
 @click.option("--seed", type=int, default=None, help="Seed for the bootstrap (reproducible).")
+@click.option("--details", is_flag=True, help="Table: also alpha per tree level and per category.")
 @click.option(
     "--skip-invalid",
     is_flag=True,
@@ -341,6 +342,7 @@ def agree(
     fmt: str,
     bootstrap: int,
     seed: int | None,
+    details: bool,
     skip_invalid: bool,
 ) -> None:
     """Inter-coder reliability of each variable in long-format annotation FILES."""
@@ -353,7 +355,7 @@ def agree(
     elif fmt == "markdown":
         click.echo(render_markdown(report), nl=False)
     else:
-        click.echo(render_table(report), nl=False)
+        click.echo(render_table(report, details=details), nl=False)
 
 
 # --- plugins, import and export --------------------------------------------------------------

@@ -162,8 +162,12 @@ def assess(
 ) -> ReliabilityReport:
     """Reliability of every codable variable of ``cb`` in ``aset`` (checked annotations)."""
     results = []
+    coded = set(aset.variable.tolist())
     for var in cb.variables:
         if var.level is None:
+            continue
+        if var.id not in coded:
+            results.append(_not_coded(var))
             continue
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", agreement.DegenerateDataWarning)
@@ -173,6 +177,30 @@ def assess(
     return ReliabilityReport(
         cb.ref, tuple(results), len(set(aset.unit_id.tolist())), tuple(aset.coders)
     )
+
+
+def _not_coded(var: Variable) -> VariableReliability:
+    assert var.level is not None
+    return VariableReliability(
+        variable=var.id,
+        level=var.level,
+        coefficient=_coefficient_for(var),
+        alpha=float("nan"),
+        n_units=0,
+        n_coders=0,
+        threshold=var.reliability.passing,
+        tentative=var.reliability.tentative,
+        status=INSUFFICIENT,
+        notes=("not coded in these files",),
+    )
+
+
+def _coefficient_for(var: Variable) -> str:
+    if var.type == "multiple_choice":
+        return "krippendorff_alpha_masi"
+    if var.type == "spans":
+        return "krippendorff_alpha_u"
+    return "krippendorff_alpha"
 
 
 def _assess_variable(
@@ -188,10 +216,10 @@ def _assess_variable(
     records = _records(aset, mask)
     categories: list[str] | None = None
     level: Any = var.level
-    coefficient = "krippendorff_alpha"
+    coefficient = _coefficient_for(var)
     details: list[Detail] = []
     if var.type == "multiple_choice":
-        level, coefficient = "masi", "krippendorff_alpha_masi"
+        level = "masi"
         records = [(u, c, frozenset(v)) for u, c, v in records]
         details += _category_details(records, var)
     elif var.type == "ordinal_scale" and var.level in ("interval", "ratio"):
@@ -295,7 +323,7 @@ def _assess_spans(
     return VariableReliability(
         variable=var.id,
         level=var.level or "nominal",
-        coefficient="krippendorff_alpha_u",
+        coefficient=_coefficient_for(var),
         alpha=alpha,
         n_units=len(units),
         n_coders=len(span_coders),
@@ -328,8 +356,15 @@ _COEFFICIENT_NAMES = {
 }
 
 
-def render_table(report: ReliabilityReport) -> str:
-    """A plain-text table for the terminal, with tree levels and categories indented."""
+def _uncoded(report: ReliabilityReport) -> list[str]:
+    return [v.variable for v in report.variables if v.n_units == 0 and v.n_coders == 0]
+
+
+def render_table(report: ReliabilityReport, *, details: bool = False) -> str:
+    """A plain-text table for the terminal; ``details`` adds tree levels and categories.
+
+    Variables nobody coded are listed in one line at the end instead of as rows.
+    """
     header = (
         "variable",
         "level",
@@ -342,7 +377,10 @@ def render_table(report: ReliabilityReport) -> str:
         "status",
     )
     rows: list[tuple[str, ...]] = []
+    uncoded = _uncoded(report)
     for var in report.variables:
+        if var.variable in uncoded:
+            continue
         rows.append(
             (
                 var.variable,
@@ -356,20 +394,9 @@ def render_table(report: ReliabilityReport) -> str:
                 var.status,
             )
         )
-        for detail in var.details:
-            rows.append(
-                (
-                    f"  {detail.label}",
-                    "",
-                    "",
-                    _fmt(detail.alpha),
-                    "",
-                    str(detail.n_units),
-                    "",
-                    "",
-                    "",
-                )
-            )
+        for detail in var.details if details else ():
+            label = f"  {detail.label}"
+            rows.append((label, "", "", _fmt(detail.alpha), "", str(detail.n_units), *[""] * 3))
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
     lines = [
         f"{report.codebook}: {len(report.coders)} coders, {report.n_units} units",
@@ -377,7 +404,10 @@ def render_table(report: ReliabilityReport) -> str:
     ]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     for var in report.variables:
-        lines += [f"note: {var.variable}: {note}" for note in var.notes]
+        if var.variable not in uncoded:
+            lines += [f"note: {var.variable}: {note}" for note in var.notes]
+    if uncoded:
+        lines.append(f"not coded in these files: {', '.join(uncoded)}")
     return "\n".join(lines) + "\n"
 
 
