@@ -41,6 +41,7 @@ BUILTIN_MODULES = (
     "intercoder.builtins.tabular",
     "intercoder.builtins.labelstudio",
     "intercoder.builtins.qdpx",
+    "intercoder.builtins.check_command",
 )
 
 

@@ -153,6 +153,15 @@ def _alpha(
     return agreement.alpha_result(data, level)
 
 
+def _detail(label: str, records: list[tuple[Hashable, Hashable, Any]], level: Any) -> Detail:
+    """A secondary alpha; an undefined one shows as a dash, without a note of its own (a parent
+    category nobody chose has no variation, and that says nothing about the variable)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", agreement.DegenerateDataWarning)
+        result = _alpha(records, level)
+    return Detail(label, result.alpha, result.n_units)
+
+
 def assess(
     aset: AnnotationSet,
     cb: Codebook,
@@ -268,8 +277,7 @@ def _tree_details(
             mapped = [(u, c, frozenset(mapping[x] for x in v)) for u, c, v in records]
         else:
             mapped = [(u, c, mapping[v]) for u, c, v in records]
-        result = _alpha(mapped, level)
-        details.append(Detail(f"tree level {d + 1}", result.alpha, result.n_units))
+        details.append(_detail(f"tree level {d + 1}", mapped, level))
     return details
 
 
@@ -277,8 +285,7 @@ def _category_details(records: list[tuple[Hashable, Hashable, Any]], var: Variab
     details = []
     for code in var.codes:
         binary = [(u, c, code in v) for u, c, v in records]
-        result = _alpha(binary, "nominal")
-        details.append(Detail(f"category {code}", result.alpha, result.n_units))
+        details.append(_detail(f"category {code}", binary, "nominal"))
     return details
 
 
