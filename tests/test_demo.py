@@ -1,0 +1,53 @@
+"""`intercoder demo`, the README's main job: offline, from any directory, complete output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from intercoder import load_codebook
+from intercoder.annotations import check_annotations, read_annotations
+from intercoder.pilot import CODERS, pilot_annotations
+
+from support import RunCli
+
+
+def test_demo_runs_and_writes_everything(run_cli: RunCli, tmp_path: Path) -> None:
+    proc = run_cli("demo", "-o", "out", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "out"
+    for step in (
+        "1. Validating 3 codebook(s)",
+        "2. Synthetic pilot round on hate-speech@1.0.0",
+        "3. Lexicon coder lexicon@",
+        "4. Agreement among the human coders",
+        f"5. Open {(out / 'index.html').resolve()}",
+    ):
+        assert step in proc.stdout, step
+    assert len(list((out / "manuals").glob("*.html"))) == 15
+    cb = load_codebook("hate-speech")
+    for name in ("human.csv", "machine.csv"):
+        checked = check_annotations(read_annotations(out / "pilot" / name), cb)
+        assert checked.problems == (), name
+        assert len(checked.annotations) > 0
+    tasks = [
+        json.loads(line)
+        for line in (out / "pilot" / "tasks.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert {t["lang"] for t in tasks} == set(cb.languages)
+    assert all(t["source"].startswith("synthetic") for t in tasks)
+    assert "### Reliability: `hate-speech@1.0.0`" in (out / "agreement.md").read_text("utf-8")
+
+
+def test_pilot_is_reproducible_and_realistic() -> None:
+    cb = load_codebook("hate-speech")
+    tasks, first = pilot_annotations(cb)
+    _, second = pilot_annotations(cb)
+    assert [r.value for r in first] == [r.value for r in second]
+    assert set(first.coder_id.tolist()) == set(CODERS)
+    texts = {t.text for t in tasks}
+    # Every text is one of the codebook's own constructed examples.
+    examples = {
+        x for v in cb.variables for c, _ in v.walk() for xs in c.examples.values() for x in xs
+    }
+    assert texts <= examples
