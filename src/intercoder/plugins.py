@@ -41,7 +41,7 @@ BUILTIN_MODULES = (
     "intercoder.builtins.tabular",
     "intercoder.builtins.labelstudio",
     "intercoder.builtins.qdpx",
-    "intercoder.builtins.check_command",
+    "intercoder.builtins.studio_command",
 )
 
 
@@ -206,7 +206,14 @@ def load(strict: bool = False) -> Host:
     from ._version import __version__
 
     for module_name in BUILTIN_MODULES:
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as exc:  # a broken built-in is a bug, but must not take the CLI down
+            host.report(
+                f"built-in plugin {module_name!r} failed to load: "
+                f"{type(exc).__name__}: {exc}; skipped"
+            )
+            continue
         _register(host, module_name, module, PluginInfo(module_name, __version__, [], True))
 
     allowed = _allowed_distributions()

@@ -1,0 +1,140 @@
+"""Benchmark: ``studio push``/``pull`` against a naive one-request-per-task loop.
+
+Usage::
+
+    python benchmarks/studio.py                 # 10,000 tasks, 30,000 annotations
+    python benchmarks/studio.py --tasks 1000    # quicker
+
+Starts a real Label Studio 1.23.2 (the test suite's cached venv and template, see
+tests/studio/conftest.py). Push: ``push`` (batched import) against one ``POST /api/tasks/``
+per task. Pull: ``pull`` (paged task listing with annotations) against one
+``GET /api/tasks/{id}/annotations/`` per task. The naive loops run on ``--naive-sample`` tasks
+and are scaled to the full count (they are linear: one request each); the ratio is printed.
+Target (issue): at least 10x on both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+import intercoder
+from intercoder.studio import server
+from intercoder.studio.client import Client
+from intercoder.studio.state import State
+from intercoder.studio.sync import pull, push
+from intercoder.tasks import Task
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tasks", type=int, default=10_000)
+    parser.add_argument("--coders", type=int, default=3)
+    parser.add_argument("--naive-sample", type=int, default=300)
+    args = parser.parse_args()
+
+    from studio import conftest  # the test suite's server set-up
+
+    exe = server.ensure_venv(conftest.CACHE / f"ls-{server.VERSION}")
+    template = conftest._template(exe)
+    work = Path(tempfile.mkdtemp())
+    shutil.copytree(template, work / "data", ignore=shutil.ignore_patterns("server.log"))
+    running = server.start(
+        exe,
+        work / "data",
+        port=server.free_port(),
+        username=conftest.ADMIN,
+        password=conftest.PASSWORD,
+        token=conftest.TOKEN,
+    )
+    try:
+        client = Client(running.url, conftest.TOKEN)
+        cb = intercoder.load_codebook("hate-speech")
+        tasks = [Task(f"u{i}", f"Text {i} about a group.") for i in range(args.tasks)]
+        state = State(work / "state.sqlite")
+
+        t0 = time.perf_counter()
+        push(client, state, cb, tasks, title="bench push")
+        ours_push = time.perf_counter() - t0
+        naive = client.request(
+            "POST", "/api/projects/", {"title": "bench naive", "label_config": pushed_config(cb)}
+        )
+        sample = tasks[: args.naive_sample]
+        t0 = time.perf_counter()
+        for task in sample:
+            client.request(
+                "POST",
+                "/api/tasks/",
+                {"project": naive["id"], "data": {"unit_id": task.unit_id, "text": task.text}},
+            )
+        naive_push = (time.perf_counter() - t0) * len(tasks) / len(sample)
+        print(
+            f"push {len(tasks)} tasks: ours {ours_push:.1f} s, naive ~{naive_push:.1f} s, "
+            f"ratio {naive_push / ours_push:.1f}x"
+        )
+
+        # annotations: imported in bulk (set-up, not measured)
+        users = []
+        for c in range(args.coders):
+            email = f"bench{c}@example.org"
+            users.append(
+                client.request("POST", "/api/users/", {"email": email, "username": email})["id"]
+            )
+        # annotations for the pull: imported in bulk with their tasks (set-up, not measured)
+        bench = client.request(
+            "POST", "/api/projects/", {"title": "bench pull", "label_config": pushed_config(cb)}
+        )
+        for start in range(0, len(tasks), 1000):
+            payload = [
+                {
+                    "data": {"unit_id": t.unit_id, "text": t.text},
+                    "annotations": [
+                        {
+                            "completed_by": uid,
+                            "result": [
+                                {
+                                    "from_name": "hate_speech",
+                                    "to_name": "text",
+                                    "type": "choices",
+                                    "value": {"choices": ["yes" if (i + uid) % 2 else "no"]},
+                                }
+                            ],
+                        }
+                        for uid in users
+                    ],
+                }
+                for i, t in enumerate(tasks[start : start + 1000], start=start)
+            ]
+            client.request("POST", f"/api/projects/{bench['id']}/import", payload)
+        t0 = time.perf_counter()
+        pulled = pull(client, state, cb, title="bench pull")
+        ours_pull = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        units = state.units(client.url, bench["id"])
+        for task in tasks[: args.naive_sample]:
+            client.request("GET", f"/api/tasks/{units[task.unit_id]}/annotations/")
+        naive_pull = (time.perf_counter() - t0) * len(tasks) / args.naive_sample
+        print(
+            f"pull {pulled.new} annotations: ours {ours_pull:.1f} s, naive ~{naive_pull:.1f} s "
+            f"(requests only, no conversion), ratio {naive_pull / ours_pull:.1f}x"
+        )
+        state.close()
+    finally:
+        running.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def pushed_config(cb: intercoder.Codebook) -> str:
+    from intercoder.studio.labelconfig import label_config
+
+    return label_config(cb)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""A small Label Studio REST client on the standard library, with retries and backoff.
+
+Why not ``label-studio-sdk`` (2.1.2, the version that ships with server 1.23.2): it requires
+numpy>=2.2, opencv-python-headless, a pinned pyjwt and requests-mock, so installing it forces a
+numpy upgrade that breaks scientific stacks pinned to numpy 1 (ours in CI: irrCAC), and adds
+~60 MB for the dozen REST calls sync needs. The real-server tests exercise every call here.
+
+Authentication: a legacy API token is sent as ``Authorization: Token …``; a personal access
+token (a JWT, the default in Label Studio 1.23) is exchanged at ``/api/token/refresh`` for a
+short-lived access token sent as ``Bearer``. Tokens are never printed or logged: errors name
+the URL path and the status only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import IntercoderError
+
+#: Errors worth another try: the connection failed, or the server is busy or restarting.
+RETRY_STATUS = (429, 502, 503, 504)
+
+
+class StudioError(IntercoderError):
+    """Label Studio could not be reached, or refused a request."""
+
+
+def config_path() -> Path:
+    """Where ``studio serve`` stores the URL and token (``$INTERCODER_STUDIO_CONFIG``)."""
+    env = os.environ.get("INTERCODER_STUDIO_CONFIG")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "intercoder" / "studio.json"
+
+
+def save_config(url: str, token: str, path: Path | None = None) -> Path:
+    """Write the URL and token to the config file, readable by the owner only."""
+    target = path or config_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump({"url": url, "token": token}, handle)
+    os.replace(tmp, target)
+    return target
+
+
+def load_settings(url: str | None = None, token: str | None = None) -> tuple[str, str]:
+    """URL and token: arguments, else LABEL_STUDIO_URL / LABEL_STUDIO_API_KEY, else the file."""
+    stored: dict[str, Any] = {}
+    path = config_path()
+    if path.exists():
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise StudioError(f"{path}: not a readable studio config file") from None
+    url = url or os.environ.get("LABEL_STUDIO_URL") or stored.get("url")
+    token = token or os.environ.get("LABEL_STUDIO_API_KEY") or stored.get("token")
+    if not url or not token:
+        raise StudioError(
+            "no Label Studio server configured: run `intercoder studio serve`, or set "
+            "LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY"
+        )
+    return str(url).rstrip("/"), str(token)
+
+
+class Client:
+    """One Label Studio server; ``request`` retries network errors with exponential backoff."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        retries: int = 5,
+        backoff: float = 0.5,
+        timeout: float = 120.0,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self._token = token
+        self._access: str | None = None
+        self.retries = retries
+        self.backoff = backoff
+        self.timeout = timeout
+        self.requests = 0
+
+    def __repr__(self) -> str:  # never show the token
+        return f"Client({self.url!r})"
+
+    def _auth(self) -> str:
+        if self._token.count(".") != 2:
+            return f"Token {self._token}"
+        if self._access is None:
+            answer = self._send("POST", "/api/token/refresh", {"refresh": self._token}, auth=False)
+            self._access = str(answer["access"])
+        return f"Bearer {self._access}"
+
+    def request(self, method: str, path: str, body: Any = None, **query: Any) -> Any:
+        if query:
+            path += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
+        return self._send(method, path, body)
+
+    def _send(self, method: str, path: str, body: Any, auth: bool = True) -> Any:
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        delay = self.backoff
+        shown = path.split("?", 1)[0]
+        for attempt in range(self.retries + 1):
+            headers = {"Content-Type": "application/json", "Accept": "application/json"}
+            if auth:
+                headers["Authorization"] = self._auth()
+            req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+            problem: str
+            try:
+                self.requests += 1
+                with urllib.request.urlopen(req, timeout=self.timeout) as response:
+                    payload = response.read()
+                return json.loads(payload) if payload else None
+            except urllib.error.HTTPError as exc:
+                text = exc.read()[:300].decode("utf-8", "replace")
+                if exc.code == 401 and auth and self._access is not None:
+                    self._access = None  # the access token expired: refresh once more
+                    problem = "access token expired"
+                elif exc.code in RETRY_STATUS:
+                    problem = f"HTTP {exc.code}"
+                else:
+                    if exc.code in (401, 403):
+                        raise StudioError(
+                            f"{method} {shown}: HTTP {exc.code}: the API token was refused "
+                            "(check LABEL_STUDIO_API_KEY or the studio config)"
+                        ) from None
+                    raise StudioError(f"{method} {shown}: HTTP {exc.code}: {text}") from None
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
+                reason = getattr(exc, "reason", exc)
+                problem = f"{type(reason).__name__}: {reason}"
+            except ValueError:
+                problem = "a truncated or invalid answer"
+            if attempt == self.retries:
+                raise StudioError(
+                    f"{method} {shown}: Label Studio at {self.url} failed after "
+                    f"{self.retries + 1} tries ({problem})"
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
+        raise AssertionError("unreachable")
+
+    # --- API helpers ------------------------------------------------------------------------
+
+    def projects(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            answer = self.request("GET", "/api/projects/", page=page, page_size=100)
+            found += answer["results"]
+            if not answer.get("next"):
+                return found
+            page += 1
+
+    def project_by_title(self, title: str) -> dict[str, Any] | None:
+        for project in self.projects():
+            if project.get("title") == title:
+                return project
+        return None
+
+    def tasks(self, project: int, page_size: int = 1000, fields: str = "all") -> Iterator[Any]:
+        """Pages of tasks (``fields=all`` carries the annotations), in id order."""
+        page = 1
+        seen = 0
+        while True:
+            answer = self.request(
+                "GET",
+                "/api/tasks/",
+                project=project,
+                page=page,
+                page_size=page_size,
+                fields=fields,
+            )
+            tasks = answer.get("tasks", [])
+            if not tasks:
+                return
+            yield tasks
+            seen += len(tasks)
+            if seen >= int(answer.get("total", 0)):
+                return
+            page += 1
+
+    def users(self) -> dict[int, str]:
+        """User id -> e-mail."""
+        answer = self.request("GET", "/api/users/")
+        users = answer if isinstance(answer, list) else answer.get("results", [])
+        return {int(u["id"]): str(u.get("email") or f"annotator-{u['id']}") for u in users}

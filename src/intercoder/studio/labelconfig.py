@@ -1,0 +1,189 @@
+"""A Label Studio labeling interface (``label_config`` XML) made from a codebook.
+
+One control tag per variable, named by the variable id (so results map back by
+``from_name``): ``Choices`` for single and multiple choice, ``Taxonomy`` for category trees,
+``Rating`` for ordinal scales coded 1..n and inline ``Choices`` for other scales, ``Number``
+for numbers, ``TextArea`` for free text and ``Labels`` for spans. Choices show the category
+label in the chosen language and store the code (``alias``); the definition is the hint.
+``show_if`` becomes a ``View`` with ``visibleWhen="choice-selected"``. The codebook reference
+is recorded in a comment at the top (``<!-- intercoder codebook: ID@VERSION -->``).
+"""
+
+from __future__ import annotations
+
+import re
+from xml.sax.saxutils import quoteattr
+
+from ..codebook.model import Category, Codebook, Variable
+
+TEXT_TAG = "text"
+_MARK = re.compile(r"<!-- intercoder codebook: (\S+?)@(\S+?) -->")
+
+
+def _pick(texts: object, lang: str, cb: Codebook) -> str:
+    pick = getattr(texts, "pick", None)
+    value = pick(lang, cb.languages) if pick else None
+    return str(value) if value else ""
+
+
+def _attrs(**values: object) -> str:
+    parts = []
+    for name, value in values.items():
+        if value is None or value == "":
+            continue
+        key = name.rstrip("_").replace("__", ":")
+        parts.append(f"{key}={quoteattr(str(value))}")
+    return " ".join(parts)
+
+
+def _hint(text: str) -> str:
+    """Hints are one line; very long definitions are cut (the manual has them whole)."""
+    text = " ".join(text.split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def is_rating(var: Variable) -> bool:
+    """An ordinal scale whose codes are 1..n: a ``Rating`` of n stars."""
+    codes = var.codes
+    return var.type == "ordinal_scale" and codes == tuple(str(i) for i in range(1, len(codes) + 1))
+
+
+def _choice(cat: Category, cb: Codebook, lang: str, indent: str) -> list[str]:
+    label = _pick(cat.label, lang, cb) or cat.code
+    hint = _hint(_pick(cat.definition, lang, cb))
+    open_ = f"{indent}<Choice {_attrs(value=label, alias=cat.code, hint=hint)}"
+    children = [c for c in cat.children if not c.retired]
+    if not children:
+        return [open_ + "/>"]
+    lines = [open_ + ">"]
+    for child in children:
+        lines += _choice(child, cb, lang, indent + "  ")
+    lines.append(f"{indent}</Choice>")
+    return lines
+
+
+def _control(var: Variable, cb: Codebook, lang: str) -> list[str]:
+    name = var.id
+    required = "true" if var.required else None
+    hint = _hint(_pick(var.definition, lang, cb))
+    active = [c for c in var.categories if not c.retired]
+    if var.type in ("single_choice", "multiple_choice") and var.is_tree:
+        lines = [
+            "  <Taxonomy "
+            + _attrs(
+                name=name,
+                toName=TEXT_TAG,
+                leafsOnly=None,
+                maxUsages="1" if var.type == "single_choice" else None,
+                required=required,
+                hint=hint,
+            )
+            + ">"
+        ]
+        for cat in active:
+            lines += _choice(cat, cb, lang, "    ")
+        return [*lines, "  </Taxonomy>"]
+    if var.type in ("single_choice", "multiple_choice", "ordinal_scale"):
+        if is_rating(var):
+            return [
+                "  <Rating "
+                + _attrs(name=name, toName=TEXT_TAG, maxRating=len(var.codes), required=required)
+                + "/>"
+            ]
+        choice = "multiple" if var.type == "multiple_choice" else "single"
+        inline = "true" if var.type == "ordinal_scale" else None
+        lines = [
+            "  <Choices "
+            + _attrs(
+                name=name,
+                toName=TEXT_TAG,
+                choice=choice,
+                showInline=inline,
+                required=required,
+                hint=hint,
+            )
+            + ">"
+        ]
+        for cat in active:
+            lines += _choice(cat, cb, lang, "    ")
+        return [*lines, "  </Choices>"]
+    if var.type == "number":
+        return [
+            "  <Number "
+            + _attrs(
+                name=name,
+                toName=TEXT_TAG,
+                min=None if var.minimum is None else f"{var.minimum:g}",
+                max=None if var.maximum is None else f"{var.maximum:g}",
+                required=required,
+                hint=hint,
+            )
+            + "/>"
+        ]
+    if var.type == "spans":
+        lines = ["  <Labels " + _attrs(name=name, toName=TEXT_TAG) + ">"]
+        for cat, _depth in var.walk():
+            if cat.retired:
+                continue
+            label = _pick(cat.label, lang, cb) or cat.code
+            lines.append(
+                "    <Label "
+                + _attrs(value=label, alias=cat.code, hint=_hint(_pick(cat.definition, lang, cb)))
+                + "/>"
+            )
+        return [*lines, "  </Labels>"]
+    # text: a free note
+    return [
+        "  <TextArea "
+        + _attrs(name=name, toName=TEXT_TAG, rows="3", editable="true", maxSubmissions="1")
+        + "/>"
+    ]
+
+
+def _when_values(var: Variable, cb: Codebook, lang: str) -> str:
+    """``whenChoiceValue``: the codes and the shown labels (Label Studio matches either)."""
+    assert var.show_if is not None
+    target = cb.variable(var.show_if.variable)
+    values: list[str] = []
+    for code in var.show_if.codes:
+        values.append(code)
+        label = _pick(target.category(code).label, lang, cb)
+        if label and "," not in label:
+            values.append(label)
+    return ",".join(dict.fromkeys(values))
+
+
+def label_config(cb: Codebook, lang: str | None = None) -> str:
+    """The labeling interface for ``cb`` in ``lang`` (default: the codebook's first language)."""
+    lang = lang or cb.languages[0]
+    if lang not in cb.languages:
+        raise ValueError(f"{cb.ref} has no language {lang!r} (it has {', '.join(cb.languages)})")
+    spans = [v for v in cb.variables if v.type == "spans"]
+    lines = [
+        f"<!-- intercoder codebook: {cb.ref} -->",
+        "<View>",
+    ]
+    for var in spans:
+        lines += _control(var, cb, lang)
+    lines.append(f'  <Text name="{TEXT_TAG}" value="$text"/>')
+    for var in cb.variables:
+        if var.type == "spans":
+            continue
+        question = _pick(var.question, lang, cb) or _pick(var.label, lang, cb) or var.id
+        block = [f"  <Header {_attrs(value=question)}/>", *_control(var, cb, lang)]
+        if var.show_if is not None:
+            when = _attrs(
+                visibleWhen="choice-selected",
+                whenTagName=var.show_if.variable,
+                whenChoiceValue=_when_values(var, cb, lang),
+            )
+            block = [f"  <View {when}>", *("  " + line for line in block), "  </View>"]
+        lines += block
+    lines.append("</View>")
+    return "\n".join(lines) + "\n"
+
+
+def codebook_of(config: str) -> tuple[str, str] | None:
+    """``(id, version)`` recorded in a label config made by :func:`label_config`, if any."""
+    match = _MARK.search(config or "")
+    return (match.group(1), match.group(2)) if match else None

@@ -1,0 +1,122 @@
+"""Sync state in one local SQLite file: projects, the unit map and pulled annotations.
+
+Every change happens inside a transaction, so a crash leaves the file as it was before the
+change or after it, never between. Rows are keyed by server URL and project id; annotations by
+their Label Studio id, so pulling twice never duplicates one.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS projects (
+    url TEXT NOT NULL, project_id INTEGER NOT NULL, title TEXT NOT NULL,
+    codebook TEXT NOT NULL, lang TEXT NOT NULL,
+    cursor TEXT, generation INTEGER NOT NULL DEFAULT 0, pulled_at TEXT,
+    PRIMARY KEY (url, project_id));
+CREATE TABLE IF NOT EXISTS units (
+    url TEXT NOT NULL, project_id INTEGER NOT NULL, unit_id TEXT NOT NULL,
+    task_id INTEGER NOT NULL, text TEXT,
+    PRIMARY KEY (url, project_id, unit_id));
+CREATE TABLE IF NOT EXISTS annotations (
+    url TEXT NOT NULL, project_id INTEGER NOT NULL, annotation_id INTEGER NOT NULL,
+    task_id INTEGER NOT NULL, unit_id TEXT NOT NULL, coder TEXT NOT NULL,
+    updated_at TEXT, cancelled INTEGER NOT NULL, result TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    PRIMARY KEY (url, project_id, annotation_id));
+"""
+
+
+def default_path() -> Path:
+    return Path(os.environ.get("INTERCODER_STUDIO_STATE", ".intercoder-studio.sqlite"))
+
+
+class State:
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        with self.transaction():
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- projects ---------------------------------------------------------------------------
+
+    def project(self, url: str, title: str) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT project_id, codebook, lang, cursor, generation, pulled_at FROM projects "
+            "WHERE url = ? AND title = ?",
+            (url, title),
+        ).fetchone()
+        if row is None:
+            return None
+        keys = ("project_id", "codebook", "lang", "cursor", "generation", "pulled_at")
+        return dict(zip(keys, row, strict=True))
+
+    def save_project(self, url: str, project_id: int, title: str, codebook: str, lang: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM projects WHERE url = ? AND title = ?", (url, title))
+            db.execute(
+                "INSERT INTO projects (url, project_id, title, codebook, lang) VALUES (?,?,?,?,?) "
+                "ON CONFLICT (url, project_id) DO UPDATE SET title = excluded.title, "
+                "codebook = excluded.codebook, lang = excluded.lang",
+                (url, project_id, title, codebook, lang),
+            )
+
+    # --- units ------------------------------------------------------------------------------
+
+    def units(self, url: str, project_id: int) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT unit_id, task_id FROM units WHERE url = ? AND project_id = ?",
+            (url, project_id),
+        )
+        return dict(rows.fetchall())
+
+    def save_units(
+        self, url: str, project_id: int, units: Iterable[tuple[str, int, str | None]]
+    ) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO units (url, project_id, unit_id, task_id, text) VALUES (?,?,?,?,?) "
+                "ON CONFLICT DO UPDATE SET task_id = excluded.task_id, text = excluded.text",
+                [(url, project_id, u, t, x) for u, t, x in units],
+            )
+
+    # --- annotations ------------------------------------------------------------------------
+
+    def annotation_stamps(self, url: str, project_id: int) -> dict[int, str | None]:
+        rows = self.db.execute(
+            "SELECT annotation_id, updated_at FROM annotations WHERE url = ? AND project_id = ?",
+            (url, project_id),
+        )
+        return dict(rows.fetchall())
+
+    def annotations(self, url: str, project_id: int) -> list[tuple[Any, ...]]:
+        """``(annotation_id, task_id, unit_id, coder, updated_at, cancelled, result)`` rows."""
+        return self.db.execute(
+            "SELECT annotation_id, task_id, unit_id, coder, updated_at, cancelled, result "
+            "FROM annotations WHERE url = ? AND project_id = ? ORDER BY annotation_id",
+            (url, project_id),
+        ).fetchall()

@@ -1,0 +1,418 @@
+"""Push a codebook and tasks to Label Studio; pull the annotations back, incrementally.
+
+``push`` is idempotent: units are keyed by ``data.unit_id`` on the server and in the local
+state, and only units the project lacks are imported (in batches). ``pull`` lists the
+project's tasks page by page (``fields=all`` carries the annotations), stores every annotation
+that is new or changed since the last pull in the local state (one transaction per page, so a
+failure mid-way loses nothing and a re-run duplicates nothing), removes those deleted on the
+server, and converts the whole current set to long records validated against the codebook.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..annotations import Annotation, AnnotationSet, check_annotations
+from ..codebook.model import Codebook, Variable, parse_version
+from ..errors import Diagnostic, IntercoderError, Location
+from ..tasks import Task
+from .client import Client
+from .labelconfig import TEXT_TAG, codebook_of, is_rating, label_config
+from .state import State
+
+BATCH = 1000
+
+
+@dataclass
+class PushResult:
+    project_id: int
+    created: bool
+    imported: int
+    already: int
+    predictions: int
+    config_updated: bool
+
+
+@dataclass
+class PullResult:
+    new: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    cancelled: int = 0
+    annotations: AnnotationSet | None = None
+    invalid: list[Diagnostic] = field(default_factory=list)
+    records: int = 0
+
+
+def _description(cb: Codebook) -> str:
+    return f"intercoder codebook: {cb.ref}"
+
+
+def _recorded(project: dict[str, Any]) -> tuple[str, str] | None:
+    found = codebook_of(project.get("label_config") or "")
+    if found is None:
+        found = codebook_of(f"<!-- {project.get('description') or ''} -->")
+    return found
+
+
+def _prediction_result(var: Variable, records: list[Annotation]) -> list[dict[str, Any]]:
+    """Label Studio results for one coder's records of one variable on one unit."""
+    base = {"from_name": var.id, "to_name": TEXT_TAG}
+    values = [r.value for r in records if r.value is not None]
+    if not values:
+        return []
+    if var.type == "spans":
+        return [
+            {
+                **base,
+                "type": "labels",
+                "value": {"start": r.start, "end": r.end, "labels": [str(r.value)]},
+            }
+            for r in records
+            if r.start is not None and r.end is not None
+        ]
+    flat: list[str] = []
+    for value in values:
+        flat += [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+    if var.type == "number":
+        return [{**base, "type": "number", "value": {"number": float(values[0])}}]
+    if var.type == "text":
+        return [{**base, "type": "textarea", "value": {"text": [str(values[0])]}}]
+    if var.is_tree:
+        paths = [list(var.path_to(code)) for code in flat]
+        return [{**base, "type": "taxonomy", "value": {"taxonomy": paths}}]
+    if is_rating(var):
+        return [{**base, "type": "rating", "value": {"rating": int(flat[0])}}]
+    return [{**base, "type": "choices", "value": {"choices": flat}}]
+
+
+def _predictions(coder: Any, tasks: list[Task], cb: Codebook) -> dict[str, list[dict[str, Any]]]:
+    by_unit: dict[str, dict[str, list[Annotation]]] = {}
+    for record in coder.code(iter(tasks), cb):
+        by_unit.setdefault(record.unit_id, {}).setdefault(record.variable, []).append(record)
+    results: dict[str, list[dict[str, Any]]] = {}
+    for unit, by_var in by_unit.items():
+        out: list[dict[str, Any]] = []
+        for var_id, records in by_var.items():
+            try:
+                var = cb.variable(var_id)
+            except KeyError:
+                continue
+            out += _prediction_result(var, records)
+        results[unit] = out
+    return results
+
+
+def server_units(client: Client, project_id: int) -> dict[str, int]:
+    """unit_id -> task id of the tasks the project has (unit_id from the task data)."""
+    units: dict[str, int] = {}
+    for page in client.tasks(project_id, fields="task_only"):
+        for task in page:
+            unit = (task.get("data") or {}).get("unit_id")
+            units[str(unit if unit is not None else task["id"])] = int(task["id"])
+    return units
+
+
+def push(
+    client: Client,
+    state: State,
+    cb: Codebook,
+    tasks: list[Task],
+    *,
+    title: str,
+    lang: str | None = None,
+    coder: Any = None,
+    migrate: bool = False,
+    batch: int = BATCH,
+    echo: Callable[[str], None] = lambda _m: None,
+) -> PushResult:
+    """Create or update the project ``title`` and import the tasks it does not have yet."""
+    from ..codebook.render import manual_html
+
+    lang = lang or cb.languages[0]
+    config = label_config(cb, lang)
+    project = client.project_by_title(title)
+    created = config_updated = False
+    if project is None:
+        project = client.request(
+            "POST",
+            "/api/projects/",
+            {
+                "title": title,
+                "label_config": config,
+                "description": _description(cb),
+                "expert_instruction": manual_html(cb, lang),
+                "show_instruction": True,
+            },
+        )
+        created = True
+    else:
+        recorded = _recorded(project)
+        coded = int(project.get("total_annotations_number") or 0) > 0
+        if recorded is not None:
+            book, version = recorded
+            if book != cb.id:
+                raise IntercoderError(
+                    f"project {title!r} is coded with codebook {book}@{version}, not {cb.id}"
+                )
+            old_major, new_major = parse_version(version)[0], cb.version_tuple[0]
+            if old_major != new_major and coded and not migrate:
+                raise IntercoderError(
+                    f"project {title!r} is coded under {book}@{version}; {cb.ref} is another "
+                    "major version: migrate the codings (`intercoder codebook diff`) and push "
+                    "again with --migrate"
+                )
+        known = state.project(client.url, title)
+        same_lang = known is None or known["lang"] == lang
+        # the server reformats the XML: compare what it was made from, not the text
+        if recorded != (cb.id, cb.version) or not same_lang:
+            project = client.request(
+                "PATCH",
+                f"/api/projects/{project['id']}/",
+                {
+                    "label_config": config,
+                    "description": _description(cb),
+                    "expert_instruction": manual_html(cb, lang),
+                },
+            )
+            config_updated = True
+    project_id = int(project["id"])
+    state.save_project(client.url, project_id, title, cb.ref, lang)
+    have = server_units(client, project_id) if not created else {}
+    todo = [t for t in tasks if t.unit_id not in have]
+    predictions = _predictions(coder, todo, cb) if coder is not None and todo else {}
+    n_predictions = 0
+    for start in range(0, len(todo), batch):
+        payload = []
+        for task in todo[start : start + batch]:
+            data: dict[str, Any] = {
+                **{k: v for k, v in task.meta.items() if isinstance(v, str | int | float)},
+                "unit_id": task.unit_id,
+                TEXT_TAG: task.text,
+            }
+            for key in ("lang", "source", "published_at"):
+                if getattr(task, key) is not None:
+                    data[key] = getattr(task, key)
+            item: dict[str, Any] = {"data": data}
+            if predictions.get(task.unit_id):
+                item["predictions"] = [
+                    {"model_version": coder.coder_id, "result": predictions[task.unit_id]}
+                ]
+                n_predictions += 1
+            payload.append(item)
+        client.request("POST", f"/api/projects/{project_id}/import", payload)
+        echo(f"imported {min(start + batch, len(todo))}/{len(todo)} tasks")
+    if todo or not state.units(client.url, project_id):
+        texts = {t.unit_id: t.text for t in tasks}
+        units = server_units(client, project_id)
+        state.save_units(client.url, project_id, [(u, t, texts.get(u)) for u, t in units.items()])
+    return PushResult(
+        project_id, created, len(todo), len(tasks) - len(todo), n_predictions, config_updated
+    )
+
+
+def _label_to_code(cb: Codebook, lang: str) -> dict[str, dict[str, str]]:
+    """Per variable, shown label -> code (for results that stored the label, not the alias)."""
+    out: dict[str, dict[str, str]] = {}
+    for var in cb.variables:
+        labels = {}
+        for cat, _ in var.walk():
+            label = cat.label.pick(lang, cb.languages)
+            if label:
+                labels[label] = cat.code
+        out[var.id] = labels
+    return out
+
+
+def convert(
+    rows: Iterable[tuple[Any, ...]],
+    cb: Codebook,
+    lang: str,
+    texts: dict[str, str | None],
+    where: str,
+) -> tuple[list[Annotation], list[Diagnostic], int]:
+    """Long records from stored annotations; problems for results that break the codebook."""
+    from ..builtins.labelstudio import SUPPORTED_TYPES, _result_values
+
+    labels = _label_to_code(cb, lang)
+    variables = {v.id: v for v in cb.variables}
+    records: list[Annotation] = []
+    problems: list[Diagnostic] = []
+    cancelled = 0
+    for annotation_id, task_id, unit_id, coder, updated_at, was_cancelled, result in rows:
+        if was_cancelled:
+            cancelled += 1
+            continue
+        loc = Location(f"{where} task {task_id} annotation {annotation_id}")
+        text = texts.get(unit_id)
+        for r, item in enumerate(json.loads(result)):
+            if not isinstance(item, dict) or item.get("type") not in SUPPORTED_TYPES:
+                continue
+            name = str(item.get("from_name"))
+            var = variables.get(name)
+
+            def bad(
+                message: str, r: int = r, name: str = name, loc: Location = loc, coder: str = coder
+            ) -> None:
+                problems.append(
+                    Diagnostic(loc, f"{coder}: {name}: {message}", field=f"result[{r}]")
+                )
+
+            if var is None:
+                bad(f"no variable {name!r} in {cb.ref}")
+                continue
+            try:
+                found = _result_values(str(item["type"]), item.get("value") or {}, text)
+            except ValueError as exc:
+                bad(str(exc))
+                continue
+            for value, start, end, _span in found:
+                if item["type"] == "rating":
+                    value = str(int(value))
+                elif isinstance(value, str) and var.categories:
+                    value = labels[var.id].get(value, value)
+                elif isinstance(value, list):
+                    value = [labels[var.id].get(v, v) for v in value]
+                if var.type == "single_choice" and isinstance(value, list):
+                    bad(f"{len(value)} choices on a single-choice question")
+                    continue
+                if var.type == "spans" and text is not None and (end or 0) > len(text):
+                    bad(f"span {start}-{end} is out of range (the text has {len(text)} characters)")
+                    continue
+                records.append(
+                    Annotation(
+                        unit_id=unit_id,
+                        coder_id=coder,
+                        variable=var.id,
+                        value=value,
+                        codebook=cb.ref,
+                        text=text,
+                        start=start,
+                        end=end,
+                        annotated_at=updated_at,
+                        location=loc,
+                    )
+                )
+    return records, problems, cancelled
+
+
+def pull(
+    client: Client,
+    state: State,
+    cb: Codebook,
+    *,
+    title: str,
+    page_size: int = 1000,
+    echo: Callable[[str], None] = lambda _m: None,
+) -> PullResult:
+    """Bring the local state up to date with the project, then convert and validate."""
+    project = state.project(client.url, title)
+    if project is None:
+        found = client.project_by_title(title)
+        if found is None:
+            raise IntercoderError(f"no project {title!r} on {client.url}")
+        recorded = _recorded(found)
+        ref = f"{recorded[0]}@{recorded[1]}" if recorded else cb.ref
+        state.save_project(client.url, int(found["id"]), title, ref, cb.languages[0])
+        project = state.project(client.url, title)
+        assert project is not None
+    project_id = int(project["project_id"])
+    book, _, version = str(project["codebook"]).partition("@")
+    if book != cb.id or parse_version(version)[0] != cb.version_tuple[0]:
+        raise IntercoderError(
+            f"project {title!r} is coded under {project['codebook']}, not {cb.ref}"
+        )
+    url = client.url
+    generation = int(project["generation"]) + 1
+    users = client.users()
+    stamps = state.annotation_stamps(url, project_id)
+    result = PullResult()
+    cursor = project["cursor"]
+    for page in client.tasks(project_id, page_size=page_size):
+        units = []
+        changed = []
+        keep = []
+        for task in page:
+            data = task.get("data") or {}
+            unit = str(data.get("unit_id", task["id"]))
+            text = data.get(TEXT_TAG) if isinstance(data.get(TEXT_TAG), str) else None
+            units.append((unit, int(task["id"]), text))
+            for ann in task.get("annotations") or []:
+                aid = int(ann["id"])
+                stamp = ann.get("updated_at") or ann.get("created_at")
+                if cursor is None or (stamp and stamp > cursor):
+                    cursor = stamp
+                if aid in stamps and stamps[aid] == stamp:
+                    keep.append((generation, url, project_id, aid))
+                    result.unchanged += 1
+                    continue
+                if aid in stamps:
+                    result.updated += 1
+                else:
+                    result.new += 1
+                by = ann.get("completed_by")
+                by_id = by.get("id") if isinstance(by, dict) else by
+                coder = users.get(int(by_id)) if by_id is not None else None
+                changed.append(
+                    (
+                        url,
+                        project_id,
+                        aid,
+                        int(task["id"]),
+                        unit,
+                        coder or f"annotator-{by_id}",
+                        stamp,
+                        1 if ann.get("was_cancelled") else 0,
+                        json.dumps(ann.get("result") or [], ensure_ascii=False),
+                        generation,
+                    )
+                )
+        with state.transaction() as db:
+            db.executemany(
+                "INSERT INTO units (url, project_id, unit_id, task_id, text) VALUES (?,?,?,?,?) "
+                "ON CONFLICT DO UPDATE SET task_id = excluded.task_id, text = excluded.text",
+                [(url, project_id, u, t, x) for u, t, x in units],
+            )
+            db.executemany(
+                "INSERT INTO annotations VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET "
+                "task_id = excluded.task_id, unit_id = excluded.unit_id, coder = excluded.coder, "
+                "updated_at = excluded.updated_at, cancelled = excluded.cancelled, "
+                "result = excluded.result, generation = excluded.generation",
+                changed,
+            )
+            db.executemany(
+                "UPDATE annotations SET generation = ? WHERE url = ? AND project_id = ? "
+                "AND annotation_id = ?",
+                keep,
+            )
+        for row in changed:
+            stamps[row[2]] = row[6]
+    with state.transaction() as db:
+        gone = db.execute(
+            "DELETE FROM annotations WHERE url = ? AND project_id = ? AND generation < ?",
+            (url, project_id, generation),
+        ).rowcount
+        db.execute(
+            "UPDATE projects SET generation = ?, cursor = ?, pulled_at = datetime('now') "
+            "WHERE url = ? AND project_id = ?",
+            (generation, cursor, url, project_id),
+        )
+    result.deleted = gone
+    texts = dict(
+        state.db.execute(
+            "SELECT unit_id, text FROM units WHERE url = ? AND project_id = ?", (url, project_id)
+        )
+    )
+    records, problems, cancelled = convert(
+        state.annotations(url, project_id), cb, str(project["lang"]), texts, title
+    )
+    checked = check_annotations(AnnotationSet.from_records(records), cb)
+    result.invalid = problems + list(checked.problems)
+    result.annotations = checked.annotations
+    result.cancelled = cancelled
+    result.records = len(checked.annotations)
+    return result
