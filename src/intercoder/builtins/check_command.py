@@ -1,0 +1,244 @@
+"""The built-in ``intercoder check`` command: a reliability gate for CI (:mod:`intercoder.gate`).
+
+Registered through ``register_commands`` like a plugin's command. Only click is imported here;
+the gate, the codebook and the agreement engine load when the command runs, so ``intercoder
+--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..hookspecs import hookimpl
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class SettingError(click.ClickException):
+    """A bad setting in a configuration file or a bad combination of options: exit 2."""
+
+    exit_code = EXIT_USAGE
+
+
+@click.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--codebook", "codebook_ref", required=True, help="Codebook reference or path.")
+@click.option(
+    "--min-alpha",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Pass threshold for every variable (default: each variable's, from the codebook).",
+)
+@click.option(
+    "--tentative-alpha",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Tentative threshold for every variable (never above the pass threshold).",
+)
+@click.option(
+    "--tentative",
+    "tentative_mode",
+    type=click.Choice(["warn", "fail"]),
+    default=None,
+    help="What a tentative variable does to the build  [default: warn]",
+)
+@click.option(
+    "--insufficient-data",
+    type=click.Choice(["fail", "warn"]),
+    default=None,
+    help="What a variable without a defined alpha does to the build  [default: fail]",
+)
+@click.option(
+    "--judge",
+    type=click.Choice(["point", "ci-low", "q"]),
+    default=None,
+    help="Judge on the point estimate, the 95% bootstrap lower bound, or q = P(alpha < "
+    "threshold)  [default: point]",
+)
+@click.option(
+    "--max-q",
+    type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
+    default=None,
+    help="Largest acceptable q with --judge q  [default: 0.05]",
+)
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Bootstrap resamples [default: 10000 when judging on the bootstrap, else 0].",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=None, help="Bootstrap seed  [default: 0]"
+)
+@click.option(
+    "--junit",
+    metavar="OUT.xml",
+    default=None,
+    help="Also write JUnit XML (one testcase per variable).",
+)
+@click.option(
+    "--summary",
+    metavar="OUT.md",
+    default=None,
+    help="Also write a Markdown summary (e.g. to $GITHUB_STEP_SUMMARY).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Settings file (default: intercoder.toml or pyproject.toml [tool.intercoder], "
+    "searched from the working directory upwards).",
+)
+@click.option("--no-config", is_flag=True, help="Ignore configuration files.")
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Report invalid records as warnings and leave them out instead of failing.",
+)
+def check_command(
+    files: tuple[str, ...],
+    codebook_ref: str,
+    min_alpha: float | None,
+    tentative_alpha: float | None,
+    tentative_mode: str | None,
+    insufficient_data: str | None,
+    judge: str | None,
+    max_q: float | None,
+    bootstrap: int | None,
+    seed: int | None,
+    junit: str | None,
+    summary: str | None,
+    config_file: str | None,
+    no_config: bool,
+    skip_invalid: bool,
+) -> None:
+    """Fail (exit 1) when a variable's reliability in FILES is under its threshold.
+
+    Prints the table of `intercoder agree` and a verdict line. Exit codes: 0 every variable
+    passes (tentative ones warn), 1 a variable fails or an input file is invalid, 2 a usage
+    error (options, configuration file).
+    """
+    from .. import gate
+    from ..codebook.registry import load_codebook
+    from ..errors import CodebookNotFoundError, IntercoderError
+
+    started = time.perf_counter()
+    if config_file is not None and no_config:
+        raise click.UsageError("--config and --no-config exclude each other")
+    if min_alpha is not None and tentative_alpha is not None and tentative_alpha > min_alpha:
+        raise click.BadParameter(
+            f"{tentative_alpha:g} is above --min-alpha {min_alpha:g}",
+            param_hint="--tentative-alpha",
+        )
+    options = gate.Settings(
+        min_alpha=min_alpha,
+        tentative_alpha=tentative_alpha,
+        tentative=tentative_mode,
+        insufficient_data=insufficient_data,
+        judge=judge,
+        max_q=max_q,
+    )
+    try:
+        config = gate.NO_CONFIG
+        if not no_config:
+            path = Path(config_file) if config_file else gate.find_config(Path.cwd())
+            if path is not None:
+                config = gate.load_config(path)
+    except gate.ConfigError as exc:
+        raise SettingError(str(exc)) from None
+
+    outputs = _Outputs(junit, summary, codebook_ref)
+    try:
+        cb = load_codebook(codebook_ref)
+    except CodebookNotFoundError as exc:
+        raise click.BadParameter(str(exc), param_hint="--codebook") from None
+    except IntercoderError as exc:
+        outputs.problems(exc)
+        raise
+    outputs.codebook = cb.ref
+    try:
+        plan = gate.plan_gate(cb, config=config, options=options, bootstrap=bootstrap, seed=seed)
+    except gate.ConfigError as exc:
+        raise SettingError(str(exc)) from None
+    try:
+        annotations = _read_checked(files, cb, skip_invalid)
+    except IntercoderError as exc:
+        outputs.problems(exc)
+        raise
+
+    result = gate.run_gate(annotations, cb, plan)
+    from ..reliability import render_table
+
+    click.echo(render_table(result.report), nl=False)
+    if gate.in_github_actions():
+        for line in gate.github_annotations(result, cb):
+            click.echo(line)
+    seconds = time.perf_counter() - started
+    if junit:
+        outputs.write(junit, gate.render_junit(result, seconds))
+    if summary:
+        outputs.write(summary, gate.render_summary(result))
+    click.echo(gate.verdict_line(result))
+    if not result.passed:
+        sys.exit(EXIT_FAILED)
+
+
+class _Outputs:
+    """The report files, also written when the input is invalid (so CI shows why)."""
+
+    def __init__(self, junit: str | None, summary: str | None, codebook: str) -> None:
+        self.junit = junit
+        self.summary = summary
+        self.codebook = codebook
+
+    def write(self, path: str, text: str) -> None:
+        from ..fileio import write_atomic
+
+        write_atomic(path, text)
+        click.echo(f"wrote {path}", err=True)
+
+    def problems(self, exc: Exception) -> None:
+        from .. import gate
+        from ..errors import ProblemsError
+
+        diagnostics = list(exc.diagnostics) if isinstance(exc, ProblemsError) else []
+        hint = exc.hint if isinstance(exc, ProblemsError) else ""
+        lines = [str(d) for d in diagnostics] or [str(exc)]
+        if gate.in_github_actions():
+            for line in gate.problem_annotations(diagnostics or [str(exc)]):
+                click.echo(line)
+        if self.junit:
+            self.write(self.junit, gate.render_problems_junit(self.codebook, lines, hint))
+        if self.summary:
+            self.write(self.summary, gate.render_problems_summary(lines, hint))
+
+
+def _read_checked(files: tuple[str, ...], cb: Any, skip_invalid: bool) -> Any:
+    """Annotation records of ``files`` that fit ``cb``; invalid ones fail unless skipped."""
+    from ..annotations import AnnotationError, check_annotations
+    from ..cli import read_annotation_files
+
+    checked = check_annotations(read_annotation_files(files), cb)
+    if checked.problems and not skip_invalid:
+        raise AnnotationError(
+            list(checked.problems), hint="fix them or pass --skip-invalid to leave them out"
+        )
+    shown = 20
+    for problem in checked.problems[:shown]:
+        click.echo(f"{problem.location}: warning: skipped: {problem.message}", err=True)
+    if len(checked.problems) > shown:
+        click.echo(f"... and {len(checked.problems) - shown} more skipped", err=True)
+    return checked.annotations
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    """Add ``intercoder check`` (the same command object each time: no replacement warning)."""
+    cli.add_command(check_command)
