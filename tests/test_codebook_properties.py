@@ -63,7 +63,9 @@ def nfc(text: str) -> str:
 
 
 def has_non_space(text: str) -> bool:
-    return re.search(r"\S", text) is not None
+    """Not blank by the format's own definition (see spec.NOT_BLANK: no \\S, whose white space
+    differs between Python and ECMA-262)."""
+    return re.search(spec.NOT_BLANK, text) is not None
 
 
 # --- texts -----------------------------------------------------------------------------------

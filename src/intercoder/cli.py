@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 import click
 
 from ._version import __version__
-from .errors import CodebookError, IntercoderError, ProblemsError
+from .errors import CodebookError, CodebookNotFoundError, IntercoderError, ProblemsError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -299,7 +299,10 @@ def _load_checked(files: tuple[str, ...], codebook_ref: str, skip_invalid: bool)
     from .annotations import AnnotationError, check_annotations
     from .codebook.registry import load_codebook
 
-    cb = load_codebook(codebook_ref)
+    try:
+        cb = load_codebook(codebook_ref)
+    except CodebookNotFoundError as exc:  # naming nothing is a usage error, like a bad option
+        raise click.BadParameter(str(exc), param_hint="--codebook") from None
     checked = check_annotations(read_annotation_files(files), cb)
     if checked.problems and not skip_invalid:
         raise AnnotationError(
@@ -313,7 +316,7 @@ def _load_checked(files: tuple[str, ...], codebook_ref: str, skip_invalid: bool)
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--codebook", "codebook_ref", required=True, help="Codebook reference or path.")
 @click.option(
     "--format",

@@ -42,6 +42,8 @@ BUILTIN_MODULES = (
     "intercoder.builtins.labelstudio",
     "intercoder.builtins.qdpx",
     "intercoder.builtins.studio_command",
+    "intercoder.builtins.check_command",
+    "intercoder.builtins.report_command",
 )
 
 

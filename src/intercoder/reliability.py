@@ -212,6 +212,39 @@ def _coefficient_for(var: Variable) -> str:
     return "krippendorff_alpha"
 
 
+Record = tuple[Hashable, Hashable, Any]
+
+
+def variable_records(
+    aset: AnnotationSet, var: Variable, cb: Codebook
+) -> tuple[list[Record], Any, list[Any] | None]:
+    """One variable's codings exactly as :func:`assess` uses them: ``(records, level,
+    categories)``. ``show_if`` is applied; multiple choice becomes sets compared with the
+    MASI distance (level ``"masi"``); interval and ratio scales become numbers; choice
+    variables declare every active code in codebook order (their order for the ordinal level,
+    and rows for unused codes in a coincidence matrix)."""
+    return _prepare(var, _records(aset, _shown(aset, var, cb)))
+
+
+def _prepare(var: Variable, records: list[Record]) -> tuple[list[Record], Any, list[Any] | None]:
+    level: Any = var.level
+    categories: list[Any] | None = None
+    if var.type == "multiple_choice":
+        return [(u, c, frozenset(v)) for u, c, v in records], "masi", None
+    if var.type == "number" or (var.type == "ordinal_scale" and level in ("interval", "ratio")):
+        records = [(u, c, float(v)) for u, c, v in records]
+        if var.type == "ordinal_scale":
+            declared = [float(code) for code in var.codes]  # numeric codes: the validator's rule
+            if {v for _, _, v in records} <= set(declared):
+                categories = declared
+        return records, level, categories
+    # Choice variables at their level: every active code in order (values the codebook does not
+    # know, in unchecked data, go last rather than failing).
+    categories = list(var.codes)
+    categories += sorted({v for _, _, v in records} - set(categories), key=str)
+    return records, level, categories
+
+
 def _assess_variable(
     aset: AnnotationSet, var: Variable, cb: Codebook, bootstrap: int, seed: int | None
 ) -> VariableReliability:
@@ -222,19 +255,11 @@ def _assess_variable(
     if var.type == "spans":
         return _assess_spans(aset, mask, var, notes)
 
-    records = _records(aset, mask)
-    categories: list[str] | None = None
-    level: Any = var.level
+    records, level, categories = _prepare(var, _records(aset, mask))
     coefficient = _coefficient_for(var)
     details: list[Detail] = []
     if var.type == "multiple_choice":
-        level = "masi"
-        records = [(u, c, frozenset(v)) for u, c, v in records]
         details += _category_details(records, var)
-    elif var.type == "ordinal_scale" and var.level in ("interval", "ratio"):
-        records = [(u, c, float(v)) for u, c, v in records]
-    elif var.type in ("ordinal_scale", "single_choice") and var.level == "ordinal":
-        categories = list(var.codes)
     if var.is_tree and var.type in ("single_choice", "multiple_choice"):
         details = _tree_details(records, var, level) + details
 
