@@ -37,6 +37,10 @@ def test_demo_runs_and_writes_everything(run_cli: RunCli, tmp_path: Path) -> Non
     assert {t["lang"] for t in tasks} == set(cb.languages)
     assert all(t["source"].startswith("synthetic") for t in tasks)
     assert "### Reliability: `hate-speech@1.0.0`" in (out / "agreement.md").read_text("utf-8")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "coder-c@demo.invalid" in page
+    assert "lexicon@" in page
+    assert 'href="report.html"' in (out / "index.html").read_text(encoding="utf-8")
 
 
 def test_pilot_is_reproducible_and_realistic() -> None:

@@ -5,7 +5,7 @@
    examples in five languages; three simulated coders, see :mod:`intercoder.pilot`);
 3. runs the lexicon coder on the same texts;
 4. computes agreement among the human coders and of the machine coder against them;
-5. writes everything (data, tables, HTML report, manuals) and prints where it is.
+5. writes the HTML reliability report and an index of everything, and prints where they are.
 """
 
 from __future__ import annotations
@@ -107,9 +107,20 @@ def run_demo(output_dir: Path, echo: Callable[[str], None] = print) -> Path:
     echo(f"   ... and with the machine coder as a fourth coder ({', '.join(machine_vars)}):")
     echo(_indent(_only(render_table(both), machine_vars)))
 
+    from .annotations import check_annotations
+    from .report import build_report
+
+    report = output_dir / "report.html"
+    files = [pilot / "human.csv", pilot / "machine.csv"]
+    checked = check_annotations(AnnotationSet.concatenate([human, machine]), cb)
+    write_atomic(
+        report,
+        build_report(checked.annotations, cb, files=files, bootstrap=1000, seed=1, tasks=tasks),
+    )
     index = output_dir / "index.html"
     write_atomic(index, _index_page(rows, cb))
-    echo(f"5. Open {index.resolve()}")
+    echo(f"5. Reliability report (humans and the lexicon coder): {report.resolve()}")
+    echo(f"   Everything: {index.resolve()}")
     return index
 
 
@@ -130,6 +141,7 @@ def _index_page(rows: list[str], cb: Codebook) -> str:
         "max-width:50rem;margin:2rem auto;padding:0 1rem}td,th{padding:.3rem .8rem;"
         "text-align:left}</style></head><body><h1>intercoder demo</h1>"
         f"<p>A synthetic pilot round on <code>{html.escape(cb.ref)}</code>: "
+        '<a href="report.html"><b>reliability report</b></a>, '
         '<a href="pilot/human.csv">human codings</a>, '
         '<a href="pilot/machine.csv">lexicon coder</a>, '
         '<a href="pilot/tasks.jsonl">texts</a>, '

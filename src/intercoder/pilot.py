@@ -46,8 +46,12 @@ def pilot_tasks(cb: Codebook) -> tuple[list[Task], dict[str, dict[str, Any]]]:
             continue
         for lang in cb.languages:
             for i, text in enumerate(cat.examples.get(lang, ())):
-                add(f"{target.id}-{cat.code}-{lang}-{i}", text, lang,
-                    {screen.id: "yes", target.id: (cat.code,)})
+                add(
+                    f"{target.id}-{cat.code}-{lang}-{i}",
+                    text,
+                    lang,
+                    {screen.id: "yes", target.id: (cat.code,)},
+                )
     for code in no_codes:
         for lang in cb.languages:
             for i, text in enumerate(screen.category(code).examples.get(lang, ())):
@@ -72,23 +76,28 @@ def pilot_annotations(cb: Codebook, seed: int = 2026) -> tuple[list[Task], Annot
             def right() -> bool:
                 return rng.random() < accuracy  # noqa: B023 - evaluated immediately
 
-            said = answers[screen.id] if right() else rng.choice(
-                [c for c in screen.codes if c != answers[screen.id]]
+            said = (
+                answers[screen.id]
+                if right()
+                else rng.choice([c for c in screen.codes if c != answers[screen.id]])
             )
-            records.append(Annotation(task.unit_id, coder, screen.id, said, codebook=cb.ref,
-                                      text=task.text))
+            records.append(
+                Annotation(task.unit_id, coder, screen.id, said, codebook=cb.ref, text=task.text)
+            )
             if said != "yes":
                 continue  # the detail questions were not shown to this coder
             codes = set(answers.get(target.id, ()))
             if not codes or not right():
                 codes = {rng.choice(leaves)} | (codes if rng.random() < 0.5 else set())
-            records.append(Annotation(task.unit_id, coder, target.id, tuple(sorted(codes)),
-                                      codebook=cb.ref))
+            records.append(
+                Annotation(task.unit_id, coder, target.id, tuple(sorted(codes)), codebook=cb.ref)
+            )
             if severity and true_severity is not None:
                 # Severity is the hard one: even good coders are off by one a third of the time.
                 value = int(true_severity)
                 if rng.random() > accuracy - 0.3:
                     value = min(max(value + rng.choice((-1, 1)), 0), len(severity.codes) - 1)
-                records.append(Annotation(task.unit_id, coder, severity.id, str(value),
-                                          codebook=cb.ref))
+                records.append(
+                    Annotation(task.unit_id, coder, severity.id, str(value), codebook=cb.ref)
+                )
     return tasks, AnnotationSet.from_records(records)
