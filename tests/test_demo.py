@@ -21,7 +21,8 @@ def test_demo_runs_and_writes_everything(run_cli: RunCli, tmp_path: Path) -> Non
         "2. Synthetic pilot round on hate-speech@1.0.0",
         "3. Lexicon coder lexicon@",
         "4. Agreement among the human coders",
-        f"5. Open {(out / 'index.html').resolve()}",
+        f"5. Reliability report (humans and the lexicon coder): {(out / 'report.html').resolve()}",
+        f"   Everything: {(out / 'index.html').resolve()}",
     ):
         assert step in proc.stdout, step
     assert len(list((out / "manuals").glob("*.html"))) == 15
