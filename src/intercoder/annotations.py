@@ -27,6 +27,10 @@ from .rows import read_rows
 
 REQUIRED_COLUMNS = ("unit_id", "coder_id", "variable", "value")
 OPTIONAL_COLUMNS = ("codebook", "text", "start", "end", "annotated_at")
+#: Every column of the long format, in the order files are written.
+RECORD_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+#: The arrays an AnnotationSet holds: the record columns and where each record came from.
+_ARRAYS = (*RECORD_COLUMNS, "file_index", "line")
 _NO_POSITION = -1
 
 
@@ -126,23 +130,7 @@ class AnnotationSet:
     def take(self, indices: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> AnnotationSet:
         """The records at ``indices`` (or where a boolean mask is true)."""
         return AnnotationSet(
-            **{
-                name: getattr(self, name)[indices]
-                for name in (
-                    "unit_id",
-                    "coder_id",
-                    "variable",
-                    "value",
-                    "codebook",
-                    "text",
-                    "start",
-                    "end",
-                    "annotated_at",
-                    "file_index",
-                    "line",
-                )
-            },
-            files=self.files,
+            **{name: getattr(self, name)[indices] for name in _ARRAYS}, files=self.files
         )
 
     def for_variable(self, variable_id: str) -> AnnotationSet:
@@ -167,18 +155,8 @@ class AnnotationSet:
             return cls.from_records([])
         columns = {
             name: np.concatenate([getattr(s, name) for s in sets])
-            for name in (
-                "unit_id",
-                "coder_id",
-                "variable",
-                "value",
-                "codebook",
-                "text",
-                "start",
-                "end",
-                "annotated_at",
-                "line",
-            )
+            for name in _ARRAYS
+            if name != "file_index"
         }
         file_index = np.concatenate(
             [s.file_index + offset for s, offset in zip(sets, offsets, strict=True)]

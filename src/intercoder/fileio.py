@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
-def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename it into place.
+@contextmanager
+def replacing(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write to; on success it replaces ``path``.
 
-    The rename is atomic on POSIX and Windows, so readers see either the old file or the new
-    one, never a mixture; an existing file is left untouched if anything fails.
+    For writers that want a file name (pyreadstat, pyarrow): the temporary file is fsynced and
+    renamed into place, which is atomic on POSIX and Windows, so readers see the old file or the
+    new one, never a mixture, and an existing file is left untouched if anything fails.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
+        yield tmp
+        with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         if target.exists():
             os.chmod(tmp, target.stat().st_mode & 0o777)
@@ -30,5 +34,12 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
             os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write ``data`` to ``path`` through :func:`replacing`."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    with replacing(path) as tmp:
+        tmp.write_bytes(payload)

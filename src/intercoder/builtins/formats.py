@@ -17,38 +17,22 @@ if TYPE_CHECKING:  # imported when used: registering must not load numpy at star
     from ..annotations import Annotation, AnnotationSet
     from ..codebook.model import Codebook
 
-#: Column order of the long format; optional columns are written only when some record has one.
-COLUMNS = (
-    "unit_id",
-    "coder_id",
-    "variable",
-    "value",
-    "codebook",
-    "text",
-    "start",
-    "end",
-    "annotated_at",
-)
-
 
 def _plain(record: Annotation) -> dict[str, Any]:
-    value = list(record.value) if isinstance(record.value, tuple) else record.value
-    return {
-        "unit_id": record.unit_id,
-        "coder_id": record.coder_id,
-        "variable": record.variable,
-        "value": value,
-        "codebook": record.codebook,
-        "text": record.text,
-        "start": record.start,
-        "end": record.end,
-        "annotated_at": record.annotated_at,
-    }
+    """The record's long-format columns; a multiple-choice value as a list (JSON's form)."""
+    from ..annotations import RECORD_COLUMNS
+
+    row = {column: getattr(record, column) for column in RECORD_COLUMNS}
+    if isinstance(row["value"], tuple):
+        row["value"] = list(row["value"])
+    return row
 
 
 def _columns(rows: list[dict[str, Any]]) -> list[str]:
-    required = COLUMNS[:4]
-    return [c for c in COLUMNS if c in required or any(row[c] is not None for row in rows)]
+    from ..annotations import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+
+    optional = [c for c in OPTIONAL_COLUMNS if any(row[c] is not None for row in rows)]
+    return [*REQUIRED_COLUMNS, *optional]
 
 
 class LongCsv(Importer, Exporter):
@@ -91,9 +75,13 @@ class LongJsonl(Importer, Exporter):
         return read_annotations(path)
 
     def write(self, annotations: AnnotationSet, path: Path, codebook: Codebook | None) -> None:
+        from ..annotations import REQUIRED_COLUMNS
+
         lines = []
         for record in annotations:
-            row = {k: v for k, v in _plain(record).items() if v is not None or k in COLUMNS[:4]}
+            row = {
+                k: v for k, v in _plain(record).items() if v is not None or k in REQUIRED_COLUMNS
+            }
             lines.append(json.dumps(row, ensure_ascii=False) + "\n")
         write_atomic(path, "".join(lines))
 

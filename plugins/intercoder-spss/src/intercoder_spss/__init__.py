@@ -55,7 +55,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
 from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -356,25 +355,11 @@ def wide_frame(annotations: AnnotationSet, columns: list[Column]) -> Any:
 
 
 def _replace_atomically(path: Path, write: Callable[[str], None]) -> None:
-    """Call ``write(temporary path)`` beside ``path``, fsync, then rename it into place."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Call ``write(temporary path)`` beside ``path``; the file replaces ``path`` on success."""
+    from intercoder.fileio import replacing
+
+    with replacing(path) as tmp:
+        write(str(tmp))
 
 
 #: The codebook reference at the start of a file label.
