@@ -184,7 +184,7 @@ def test_qdc_from_another_program_becomes_a_valid_codebook(run_cli: RunCli, tmp_
     cb = load_codebook(out)
     assert cb.languages == ("ru",)
     assert [v.id for v in cb.variables] == ["vrag", "ironiya"]
-    assert cb.variable("vrag").codes == ("sosednee_gosudarstvo", "ozbeklar")
+    assert cb.variable("vrag").codes == ("sosedneye_gosudarstvo", "ozbeklar")
     assert cb.variable("vrag").category("ozbeklar").label["ru"] == "Ўзбеклар"
 
 

@@ -68,63 +68,6 @@ def misspelt_uzbek_apostrophes(text: str) -> list[str]:
     return [m.group(0) for m in _WRONG_OG.finditer(text)]
 
 
-# Cyrillic -> ASCII for identifiers only (Russian, Kyrgyz and Uzbek letters); never applied to
-# text that is coded or shown.
-_TO_ASCII = str.maketrans(
-    {
-        "а": "a",
-        "б": "b",
-        "в": "v",
-        "г": "g",
-        "д": "d",
-        "е": "e",
-        "ё": "yo",
-        "ж": "zh",
-        "з": "z",
-        "и": "i",
-        "й": "y",
-        "к": "k",
-        "л": "l",
-        "м": "m",
-        "н": "n",
-        "о": "o",
-        "п": "p",
-        "р": "r",
-        "с": "s",
-        "т": "t",
-        "у": "u",
-        "ф": "f",
-        "х": "kh",
-        "ц": "ts",
-        "ч": "ch",
-        "ш": "sh",
-        "щ": "shch",
-        "ъ": "",
-        "ы": "y",
-        "ь": "",
-        "э": "e",
-        "ю": "yu",
-        "я": "ya",
-        "ң": "ng",
-        "ө": "o",
-        "ү": "u",
-        "ў": "o",
-        "қ": "q",
-        "ғ": "g",
-        "ҳ": "h",
-        UZ_TURNED_COMMA: "",
-        UZ_APOSTROPHE: "",
-    }
-)
-
-
-def ascii_identifier(text: str) -> str:
-    """A lowercase ASCII form of ``text`` for generated ids (``Ўзбеклар`` -> ``ozbeklar``)."""
-    lowered = nfc(text).lower().translate(_TO_ASCII)
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    return decomposed.encode("ascii", "ignore").decode()
-
-
 # --------------------------------------------------------------------------------------------
 # Folded search keys
 #
@@ -492,3 +435,13 @@ def fold(text: str) -> Folded:
 def fold_key(text: str) -> str:
     """Just the folded key of ``text`` (see :func:`fold`); how terms are compiled."""
     return fold(text).key
+
+
+def ascii_identifier(text: str) -> str:
+    """A lowercase ASCII form of ``text`` for generated ids (``Ўзбеклар`` -> ``ozbeklar``).
+
+    The folded search key is already a Latin transliteration of every script we handle; what
+    is left to drop are the Uzbek signs ʻ and ʼ and the rare letters it keeps.
+    """
+    decomposed = unicodedata.normalize("NFKD", fold_key(text))
+    return decomposed.encode("ascii", "ignore").decode()
