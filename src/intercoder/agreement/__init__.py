@@ -41,12 +41,13 @@ from ._results import (
     PairwiseAgreement,
     UnitDisagreement,
 )
-from ._unitizing import unitizing_alpha
+from ._unitizing import CategoryUnitizing, unitizing_alpha, unitizing_alpha_by_category
 from ._warnings import DegenerateDataWarning
 
 __all__ = [
     "AlphaResult",
     "BootstrapResult",
+    "CategoryUnitizing",
     "CoincidenceMatrix",
     "DegenerateDataWarning",
     "JackknifeResult",
@@ -75,4 +76,5 @@ __all__ = [
     "rank_units",
     "scott_pi",
     "unitizing_alpha",
+    "unitizing_alpha_by_category",
 ]
