@@ -80,6 +80,8 @@ def child_env(data_dir: Path, username: str, password: str, token: str) -> dict[
         SENTRY_DSN="",
         FRONTEND_SENTRY_DSN="",
         COLLECT_ANALYTICS="false",
+        # No phoning home at start-up either (it asks PyPI for the newest version).
+        LATEST_VERSION_CHECK="false",
         LABEL_STUDIO_BASE_DATA_DIR=str(data_dir),
         LABEL_STUDIO_USERNAME=username,
         LABEL_STUDIO_PASSWORD=password,
@@ -114,7 +116,7 @@ def start(
     username: str,
     password: str,
     token: str,
-    timeout: float = 180.0,
+    timeout: float = 300.0,  # a cold start on a loaded 2-core machine can take minutes
 ) -> Server:
     """Start Label Studio on 127.0.0.1:``port`` and wait until it answers ``/health``."""
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ server, and converts the whole current set to long records validated against the
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ from ..annotations import Annotation, AnnotationSet, check_annotations
 from ..codebook.model import Codebook, Variable, parse_version
 from ..errors import Diagnostic, IntercoderError, Location
 from ..tasks import Task
-from .client import Client
+from .client import Client, StudioError
 from .labelconfig import TEXT_TAG, codebook_of, is_rating, label_config
 from .state import State
 
@@ -300,16 +300,38 @@ def convert(
     return records, problems, cancelled
 
 
+def _task_pages(client: Client, project_id: int, page_size: int | None) -> Iterator[Any]:
+    """Pages of tasks with their annotations: from an export snapshot, else the listing."""
+    if page_size is None:
+        try:
+            tasks = client.export_tasks(project_id)
+        except StudioError as exc:
+            if exc.status not in (403, 404, 405):
+                raise
+        else:
+            for start in range(0, len(tasks), BATCH):
+                yield tasks[start : start + BATCH]
+            return
+    yield from client.tasks(project_id, page_size=page_size or BATCH)
+
+
 def pull(
     client: Client,
     state: State,
     cb: Codebook,
     *,
     title: str,
-    page_size: int = 1000,
+    page_size: int | None = None,
     echo: Callable[[str], None] = lambda _m: None,
 ) -> PullResult:
-    """Bring the local state up to date with the project, then convert and validate."""
+    """Bring the local state up to date with the project, then convert and validate.
+
+    By default the tasks come from one export snapshot (``Client.export_tasks``: the server
+    serialises it about twice as fast as the paged listing), stored ``BATCH`` tasks per
+    transaction; if the server refuses exports (an annotator's token), or with ``page_size``,
+    they are listed page by page. Either way a failure mid-way keeps what was stored and a
+    re-run stores only what is still missing or changed.
+    """
     project = state.project(client.url, title)
     if project is None:
         found = client.project_by_title(title)
@@ -332,7 +354,7 @@ def pull(
     stamps = state.annotation_stamps(url, project_id)
     result = PullResult()
     cursor = project["cursor"]
-    for page in client.tasks(project_id, page_size=page_size):
+    for page in _task_pages(client, project_id, page_size):
         units = []
         changed = []
         keep = []
