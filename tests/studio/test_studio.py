@@ -237,17 +237,24 @@ class _Proxy:
                     s.shutdown(socket.SHUT_RDWR)
 
 
+@pytest.mark.parametrize(
+    ("page_size", "allow"),
+    [
+        pytest.param(10, 3, id="paged-listing"),  # users list + 2 pages, then the cut
+        pytest.param(None, 2, id="export-snapshot"),  # users list + export request, then the cut
+    ],
+)
 def test_connection_cut_mid_pull_loses_and_duplicates_nothing(
-    client: Client, tmp_path: Path
+    client: Client, tmp_path: Path, page_size: int | None, allow: int
 ) -> None:
     cb = intercoder.load_codebook("hate-speech")
     state = State(tmp_path / "state.sqlite")
-    first = push(client, state, cb, _tasks(), title="fault round")
+    title = f"fault round {page_size}"
+    first = push(client, state, cb, _tasks(), title=title)
     units = state.units(client.url, first.project_id)
     truth = _annotate(client, units, seed=11)
     port = int(client.url.rsplit(":", 1)[1])
-    # users list + 2 pages go through, then the connection is cut
-    proxy = _Proxy(port, allow=3)
+    proxy = _Proxy(port, allow=allow)
     cut = Client(f"http://127.0.0.1:{proxy.port}", TOKEN, retries=1, backoff=0.01)
     cut.url = client.url  # same server: the same rows in the state file
     cut_base = f"http://127.0.0.1:{proxy.port}"
@@ -261,10 +268,13 @@ def test_connection_cut_mid_pull_loses_and_duplicates_nothing(
 
     cut._send = via_proxy  # type: ignore[method-assign]
     with pytest.raises(StudioError, match="failed after 2 tries"):
-        pull(client=cut, state=state, cb=cb, title="fault round", page_size=10)
+        pull(client=cut, state=state, cb=cb, title=title, page_size=page_size)
     partial = len(state.annotations(client.url, first.project_id))
-    assert 0 < partial < len(truth)
-    done = pull(client, state, cb, title="fault round", page_size=10)
+    if page_size:
+        assert 0 < partial < len(truth)  # the pages before the cut are kept
+    else:
+        assert partial == 0  # a snapshot is stored only once it is complete
+    done = pull(client, state, cb, title=title, page_size=page_size)
     assert done.new == len(truth) - partial
     assert done.unchanged == partial
     rows = state.annotations(client.url, first.project_id)
