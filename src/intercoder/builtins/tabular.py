@@ -416,14 +416,14 @@ def _offsets(table: Any, column_name: str, name: str, problems: list[Diagnostic]
         keep = given & ~bad
         out[keep] = numbers[keep].astype(np.int64)
         return out
-    for i, raw in enumerate(column.to_pylist()):  # text or other types: checked one by one
+    for row, raw in enumerate(column.to_pylist()):  # text or other types: checked one by one
         try:
-            offset = _position(_nan_to_none(raw), column_name, Location(name, i + 1))
+            offset = _position(_nan_to_none(raw), column_name, Location(name, row + 1))
         except AnnotationError as exc:
             problems.extend(exc.diagnostics)
             continue
         if offset is not None:
-            out[i] = offset
+            out[row] = offset
     return out
 
 

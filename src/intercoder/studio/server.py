@@ -82,6 +82,9 @@ def child_env(data_dir: Path, username: str, password: str, token: str) -> dict[
         COLLECT_ANALYTICS="false",
         # No phoning home at start-up either (it asks PyPI for the newest version).
         LATEST_VERSION_CHECK="false",
+        # start() reads the port the server really took from its log: the log must not sit in
+        # a pipe buffer (without this, a clean environment waits forever).
+        PYTHONUNBUFFERED="1",
         LABEL_STUDIO_BASE_DATA_DIR=str(data_dir),
         LABEL_STUDIO_USERNAME=username,
         LABEL_STUDIO_PASSWORD=password,
