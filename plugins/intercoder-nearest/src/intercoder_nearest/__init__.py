@@ -331,7 +331,7 @@ class _Decision:
         return cls(
             var,
             np.array([row for row, _ in items], dtype=np.intp),
-            tuple(code for code, ok in zip(codes, decidable, strict=True) if ok),
+            tuple(codes[int(i)] for i in np.flatnonzero(decidable)),
             positive[:, decidable],
             negative[:, decidable],
         )
