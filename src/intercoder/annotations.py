@@ -361,18 +361,5 @@ def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
                 continue
             first_seen[key] = i
         keep[i] = True
-    kept = AnnotationSet(
-        unit_id=aset.unit_id,
-        coder_id=aset.coder_id,
-        variable=aset.variable,
-        value=values,
-        codebook=aset.codebook,
-        text=aset.text,
-        start=aset.start,
-        end=aset.end,
-        annotated_at=aset.annotated_at,
-        file_index=aset.file_index,
-        line=aset.line,
-        files=aset.files,
-    ).take(keep)
+    kept = attrs.evolve(aset, value=values).take(keep)
     return CheckedAnnotations(kept, tuple(problems))

@@ -278,26 +278,14 @@ def _checked(annotations: AnnotationSet, codebook: Codebook) -> AnnotationSet:
     Records already checked (``intercoder export --codebook`` does that) hold multiple-choice
     values as tuples, which the checker reads as one code: they go in as lists.
     """
+    import attrs
     import numpy as np
 
-    from intercoder.annotations import AnnotationError, AnnotationSet, check_annotations
+    from intercoder.annotations import AnnotationError, check_annotations
 
     values = np.empty(len(annotations), dtype=object)
     values[:] = [list(v) if isinstance(v, tuple) else v for v in annotations.value.tolist()]
-    plain = AnnotationSet(
-        unit_id=annotations.unit_id,
-        coder_id=annotations.coder_id,
-        variable=annotations.variable,
-        value=values,
-        codebook=annotations.codebook,
-        text=annotations.text,
-        start=annotations.start,
-        end=annotations.end,
-        annotated_at=annotations.annotated_at,
-        file_index=annotations.file_index,
-        line=annotations.line,
-        files=annotations.files,
-    )
+    plain = attrs.evolve(annotations, value=values)
     checked = check_annotations(plain, codebook)
     if checked.problems:
         raise AnnotationError(list(checked.problems), hint="fix them before exporting")
