@@ -22,12 +22,13 @@ from intercoder.studio.client import Client
 
 ADMIN = "admin@example.org"
 PASSWORD = "intercoder-test-pass"
-TOKEN = "0123456789abcdef0123456789abcdef01234567"
 CACHE = Path(os.environ.get("INTERCODER_TEST_CACHE", Path.home() / ".cache" / "intercoder-tests"))
+#: Bumped when the way the template is made changes (2: no legacy API tokens).
+TEMPLATE_FORMAT = 2
 
 
 def _template(exe: Path) -> Path:
-    template = CACHE / f"ls-{server.VERSION}-template"
+    template = CACHE / f"ls-{server.VERSION}-template-{TEMPLATE_FORMAT}"
     marker = template / ".complete"
     if marker.exists():
         return template
@@ -42,7 +43,6 @@ def _template(exe: Path) -> Path:
             port=server.free_port(),
             username=ADMIN,
             password=PASSWORD,
-            token=TOKEN,
             timeout=300,
         )
         running.stop()
@@ -52,6 +52,7 @@ def _template(exe: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def studio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a Label Studio server for this test session (a copy of the template)."""
     CACHE.mkdir(parents=True, exist_ok=True)
     try:
         exe = server.ensure_venv(Path(os.environ.get("INTERCODER_LS_VENV", CACHE / "ls-1.23.2")))
@@ -60,15 +61,19 @@ def studio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.fail(f"cannot prepare the Label Studio {server.VERSION} server: {exc}")
     data = tmp_path_factory.mktemp("ls") / "data"
     shutil.copytree(template, data, ignore=shutil.ignore_patterns("server.log", ".complete"))
-    running = server.start(
-        exe, data, port=server.free_port(), username=ADMIN, password=PASSWORD, token=TOKEN
-    )
+    running = server.start(exe, data, port=server.free_port(), username=ADMIN, password=PASSWORD)
     try:
         yield running.url
     finally:
         running.stop()
 
 
+@pytest.fixture(scope="session")
+def token(studio_server: str) -> str:
+    """The admin's personal access token, obtained as ``intercoder studio serve`` does."""
+    return server.personal_access_token(studio_server, ADMIN, PASSWORD)
+
+
 @pytest.fixture
-def client(studio_server: str) -> Client:
-    return Client(studio_server, TOKEN, retries=2, backoff=0.1)
+def client(studio_server: str, token: str) -> Client:
+    return Client(studio_server, token, retries=2, backoff=0.1)

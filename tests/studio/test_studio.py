@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import random
 import socket
 import threading
+import time
 from pathlib import Path
 
 import attrs
@@ -21,8 +23,6 @@ from intercoder.studio.labelconfig import codebook_of, label_config
 from intercoder.studio.state import State
 from intercoder.studio.sync import pull, push
 from intercoder.tasks import Task
-
-from .conftest import TOKEN
 
 pytestmark = pytest.mark.studio
 CODERS = ("ana@example.org", "bo@example.org", "cy@example.org")
@@ -199,6 +199,79 @@ def test_push_annotate_pull_agreement(client: Client, tmp_path: Path) -> None:
     state.close()
 
 
+def test_incremental_pull_reads_only_changed_tasks(
+    client: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from intercoder.studio import sync
+
+    # the server's Date header has whole seconds: wait them out instead of a safety margin
+    monkeypatch.setattr(sync, "SINCE_MARGIN", datetime.timedelta(0))
+    cb = intercoder.load_codebook("hate-speech")
+    state = State(tmp_path / "state.sqlite")
+    title = "incremental round"
+    first = push(client, state, cb, _tasks(), title=title)
+    units = state.units(client.url, first.project_id)
+    truth = _annotate(client, units, seed=5)
+    time.sleep(1.1)  # past the second the annotations were made in
+    full = pull(client, state, cb, title=title)
+    assert (full.incremental, full.new, full.tasks) == (False, len(truth), 50)
+
+    sent = client.requests
+    quiet = pull(client, state, cb, title=title)
+    assert quiet.incremental
+    assert (quiet.new, quiet.updated, quiet.deleted, quiet.unchanged) == (0, 0, 0, len(truth))
+    # users, project counts, changed-task count; no task page, no snapshot
+    assert client.requests - sent == 3
+    assert _snapshots(client, first.project_id) == 0
+
+    rows = state.annotations(client.url, first.project_id)
+    edited, dropped = rows[0], next(r for r in rows if r[1] != rows[0][1])
+    client.request("PATCH", f"/api/annotations/{edited[0]}/", {"result": []})
+    client.request("DELETE", f"/api/annotations/{dropped[0]}/")
+    users = _users(client)
+    fresh = next(u for u in sorted(units) if f"{u}|{CODERS[2]}" not in truth)
+    client.request(
+        "POST",
+        f"/api/tasks/{units[fresh]}/annotations/",
+        {
+            "completed_by": users[CODERS[2]],
+            "result": [
+                {
+                    "from_name": "hate_speech",
+                    "to_name": "text",
+                    "type": "choices",
+                    "value": {"choices": ["no"]},
+                }
+            ],
+        },
+    )
+    sent = client.requests
+    some = pull(client, state, cb, title=title)
+    assert some.incremental
+    assert (some.new, some.updated, some.deleted) == (1, 1, 1)
+    assert client.requests - sent == 4  # ... and one page of the changed tasks
+    assert some.unchanged == len(truth) - 2
+    assert some.annotations is not None
+    coded = set(zip(some.annotations.unit_id, some.annotations.coder_id, strict=True))
+    assert (fresh, CODERS[2]) in coded
+    assert (edited[2], edited[3]) not in coded  # its result is empty now
+    assert (dropped[2], dropped[3]) not in coded
+
+    # a task deleted with its annotations is not listed: the counts differ, all is read
+    gone_task = units[dropped[2]]
+    lost = sum(1 for r in state.annotations(client.url, first.project_id) if r[1] == gone_task)
+    assert lost > 0
+    client.request("DELETE", f"/api/tasks/{gone_task}/")
+    after = pull(client, state, cb, title=title)
+    assert not after.incremental
+    assert (after.new, after.updated, after.deleted) == (0, 0, lost)
+    assert after.tasks == 49
+    rows = state.annotations(client.url, first.project_id)
+    assert all(r[1] != gone_task for r in rows)
+    assert len(rows) == len(truth) - lost  # -1 dropped +1 fresh
+    state.close()
+
+
 class _Proxy:
     """A TCP proxy that lets ``allow`` connections through, then cuts every one."""
 
@@ -240,12 +313,14 @@ class _Proxy:
 @pytest.mark.parametrize(
     ("page_size", "allow"),
     [
-        pytest.param(10, 3, id="paged-listing"),  # users list + 2 pages, then the cut
-        pytest.param(None, 2, id="export-snapshot"),  # users list + export request, then the cut
+        # token refresh, users, project counts and 2 pages, then the cut
+        pytest.param(10, 5, id="paged-listing"),
+        # token refresh, users, project counts, old snapshots, the snapshot made; then the cut
+        pytest.param(None, 5, id="export-snapshot"),
     ],
 )
 def test_connection_cut_mid_pull_loses_and_duplicates_nothing(
-    client: Client, tmp_path: Path, page_size: int | None, allow: int
+    client: Client, token: str, tmp_path: Path, page_size: int | None, allow: int
 ) -> None:
     cb = intercoder.load_codebook("hate-speech")
     state = State(tmp_path / "state.sqlite")
@@ -255,7 +330,7 @@ def test_connection_cut_mid_pull_loses_and_duplicates_nothing(
     truth = _annotate(client, units, seed=11)
     port = int(client.url.rsplit(":", 1)[1])
     proxy = _Proxy(port, allow=allow)
-    cut = Client(f"http://127.0.0.1:{proxy.port}", TOKEN, retries=1, backoff=0.01)
+    cut = Client(f"http://127.0.0.1:{proxy.port}", token, retries=1, backoff=0.01)
     cut.url = client.url  # same server: the same rows in the state file
     cut_base = f"http://127.0.0.1:{proxy.port}"
 
@@ -274,9 +349,13 @@ def test_connection_cut_mid_pull_loses_and_duplicates_nothing(
         assert 0 < partial < len(truth)  # the pages before the cut are kept
     else:
         assert partial == 0  # a snapshot is stored only once it is complete
+    if not page_size:  # the cut left the snapshot on the server
+        assert _snapshots(client, first.project_id) == 1
     done = pull(client, state, cb, title=title, page_size=page_size)
+    assert not done.incremental
     assert done.new == len(truth) - partial
     assert done.unchanged == partial
+    assert _snapshots(client, first.project_id) == 0
     rows = state.annotations(client.url, first.project_id)
     assert len(rows) == len({r[0] for r in rows}) == len(truth)
     assert done.annotations is not None
@@ -285,3 +364,7 @@ def test_connection_cut_mid_pull_loses_and_duplicates_nothing(
     }
     assert pairs == {tuple(k.split("|")) for k in truth}
     state.close()
+
+
+def _snapshots(client: Client, project_id: int) -> int:
+    return len(client.request("GET", f"/api/projects/{project_id}/exports/"))

@@ -46,11 +46,12 @@ def serve(port: int, data_dir: str | None) -> None:
     """
     import json
     import os
-    import secrets
+    import signal
+    import sys
     from pathlib import Path
 
     from ..studio import server
-    from ..studio.client import config_path, save_config
+    from ..studio.client import Client, StudioError, config_path, save_config
 
     home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     data = Path(data_dir) if data_dir else home / "intercoder" / "ls"
@@ -58,24 +59,34 @@ def serve(port: int, data_dir: str | None) -> None:
     password = os.environ.get("LABEL_STUDIO_ADMIN_PASSWORD") or click.prompt(
         "Admin password", hide_input=True, confirmation_prompt=True
     )
-    token = ""
-    cfg = config_path()
-    if cfg.exists():
-        token = str(json.loads(cfg.read_text(encoding="utf-8")).get("token") or "")
-    token = token or secrets.token_hex(20)
     click.echo("preparing Label Studio (the first run installs it; this takes minutes)…", err=True)
     exe = server.ensure_venv()
-    running = server.start(
-        exe, data, port=port, username=email, password=password, token=token, timeout=300
-    )
+    running = server.start(exe, data, port=port, username=email, password=password, timeout=300)
     if not running.url.endswith(f":{port}"):
         click.echo(f"port {port} was busy; Label Studio took {running.url}", err=True)
+    token = ""
+    cfg = config_path()
+    if cfg.exists():  # keep a token that still works on this server
+        token = str(json.loads(cfg.read_text(encoding="utf-8")).get("token") or "")
+        try:
+            Client(running.url, token, retries=0).request("GET", "/api/current-user/whoami")
+        except StudioError:
+            token = ""
+    try:
+        token = token or server.personal_access_token(running.url, email, password)
+    except Exception:
+        running.stop()
+        raise
     saved = save_config(running.url, token)
     click.echo(f"Label Studio runs at {running.url} (log in as {email})")
     click.echo(f"API token stored in {saved}; Ctrl-C stops the server")
+    # stop Label Studio with us, on Ctrl-C and on a plain kill alike
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         running.process.wait()
     except KeyboardInterrupt:
+        pass
+    finally:
         running.stop()
 
 
@@ -140,11 +151,19 @@ def push_command(
 @click.option("--project", required=True, help="Project title.")
 @click.option("--codebook", "codebook_ref", default=None, help="Codebook (default: the project's).")
 @click.option("-o", "--output", required=True, help="Annotation file (.csv or .jsonl).")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Read every task, not only those changed since the last pull.",
+)
 @_STATE
 def pull_command(
-    project: str, codebook_ref: str | None, output: str, state_path: str | None
+    project: str, codebook_ref: str | None, output: str, full: bool, state_path: str | None
 ) -> None:
-    """Bring the annotations of a project up to date and write them in long format."""
+    """Bring the annotations of a project up to date and write them in long format.
+
+    After the first pull, only the tasks changed since the last one are read.
+    """
     from pathlib import Path
 
     from .. import plugins
@@ -166,7 +185,9 @@ def pull_command(
                 raise click.BadParameter("say which codebook", param_hint="--codebook")
             ref = "@".join(recorded)
         cb = load_codebook(ref)
-        result = pull(client, state, cb, title=project)
+        result = pull(
+            client, state, cb, title=project, full=full, echo=lambda m: click.echo(m, err=True)
+        )
     finally:
         state.close()
     exporters = {e.extension: e for e in plugins.get_host().exporters().values() if e.extension}
@@ -221,7 +242,7 @@ def status_command(project: str | None, state_path: str | None) -> None:
                 )
             cb = load_codebook(known["codebook"])
             result = pull(client, state, cb, title=title)
-            tasks = len(state.units(client.url, known["project_id"]))
+            tasks = result.tasks
             assert result.annotations is not None
             per_coder: Counter[str] = Counter()
             for _unit, coder in {

@@ -21,6 +21,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,9 @@ from ..errors import IntercoderError
 
 #: Errors worth another try: the connection failed, or the server is busy or restarting.
 RETRY_STATUS = (429, 502, 503, 504)
+
+#: The title of the export snapshots ``pull`` makes (and removes, also after a failed pull).
+SNAPSHOT_TITLE = "intercoder pull"
 
 
 class StudioError(IntercoderError):
@@ -97,6 +102,8 @@ class Client:
         self.backoff = backoff
         self.timeout = timeout
         self.requests = 0
+        #: The server's clock (its ``Date`` header) at the last answer, None if it sent none.
+        self.server_time: datetime | None = None
 
     def __repr__(self) -> str:  # never show the token
         return f"Client({self.url!r})"
@@ -128,6 +135,7 @@ class Client:
                 self.requests += 1
                 with urllib.request.urlopen(req, timeout=self.timeout) as response:
                     payload = response.read()
+                    self.server_time = _server_time(response.headers.get("Date"))
                 return json.loads(payload) if payload else None
             except urllib.error.HTTPError as exc:
                 text = exc.read()[:300].decode("utf-8", "replace")
@@ -177,27 +185,60 @@ class Client:
                 return project
         return None
 
-    def tasks(self, project: int, page_size: int = 1000, fields: str = "all") -> Iterator[Any]:
-        """Pages of tasks (``fields=all`` carries the annotations), in id order."""
-        page = 1
-        seen = 0
+    def tasks(
+        self,
+        project: int,
+        page_size: int = 1000,
+        fields: str = "all",
+        updated_after: datetime | None = None,
+    ) -> Iterator[Any]:
+        """Pages of tasks (``fields=all`` carries the annotations), in id order.
+
+        Pages are keyed by task id (each asks for ids above the last one seen), not by page
+        number, so a task deleted or added while the pages are read shifts nothing.
+        ``updated_after``: only tasks changed after that moment. Label Studio touches a task's
+        ``updated_at`` whenever one of its annotations is created, changed or deleted.
+        """
+        last = 0
         while True:
-            answer = self.request(
-                "GET",
-                "/api/tasks/",
-                project=project,
-                page=page,
-                page_size=page_size,
-                fields=fields,
-            )
+            answer = self._task_page(project, page_size, fields, updated_after, last)
             tasks = answer.get("tasks", [])
-            if not tasks:
+            if tasks:
+                yield tasks
+            if len(tasks) < page_size:
                 return
-            yield tasks
-            seen += len(tasks)
-            if seen >= int(answer.get("total", 0)):
-                return
-            page += 1
+            last = max(int(t["id"]) for t in tasks)
+
+    def count_tasks(self, project: int, updated_after: datetime | None = None) -> int:
+        """How many tasks the project has (changed after ``updated_after``, if given)."""
+        return int(self._task_page(project, 1, "task_only", updated_after, 0).get("total", 0))
+
+    def _task_page(
+        self, project: int, page_size: int, fields: str, updated_after: datetime | None, above: int
+    ) -> Any:
+        """One page of the Data Manager's task listing: ids above ``above``, in id order."""
+        items: list[dict[str, Any]] = [
+            {"filter": "filter:tasks:id", "operator": "greater", "type": "Number", "value": above}
+        ]
+        if updated_after is not None:
+            utc = updated_after.astimezone(UTC)
+            items.append(
+                {
+                    "filter": "filter:tasks:updated_at",
+                    "operator": "greater",
+                    "type": "Datetime",
+                    "value": utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),  # the Data Manager's format
+                }
+            )
+        return self.request(
+            "GET",
+            "/api/tasks/",
+            project=project,
+            page=1,
+            page_size=page_size,
+            fields=fields,
+            query=json.dumps({"filters": {"conjunction": "and", "items": items}}),
+        )
 
     def export_tasks(self, project: int, *, poll: float = 0.5, timeout: float = 3600.0) -> Any:
         """Every task of the project with its annotations, from one export snapshot.
@@ -205,19 +246,22 @@ class Client:
         The server serialises a snapshot (``POST /api/projects/{id}/exports/``) about twice as
         fast per task as the task listing serialises its pages; the snapshot is downloaded as
         JSON and then deleted from the server. Without a job queue the server makes it while
-        answering the POST; with one, it is polled until done.
+        answering the POST; with one, it is polled until done. Snapshots an earlier call could
+        not delete (the connection failed) are deleted first.
         """
+        self.delete_snapshots(project)
         options = {"only_id": True}
         made = self.request(
             "POST",
             f"/api/projects/{project}/exports/",
             {
+                "title": SNAPSHOT_TITLE,
                 "serialization_options": {
                     "drafts": options,
                     "predictions": options,
                     "annotations__completed_by": options,
                     "include_annotation_history": False,
-                }
+                },
             },
         )
         where = f"/api/projects/{project}/exports/{int(made['id'])}"
@@ -230,12 +274,29 @@ class Client:
                 made = self.request("GET", where)
             return self.request("GET", where + "/download", exportType="JSON")
         finally:
-            # if this fails, the snapshot stays listed under the project's exports
+            # if this fails, the snapshot stays until the next call's delete_snapshots
             with contextlib.suppress(StudioError):
                 self.request("DELETE", where)
+
+    def delete_snapshots(self, project: int) -> int:
+        """Delete the project's export snapshots titled ``SNAPSHOT_TITLE``; how many there were."""
+        answer = self.request("GET", f"/api/projects/{project}/exports/")
+        mine = [e for e in answer or [] if e.get("title") == SNAPSHOT_TITLE]
+        for export in mine:
+            self.request("DELETE", f"/api/projects/{project}/exports/{int(export['id'])}")
+        return len(mine)
 
     def users(self) -> dict[int, str]:
         """User id -> e-mail."""
         answer = self.request("GET", "/api/users/")
         users = answer if isinstance(answer, list) else answer.get("results", [])
         return {int(u["id"]): str(u.get("email") or f"annotator-{u['id']}") for u in users}
+
+
+def _server_time(header: str | None) -> datetime | None:
+    if not header:
+        return None
+    try:
+        return parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None

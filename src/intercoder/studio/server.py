@@ -2,15 +2,19 @@
 
 Label Studio's pins clash with ours, so it lives in a separate venv (``ensure_venv``). The
 child gets a cleaned environment: no ``USERNAME``/``PASSWORD``/``PORT``/``HOST`` (Label Studio
-reads them as fallbacks), no error reports or analytics, the admin and token through
-``LABEL_STUDIO_USERNAME``/``PASSWORD``/``USER_TOKEN`` (never on the command line), and legacy
-tokens enabled so that this token works. It binds to 127.0.0.1 (``--internal-host``); since
-Label Studio silently moves to the next port when its port is busy, the port it really took is
-read from its log.
+reads them as fallbacks), no error reports or analytics, the admin through
+``LABEL_STUDIO_USERNAME``/``PASSWORD`` (never on the command line). It binds to 127.0.0.1
+(``--internal-host``); since Label Studio silently moves to the next port when its port is
+busy, the port it really took is read from its log.
+
+API access is by a personal access token (``personal_access_token``): legacy tokens stay off,
+as Label Studio 1.23 ships them.
 """
 
 from __future__ import annotations
 
+import http.cookiejar
+import json
 import os
 import re
 import shutil
@@ -18,6 +22,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -70,7 +76,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def child_env(data_dir: Path, username: str, password: str, token: str) -> dict[str, str]:
+def child_env(data_dir: Path, username: str, password: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -88,8 +94,6 @@ def child_env(data_dir: Path, username: str, password: str, token: str) -> dict[
         LABEL_STUDIO_BASE_DATA_DIR=str(data_dir),
         LABEL_STUDIO_USERNAME=username,
         LABEL_STUDIO_PASSWORD=password,
-        LABEL_STUDIO_USER_TOKEN=token,
-        LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
         LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK="true",
     )
     return env
@@ -118,7 +122,6 @@ def start(
     port: int,
     username: str,
     password: str,
-    token: str,
     timeout: float = 300.0,  # a cold start on a loaded 2-core machine can take minutes
 ) -> Server:
     """Start Label Studio on 127.0.0.1:``port`` and wait until it answers ``/health``."""
@@ -137,7 +140,7 @@ def start(
                 "--data-dir",
                 str(data_dir),
             ],
-            env=child_env(data_dir, username, password, token),
+            env=child_env(data_dir, username, password),
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -163,3 +166,44 @@ def start(
         time.sleep(0.3)
     Server(process, "", log).stop()
     raise IntercoderError(f"Label Studio did not answer within {timeout:.0f} s (log: {log})")
+
+
+def personal_access_token(url: str, email: str, password: str) -> str:
+    """A new personal access token for ``email``, obtained by logging in as a browser does.
+
+    Label Studio hands a user's token out once, when it is made; a user has at most one, so
+    any earlier token of this user is revoked first (its full text is not stored anywhere we
+    could read it back).
+    """
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def csrf() -> str:
+        return next((c.value or "" for c in jar if c.name == "csrftoken"), "")
+
+    def send(path: str, body: bytes | None = None, form: bool = False) -> bytes:
+        headers = {"Referer": url + "/user/login/", "X-CSRFToken": csrf()}
+        if body is not None:
+            headers["Content-Type"] = (
+                "application/x-www-form-urlencoded" if form else "application/json"
+            )
+        request = urllib.request.Request(url + path, data=body, headers=headers)
+        with opener.open(request, timeout=60) as answer:
+            return bytes(answer.read())
+
+    try:
+        send("/user/login/")
+        form = {"email": email, "password": password, "csrfmiddlewaretoken": csrf()}
+        send("/user/login/", urllib.parse.urlencode(form).encode(), form=True)
+        if not any(c.name == "sessionid" for c in jar):
+            raise IntercoderError(
+                f"Label Studio at {url} refused the login of {email}: is this the password "
+                "its admin was made with (LABEL_STUDIO_ADMIN_PASSWORD)?"
+            )
+        for old in json.loads(send("/api/token/")):
+            send("/api/token/blacklist/", json.dumps({"refresh": old["token"]}).encode())
+        return str(json.loads(send("/api/token/", b"{}"))["token"])
+    except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
+        raise IntercoderError(
+            f"could not obtain an API token from Label Studio at {url}: {exc}"
+        ) from None

@@ -2,7 +2,8 @@
 
 Every change happens inside a transaction, so a crash leaves the file as it was before the
 change or after it, never between. Rows are keyed by server URL and project id; annotations by
-their Label Studio id, so pulling twice never duplicates one.
+their Label Studio id, so pulling twice never duplicates one. ``projects.since`` is the
+server's clock when the last complete pull began: the next pull lists tasks changed after it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS projects (
     url TEXT NOT NULL, project_id INTEGER NOT NULL, title TEXT NOT NULL,
     codebook TEXT NOT NULL, lang TEXT NOT NULL,
-    cursor TEXT, generation INTEGER NOT NULL DEFAULT 0, pulled_at TEXT,
+    cursor TEXT, generation INTEGER NOT NULL DEFAULT 0, pulled_at TEXT, since TEXT,
     PRIMARY KEY (url, project_id));
 CREATE TABLE IF NOT EXISTS units (
     url TEXT NOT NULL, project_id INTEGER NOT NULL, unit_id TEXT NOT NULL,
@@ -48,6 +49,9 @@ class State:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     self.db.execute(statement)
+            columns = {row[1] for row in self.db.execute("PRAGMA table_info(projects)")}
+            if "since" not in columns:  # a state file from before incremental listing
+                self.db.execute("ALTER TABLE projects ADD COLUMN since TEXT")
 
     def close(self) -> None:
         self.db.close()
@@ -66,13 +70,13 @@ class State:
 
     def project(self, url: str, title: str) -> dict[str, Any] | None:
         row = self.db.execute(
-            "SELECT project_id, codebook, lang, cursor, generation, pulled_at FROM projects "
-            "WHERE url = ? AND title = ?",
+            "SELECT project_id, codebook, lang, cursor, generation, pulled_at, since "
+            "FROM projects WHERE url = ? AND title = ?",
             (url, title),
         ).fetchone()
         if row is None:
             return None
-        keys = ("project_id", "codebook", "lang", "cursor", "generation", "pulled_at")
+        keys = ("project_id", "codebook", "lang", "cursor", "generation", "pulled_at", "since")
         return dict(zip(keys, row, strict=True))
 
     def save_project(self, url: str, project_id: int, title: str, codebook: str, lang: str) -> None:
