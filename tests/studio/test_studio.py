@@ -118,8 +118,17 @@ def test_push_annotate_pull_agreement(client: Client, tmp_path: Path) -> None:
     tasks = _tasks()
     first = push(client, state, cb, tasks, title="pilot round", batch=20)
     assert (first.created, first.imported, first.already) == (True, 50, 0)
+    # every text goes to several coders (Label Studio's own default, one, gives no agreement)
+    assert (first.coders, first.overlap) == (3, 100)
+    made = client.request("GET", f"/api/projects/{first.project_id}/")
+    assert (made["maximum_annotations"], made["overlap_cohort_percentage"]) == (3, 100)
     again = push(client, state, cb, tasks, title="pilot round", batch=20)
     assert (again.created, again.imported, again.already) == (False, 0, 50)
+    assert not again.config_updated
+    subsample = push(client, state, cb, tasks, title="pilot round", coders=2, overlap=20)
+    assert subsample.config_updated
+    assert (subsample.coders, subsample.overlap, subsample.imported) == (2, 20, 0)
+    push(client, state, cb, tasks, title="pilot round", coders=3, overlap=100)
     units = state.units(client.url, first.project_id)
     assert len(units) == 50
     total = sum(len(p) for p in client.tasks(first.project_id, fields="task_only"))

@@ -97,6 +97,18 @@ def serve(port: int, data_dir: str | None) -> None:
 @click.option("--lang", "-l", default=None, help="Language of the interface (default: first).")
 @click.option("--coder", "coder_name", default=None, help="Attach pre-annotations of a coder.")
 @click.option("--migrate", is_flag=True, help="Allow a new major codebook version.")
+@click.option(
+    "--coders",
+    type=click.IntRange(1, 100),
+    default=None,
+    help="How many coders code each overlapping text (new project: 3).",
+)
+@click.option(
+    "--overlap",
+    type=click.IntRange(0, 100),
+    default=None,
+    help="Percent of texts coded by --coders coders, the rest by one (new project: 100).",
+)
 @_STATE
 def push_command(
     codebook_ref: str,
@@ -105,6 +117,8 @@ def push_command(
     lang: str | None,
     coder_name: str | None,
     migrate: bool,
+    coders: int | None,
+    overlap: int | None,
     state_path: str | None,
 ) -> None:
     """Create or update a project from a codebook and import the tasks it lacks."""
@@ -117,12 +131,12 @@ def push_command(
     cb = load_codebook(codebook_ref)
     coder = None
     if coder_name:
-        coders = plugins.get_host().coders()
-        if coder_name not in coders:
+        registered = plugins.get_host().coders()
+        if coder_name not in registered:
             raise click.BadParameter(
                 f"{coder_name!r} is not a registered coder", param_hint="--coder"
             )
-        coder = coders[coder_name]
+        coder = registered[coder_name]
     tasks = read_tasks(tasks_file)
     state = State(state_path)
     try:
@@ -135,6 +149,8 @@ def push_command(
             lang=lang,
             coder=coder,
             migrate=migrate,
+            coders=coders,
+            overlap=overlap,
             echo=lambda m: click.echo(m, err=True),
         )
     finally:
@@ -144,6 +160,7 @@ def push_command(
         f"project {project or cb.id!r} (id {result.project_id}, {cb.ref}) {verb}: "
         f"{result.imported} tasks imported, {result.already} already there"
         + (f", {result.predictions} with pre-annotations" if coder else "")
+        + f"; {result.overlap}% of texts go to {result.coders} coders each"
     )
 
 

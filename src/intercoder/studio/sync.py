@@ -28,6 +28,10 @@ from .state import State
 
 BATCH = 1000
 
+#: How many coders code each overlapping text unless ``push`` is told otherwise. Label Studio
+#: itself gives each text to one coder only (``maximum_annotations`` 1): no agreement at all.
+DEFAULT_CODERS = 3
+
 
 @dataclass
 class PushResult:
@@ -36,7 +40,11 @@ class PushResult:
     imported: int
     already: int
     predictions: int
+    #: the label config, instructions or overlap settings were changed
     config_updated: bool
+    #: codings per overlapping text, and the share of texts (percent) that overlap
+    coders: int = 0
+    overlap: int = 0
 
 
 @dataclass
@@ -133,16 +141,29 @@ def push(
     lang: str | None = None,
     coder: Any = None,
     migrate: bool = False,
+    coders: int | None = None,
+    overlap: int | None = None,
     batch: int = BATCH,
     echo: Callable[[str], None] = lambda _m: None,
 ) -> PushResult:
-    """Create or update the project ``title`` and import the tasks it does not have yet."""
+    """Create or update the project ``title`` and import the tasks it does not have yet.
+
+    ``coders``: how many coders code each overlapping text (Label Studio's "annotations per
+    task"; a new project gets ``DEFAULT_CODERS``); ``overlap``: the percentage of texts that
+    are coded that many times, the rest once (100 for a reliability pilot, say 20 for a main
+    round with a reliability subsample). Given for an existing project, they are changed.
+    """
     from ..codebook.render import manual_html
 
     lang = lang or cb.languages[0]
     config = label_config(cb, lang)
     project = client.project_by_title(title)
     created = config_updated = False
+    sharing: dict[str, Any] = {}
+    if coders is not None:
+        sharing["maximum_annotations"] = coders
+    if overlap is not None:
+        sharing["overlap_cohort_percentage"] = overlap
     if project is None:
         project = client.request(
             "POST",
@@ -153,6 +174,9 @@ def push(
                 "description": _description(cb),
                 "expert_instruction": manual_html(cb, lang),
                 "show_instruction": True,
+                "maximum_annotations": DEFAULT_CODERS,
+                "overlap_cohort_percentage": 100,
+                **sharing,
             },
         )
         created = True
@@ -186,6 +210,9 @@ def push(
                 },
             )
             config_updated = True
+        if sharing:
+            project = client.request("PATCH", f"/api/projects/{project['id']}/", sharing)
+            config_updated = True
     project_id = int(project["id"])
     state.save_project(client.url, project_id, title, cb.ref, lang)
     have = server_units(client, project_id) if not created else {}
@@ -217,7 +244,14 @@ def push(
         units = server_units(client, project_id)
         state.save_units(client.url, project_id, [(u, t, texts.get(u)) for u, t in units.items()])
     return PushResult(
-        project_id, created, len(todo), len(tasks) - len(todo), n_predictions, config_updated
+        project_id,
+        created,
+        len(todo),
+        len(tasks) - len(todo),
+        n_predictions,
+        config_updated,
+        int(project.get("maximum_annotations") or 1),
+        int(project.get("overlap_cohort_percentage") or 0),
     )
 
 
