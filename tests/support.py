@@ -24,12 +24,24 @@ def write_version(directory: Path, text: str, book_id: str, version: str) -> Pat
     return path
 
 
-RunCli = Callable[..., subprocess.CompletedProcess[str]]
-
-
 # irrCAC 0.4.4 (Gwet's reference implementation) pins coverage<7 and so does not install on
 # Python 3.13; its cross-checks run on 3.11 and 3.12, and must not be skipped there.
 requires_irrcac = pytest.mark.skipif(
     sys.version_info >= (3, 13) and importlib.util.find_spec("irrCAC") is None,
     reason="irrCAC 0.4.4 does not install on Python 3.13+; cross-checked on 3.11 and 3.12",
 )
+
+
+#: Debian's Chromium: the browser tests use it and never download one (CI installs it).
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def require_chromium() -> Path:
+    """The Chromium binary, or a failed test with the install hint (never a silent skip)."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Chromium "
+            "(`apt-get install chromium`; CI installs it)",
+            pytrace=False,
+        )
+    return CHROMIUM

@@ -44,6 +44,9 @@ from intercoder.codebook.registry import load_codebook
 from intercoder.reliability import assess
 from intercoder.report import _UI, build_report
 
+import support
+from support import require_chromium
+
 DATA = Path(__file__).parent / "data"
 MINIMAL = DATA / "minimal.yaml"
 CODERS = ("ana", "bek", "cholpon", "zed")  # zed is the careless one
@@ -64,7 +67,6 @@ TEXTS = {
 }
 LANGS = tuple(TEXTS)
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -783,18 +785,8 @@ def test_every_language_has_every_interface_word() -> None:
 # --- a real browser ----------------------------------------------------------------------------
 
 
-def require_chromium() -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the browser tests need Chromium "
-            "(`apt-get install chromium`; CI installs it)",
-            pytrace=False,
-        )
-    return CHROMIUM
-
-
 def test_a_missing_chromium_fails_with_the_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", Path("/nonexistent/chromium"))
+    monkeypatch.setattr(support, "CHROMIUM", Path("/nonexistent/chromium"))
     with pytest.raises(pytest.fail.Exception, match=r"apt-get install chromium"):
         require_chromium()
 
