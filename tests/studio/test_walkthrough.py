@@ -28,6 +28,7 @@ import pytest
 
 import intercoder
 from intercoder.studio import server
+from intercoder.studio.client import Client, StudioError
 
 from .conftest import ADMIN, CACHE, PASSWORD, _template
 from support import require_chromium
@@ -242,3 +243,10 @@ def test_newcomer_goes_from_serve_to_agreement(
     assert "pilot round (hate-speech@1.0.0): 6 tasks" in status
     for email in PLAN:
         assert f"{email}: 6 units coded" in status
+
+    # a new token for the admin (serve after the config file was lost) revokes the stored one
+    stored = json.loads(Path(env["INTERCODER_STUDIO_CONFIG"]).read_text())["token"]
+    fresh = server.personal_access_token(url, ADMIN, PASSWORD)
+    assert ADMIN in Client(url, fresh).users().values()
+    with pytest.raises(StudioError, match="refused"):
+        Client(url, stored, retries=0).users()

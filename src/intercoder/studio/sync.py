@@ -457,8 +457,9 @@ class _Store:
 SINCE_MARGIN = timedelta(seconds=10)
 
 #: Listing a changed task costs the server about this many times what putting a task in an
-#: export snapshot does (Label Studio 1.23.2, measured by benchmarks/studio.py): when more
-#: than 1/LISTING_COST of the tasks changed, one snapshot is cheaper than the listing.
+#: export snapshot does (Label Studio 1.23.2, 10,000 tasks with 3 annotations each: the
+#: filtered listing 4-12 ms per task, the snapshot 1.2-1.5 ms): when more than
+#: 1/LISTING_COST of the tasks changed, one snapshot of all of them is cheaper.
 LISTING_COST = 8
 
 
@@ -523,6 +524,7 @@ def pull(
     if since is not None and not full:
         after = datetime.fromisoformat(since) - SINCE_MARGIN
         changed = client.count_tasks(project_id, updated_after=after)
+        echo(f"{changed} of {result.tasks} tasks changed since {since}")
         # listing a task costs the server several times what a snapshot does
         if changed * LISTING_COST <= result.tasks:
             pages = client.tasks(project_id, page_size or BATCH, updated_after=after)
@@ -530,10 +532,8 @@ def pull(
                 store.page(page, whole_tasks=True)
             # a task deleted with its annotations is not listed: the counts tell
             result.incremental = on_server == len(store.stamps)
-            echo(
-                f"{changed} tasks changed since {since}"
-                + ("" if result.incremental else "; some were deleted: reading all tasks")
-            )
+            if not result.incremental:
+                echo(f"{on_server} annotations there, {len(store.stamps)} here: reading all")
     if not result.incremental:
         for page in _task_pages(client, project_id, page_size):
             store.page(page, whole_tasks=False)
