@@ -18,6 +18,7 @@ import pytest
 import intercoder
 from intercoder.errors import IntercoderError
 from intercoder.reliability import assess
+from intercoder.studio import server
 from intercoder.studio.client import Client, StudioError
 from intercoder.studio.labelconfig import codebook_of, label_config
 from intercoder.studio.state import State
@@ -48,6 +49,12 @@ def test_label_config_is_accepted_by_the_server(client: Client, ref: str, lang: 
 def test_server_rejects_a_broken_config(client: Client) -> None:
     with pytest.raises(StudioError, match="HTTP 400"):
         client.request("POST", "/api/projects/", {"title": "broken", "label_config": "<View>"})
+
+
+def test_a_wrong_admin_password_is_named_not_shown_as_an_http_error(studio_server: str) -> None:
+    with pytest.raises(IntercoderError, match=r"refused the login of admin@example\.org") as caught:
+        server.personal_access_token(studio_server, "admin@example.org", "not the password")
+    assert "not the password" not in str(caught.value)
 
 
 def _users(client: Client) -> dict[str, int]:

@@ -195,11 +195,15 @@ def personal_access_token(url: str, email: str, password: str) -> str:
         send("/user/login/")
         form = {"email": email, "password": password, "csrfmiddlewaretoken": csrf()}
         send("/user/login/", urllib.parse.urlencode(form).encode(), form=True)
-        if not any(c.name == "sessionid" for c in jar):
+        try:  # a refused login shows the form again; only the API says who we are
+            send("/api/current-user/whoami")
+        except urllib.error.HTTPError as exc:
+            if exc.code not in (401, 403):
+                raise
             raise IntercoderError(
                 f"Label Studio at {url} refused the login of {email}: is this the password "
                 "its admin was made with (LABEL_STUDIO_ADMIN_PASSWORD)?"
-            )
+            ) from None
         for old in json.loads(send("/api/token/")):
             send("/api/token/blacklist/", json.dumps({"refresh": old["token"]}).encode())
         return str(json.loads(send("/api/token/", b"{}"))["token"])
