@@ -47,8 +47,7 @@ def main() -> None:
 
     from studio import conftest  # the test suite's server set-up
 
-    exe = server.ensure_venv(conftest.CACHE / f"ls-{server.VERSION}")
-    template = conftest._template(exe)
+    exe, template = conftest.prepared()
     work = Path(tempfile.mkdtemp())
     shutil.copytree(template, work / "data", ignore=shutil.ignore_patterns("server.log"))
     running = server.start(

@@ -50,15 +50,21 @@ def _template(exe: Path) -> Path:
     return template
 
 
+def prepared() -> tuple[Path, Path]:
+    """The ``label-studio`` executable and the migrated data-dir template (made if missing)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    venv = Path(os.environ.get("INTERCODER_LS_VENV", CACHE / f"ls-{server.VERSION}"))
+    try:
+        exe = server.ensure_venv(venv)
+        return exe, _template(exe)
+    except Exception as exc:
+        pytest.fail(f"cannot prepare the Label Studio {server.VERSION} server: {exc}")
+
+
 @pytest.fixture(scope="session")
 def studio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL of a Label Studio server for this test session (a copy of the template)."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    try:
-        exe = server.ensure_venv(Path(os.environ.get("INTERCODER_LS_VENV", CACHE / "ls-1.23.2")))
-        template = _template(exe)
-    except Exception as exc:
-        pytest.fail(f"cannot prepare the Label Studio {server.VERSION} server: {exc}")
+    exe, template = prepared()
     data = tmp_path_factory.mktemp("ls") / "data"
     shutil.copytree(template, data, ignore=shutil.ignore_patterns("server.log", ".complete"))
     running = server.start(exe, data, port=server.free_port(), username=ADMIN, password=PASSWORD)

@@ -30,7 +30,7 @@ import intercoder
 from intercoder.studio import server
 from intercoder.studio.client import Client, StudioError
 
-from .conftest import ADMIN, CACHE, PASSWORD, _template
+from .conftest import ADMIN, PASSWORD, prepared
 from support import require_chromium
 
 pytestmark = pytest.mark.studio
@@ -67,9 +67,9 @@ PLAN: dict[str, dict[str, tuple[str, str | None]]] = {
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """``intercoder studio serve`` as the docs start it; its URL and the shell environment."""
-    exe = server.ensure_venv(CACHE / f"ls-{server.VERSION}")
+    exe, template = prepared()
     data = tmp_path / "ls-data"  # the suite's migrated template: seconds instead of ~35 s
-    shutil.copytree(_template(exe), data, ignore=shutil.ignore_patterns("server.log", ".complete"))
+    shutil.copytree(template, data, ignore=shutil.ignore_patterns("server.log", ".complete"))
     xdg = tmp_path / "xdg-cache" / "intercoder"
     xdg.mkdir(parents=True)
     (xdg / f"ls-{server.VERSION}").symlink_to(exe.parent.parent)  # serve's venv: the suite's
