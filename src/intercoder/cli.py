@@ -296,13 +296,19 @@ def _load_checked(files: tuple[str, ...], codebook_ref: str, skip_invalid: bool)
     Invalid records fail the command (exit 1, every problem listed by main()) or, with
     ``skip_invalid``, are reported as warnings and left out.
     """
-    from .annotations import AnnotationError, check_annotations
     from .codebook.registry import load_codebook
 
     try:
         cb = load_codebook(codebook_ref)
     except CodebookNotFoundError as exc:  # naming nothing is a usage error, like a bad option
         raise click.BadParameter(str(exc), param_hint="--codebook") from None
+    return cb, read_checked(files, cb, skip_invalid)
+
+
+def read_checked(files: tuple[str, ...], cb: Any, skip_invalid: bool) -> Any:
+    """Annotation records of ``files`` that fit ``cb``; invalid ones fail unless skipped."""
+    from .annotations import AnnotationError, check_annotations
+
     checked = check_annotations(read_annotation_files(files), cb)
     if checked.problems and not skip_invalid:
         raise AnnotationError(
@@ -312,7 +318,7 @@ def _load_checked(files: tuple[str, ...], codebook_ref: str, skip_invalid: bool)
         click.echo(f"{problem.location}: warning: skipped: {problem.message}", err=True)
     if len(checked.problems) > _MAX_SHOWN:
         click.echo(f"... and {len(checked.problems) - _MAX_SHOWN} more skipped", err=True)
-    return cb, checked.annotations
+    return checked.annotations
 
 
 @cli.command()

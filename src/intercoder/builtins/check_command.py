@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -126,6 +125,7 @@ def check_command(
     error (options, configuration file).
     """
     from .. import gate
+    from ..cli import read_checked
     from ..codebook.registry import load_codebook
     from ..errors import CodebookNotFoundError, IntercoderError
 
@@ -168,7 +168,7 @@ def check_command(
     except gate.ConfigError as exc:
         raise SettingError(str(exc)) from None
     try:
-        annotations = _read_checked(files, cb, skip_invalid)
+        annotations = read_checked(files, cb, skip_invalid)
     except IntercoderError as exc:
         outputs.problems(exc)
         raise
@@ -218,24 +218,6 @@ class _Outputs:
             self.write(self.junit, gate.render_problems_junit(self.codebook, lines, hint))
         if self.summary:
             self.write(self.summary, gate.render_problems_summary(lines, hint))
-
-
-def _read_checked(files: tuple[str, ...], cb: Any, skip_invalid: bool) -> Any:
-    """Annotation records of ``files`` that fit ``cb``; invalid ones fail unless skipped."""
-    from ..annotations import AnnotationError, check_annotations
-    from ..cli import read_annotation_files
-
-    checked = check_annotations(read_annotation_files(files), cb)
-    if checked.problems and not skip_invalid:
-        raise AnnotationError(
-            list(checked.problems), hint="fix them or pass --skip-invalid to leave them out"
-        )
-    shown = 20
-    for problem in checked.problems[:shown]:
-        click.echo(f"{problem.location}: warning: skipped: {problem.message}", err=True)
-    if len(checked.problems) > shown:
-        click.echo(f"... and {len(checked.problems) - shown} more skipped", err=True)
-    return checked.annotations
 
 
 @hookimpl
