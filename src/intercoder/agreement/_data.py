@@ -181,26 +181,15 @@ class ReliabilityData:
             raise TypeError(
                 "a pandas DataFrame is ambiguous here: use ReliabilityData.from_dataframe(df, ...)"
             )
-        if isinstance(data, np.ndarray) and data.dtype.kind in "fiub":
-            arr = data
-            if arr.ndim != 2:
-                raise ValueError(f"expected a 2-D coders x units matrix, got shape {arr.shape}")
-            codes, values = _factorize_numeric(arr, categories)
-            return cls._new(
-                values=values,
-                numeric=True,
-                declared=categories is not None,
-                codes=codes,
-                units=None,
-                coders=None,
-            )
-        if isinstance(data, np.ndarray) and data.dtype.kind in "US":
+        if isinstance(data, np.ndarray) and data.dtype.kind in "fiubUS":
             if data.ndim != 2:
                 raise ValueError(f"expected a 2-D coders x units matrix, got shape {data.shape}")
-            codes, values = _factorize_strings(data, categories)
+            numeric = data.dtype.kind in "fiub"
+            factorize = _factorize_numeric if numeric else _factorize_strings
+            codes, values = factorize(data, categories)
             return cls._new(
                 values=values,
-                numeric=False,
+                numeric=numeric,
                 declared=categories is not None,
                 codes=codes,
                 units=None,
