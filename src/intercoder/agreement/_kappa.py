@@ -135,6 +135,18 @@ def _rated(rd: ReliabilityData, min_ratings: int = 1) -> _Rated:
     )
 
 
+def _unit_agreement(rt: _Rated, w: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_], int]:
+    """Weighted agreement p_a,i of every unit with two or more ratings (0 for the others),
+    the mask of those units and how many there are (Gwet 2014, ch. 2 and 5)."""
+    two = rt.r >= 2
+    n2 = int(two.sum())
+    pa_i = np.zeros(rt.n)
+    if n2:
+        quad = _unit_quadratic(rt, w)
+        pa_i[two] = (quad[two] - rt.r[two]) / (rt.r[two] * (rt.r[two] - 1.0))
+    return pa_i, two, n2
+
+
 def _unit_quadratic(rt: _Rated, w: FloatArray) -> FloatArray:
     """sum_kl r_ik w_kl r_il for every unit, from the sparse triples."""
     sym = (w + w.T) / 2.0
@@ -200,13 +212,9 @@ def _count_based(
     rt = _rated(rd, min_ratings)
     q = rt.q
     n = rt.n
-    two = rt.r >= 2
-    n2 = int(two.sum())
+    pa_i, two, n2 = _unit_agreement(rt, w)
     if n2 == 0:
         return _nan_result(name, "no unit has two or more ratings", rd, n, confidence, wname)
-    quad = _unit_quadratic(rt, w)
-    pa_i = np.zeros(n)
-    pa_i[two] = (quad[two] - rt.r[two]) / (rt.r[two] * (rt.r[two] - 1.0))
     pa = float(pa_i[two].sum() / n2)
     pi = np.bincount(rt.value, weights=rt.count / rt.r[rt.unit], minlength=q) / n
     t_w = float(w.sum())
@@ -264,13 +272,9 @@ def _conger(
     if r < 2:
         return _nan_result(name, f"only {r} coder", rd, n, confidence, wname)
     rt = _rated(rd, 1)
-    two = rt.r >= 2
-    n2 = int(two.sum())
+    pa_i, two, n2 = _unit_agreement(rt, w)
     if n2 == 0:
         return _nan_result(name, "no unit has two or more ratings", rd, n, confidence, wname)
-    quad = _unit_quadratic(rt, w)
-    pa_i = np.zeros(n)
-    pa_i[two] = (quad[two] - rt.r[two]) / (rt.r[two] * (rt.r[two] - 1.0))
     pa = float(pa_i[two].sum() / n2)
     eps = codes >= 0
     # Classification of units by coder: p_gk = share of coder g's units in category k.
