@@ -1378,11 +1378,16 @@ def _details_block(v: VariableReliability, var: Variable, ctx: _Context, anchor:
         ident=f"details-table-{anchor}",
     )
     return (
-        f'<section aria-labelledby="details-{_e(anchor)}-h">'
-        f'<h3 id="details-{_e(anchor)}-h">{_e(ui(lang, "details"))}</h3>'
-        f"<figure>{plot}<figcaption>{_e(caption)}</figcaption>"
+        _subsection("details", anchor, ui(lang, "details"))
+        + f"<figure>{plot}<figcaption>{_e(caption)}</figcaption>"
         f"{_numbers(lang, table)}</figure></section>"
     )
+
+
+def _subsection(kind: str, anchor: str, title: str) -> str:
+    """The opening of one of a variable's sub-sections: a <section> labelled by its <h3>."""
+    ident = f"{kind}-{_e(anchor)}-h"
+    return f'<section aria-labelledby="{ident}"><h3 id="{ident}">{_e(title)}</h3>'
 
 
 def _status(alpha: float, v: VariableReliability) -> str:
@@ -1393,10 +1398,7 @@ def _coincidence_block(
     v: VariableReliability, var: Variable, diag: Diagnostics, ctx: _Context, anchor: str
 ) -> str:
     lang = ctx.lang
-    head = (
-        f'<section aria-labelledby="coin-{_e(anchor)}-h">'
-        f'<h3 id="coin-{_e(anchor)}-h">{_e(ui(lang, "coincidence"))}</h3>'
-    )
+    head = _subsection("coin", anchor, ui(lang, "coincidence"))
     cm = diag.coincidence
     if cm is None:
         return head + f'<p class="empty">{_e(ui(lang, "too_many", n=diag.n_values))}</p></section>'
@@ -1464,10 +1466,7 @@ def _coincidence_block(
 def _pairwise_block(v: VariableReliability, diag: Diagnostics, ctx: _Context, anchor: str) -> str:
     lang = ctx.lang
     pa, pct = diag.pairwise, diag.percent
-    head = (
-        f'<section aria-labelledby="pair-{_e(anchor)}-h">'
-        f'<h3 id="pair-{_e(anchor)}-h">{_e(ui(lang, "pairwise"))}</h3>'
-    )
+    head = _subsection("pair", anchor, ui(lang, "pairwise"))
     if pa is None or pct is None:
         return head + f'<p class="empty">{_e(ui(lang, INSUFFICIENT))}</p></section>'
     title = f"{ui(lang, 'pairwise')}: {ctx.labels.variable(ctx.cb.variable(v.variable))}"
@@ -1504,10 +1503,7 @@ def _pairwise_block(v: VariableReliability, diag: Diagnostics, ctx: _Context, an
 
 def _loo_block(v: VariableReliability, diag: Diagnostics, ctx: _Context, anchor: str) -> str:
     lang = ctx.lang
-    head = (
-        f'<section aria-labelledby="loo-{_e(anchor)}-h">'
-        f'<h3 id="loo-{_e(anchor)}-h">{_e(ui(lang, "loo"))}</h3>'
-    )
+    head = _subsection("loo", anchor, ui(lang, "loo"))
     if diag.loo is None:
         return head + f'<p class="empty">{_e(ui(lang, "loo_needs_three"))}</p></section>'
     title = f"{ui(lang, 'loo')}: {ctx.labels.variable(ctx.cb.variable(v.variable))}"
@@ -1536,10 +1532,7 @@ def _units_block(
     v: VariableReliability, var: Variable, diag: Diagnostics, ctx: _Context, anchor: str
 ) -> str:
     lang = ctx.lang
-    head = (
-        f'<section aria-labelledby="units-{_e(anchor)}-h">'
-        f'<h3 id="units-{_e(anchor)}-h">{_e(ui(lang, "disputed"))}</h3>'
-    )
+    head = _subsection("units", anchor, ui(lang, "disputed"))
     if not diag.units:
         return head + f'<p class="empty">{_e(ui(lang, "no_disagreement"))}</p></section>'
     rows = []
