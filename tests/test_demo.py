@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from intercoder import load_codebook
@@ -27,10 +28,15 @@ def test_demo_runs_and_writes_everything(run_cli: RunCli, tmp_path: Path) -> Non
         assert step in proc.stdout, step
     assert len(list((out / "manuals").glob("*.html"))) == 15
     cb = load_codebook("hate-speech")
+    page = (out / "report.html").read_text(encoding="utf-8")
     for name in ("human.csv", "machine.csv"):
         checked = check_annotations(read_annotations(out / "pilot" / name), cb)
         assert checked.problems == (), name
         assert len(checked.annotations) > 0
+        # the report's provenance counts each input file's records
+        row = re.search(rf'<tr data-file="[^"]*{name}">.*?data-key="records">(\d+)<', page)
+        assert row is not None, name
+        assert int(row.group(1)) == len(checked.annotations), name
     tasks = [
         json.loads(line)
         for line in (out / "pilot" / "tasks.jsonl").read_text(encoding="utf-8").splitlines()
@@ -38,7 +44,6 @@ def test_demo_runs_and_writes_everything(run_cli: RunCli, tmp_path: Path) -> Non
     assert {t["lang"] for t in tasks} == set(cb.languages)
     assert all(t["source"].startswith("synthetic") for t in tasks)
     assert "### Reliability: `hate-speech@1.0.0`" in (out / "agreement.md").read_text("utf-8")
-    page = (out / "report.html").read_text(encoding="utf-8")
     assert "coder-c@demo.invalid" in page
     assert "lexicon@" in page
     assert 'href="report.html"' in (out / "index.html").read_text(encoding="utf-8")

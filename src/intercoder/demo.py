@@ -107,12 +107,13 @@ def run_demo(output_dir: Path, echo: Callable[[str], None] = print) -> Path:
     echo(f"   ... and with the machine coder as a fourth coder ({', '.join(machine_vars)}):")
     echo(_indent(_only(render_table(both), machine_vars)))
 
-    from .annotations import check_annotations
+    from .annotations import check_annotations, read_many
     from .report import build_report
 
     report = output_dir / "report.html"
     files = [pilot / "human.csv", pilot / "machine.csv"]
-    checked = check_annotations(AnnotationSet.concatenate([human, machine]), cb)
+    # read back, as `intercoder report` would: the provenance counts the records of each file
+    checked = check_annotations(read_many(files), cb)
     write_atomic(
         report,
         build_report(checked.annotations, cb, files=files, bootstrap=1000, seed=1, tasks=tasks),
