@@ -57,7 +57,8 @@ class Annotation:
     location: Location = _IN_MEMORY
 
 
-def _column(values: Sequence[Any]) -> npt.NDArray[np.object_]:
+def object_column(values: Sequence[Any]) -> npt.NDArray[np.object_]:
+    """A 1-D object array of ``values`` as they are (numpy would make lists a 2-D array)."""
     array = np.empty(len(values), dtype=object)
     array[:] = values
     return array
@@ -88,17 +89,17 @@ class AnnotationSet:
         rows = list(records)
         files: dict[str, int] = {}
         return cls(
-            unit_id=_column([r.unit_id for r in rows]),
-            coder_id=_column([r.coder_id for r in rows]),
-            variable=_column([r.variable for r in rows]),
-            value=_column([r.value for r in rows]),
-            codebook=_column([r.codebook for r in rows]),
-            text=_column([r.text for r in rows]),
+            unit_id=object_column([r.unit_id for r in rows]),
+            coder_id=object_column([r.coder_id for r in rows]),
+            variable=object_column([r.variable for r in rows]),
+            value=object_column([r.value for r in rows]),
+            codebook=object_column([r.codebook for r in rows]),
+            text=object_column([r.text for r in rows]),
             start=np.array(
                 [_NO_POSITION if r.start is None else r.start for r in rows], dtype=np.int64
             ),
             end=np.array([_NO_POSITION if r.end is None else r.end for r in rows], dtype=np.int64),
-            annotated_at=_column([r.annotated_at for r in rows]),
+            annotated_at=object_column([r.annotated_at for r in rows]),
             file_index=np.array(
                 [files.setdefault(r.location.file, len(files)) for r in rows], dtype=np.int32
             ),

@@ -271,7 +271,7 @@ class Parquet(Importer, Exporter):
     def read(self, path: Path) -> AnnotationSet:
         import numpy as np
 
-        from ..annotations import AnnotationError, AnnotationSet
+        from ..annotations import AnnotationError, AnnotationSet, object_column
 
         pa, pq = _pyarrow()
         name = str(path)
@@ -344,21 +344,16 @@ class Parquet(Importer, Exporter):
             problems.sort(key=lambda d: d.location.line)
             raise AnnotationError(problems)
 
-        def objects(items: list[Any]) -> Any:
-            array = np.empty(count, dtype=object)
-            array[:] = items
-            return array
-
         return AnnotationSet(
-            unit_id=objects(ids["unit_id"]),
-            coder_id=objects(ids["coder_id"]),
-            variable=objects(ids["variable"]),
-            value=objects(values),
-            codebook=objects(texts["codebook"]),
-            text=objects(texts["text"]),
+            unit_id=object_column(ids["unit_id"]),
+            coder_id=object_column(ids["coder_id"]),
+            variable=object_column(ids["variable"]),
+            value=object_column(values),
+            codebook=object_column(texts["codebook"]),
+            text=object_column(texts["text"]),
             start=start_out,
             end=end_out,
-            annotated_at=objects(texts["annotated_at"]),
+            annotated_at=object_column(texts["annotated_at"]),
             file_index=np.zeros(count, dtype=np.int32),
             line=np.arange(1, count + 1, dtype=np.int64),
             files=(name,),
