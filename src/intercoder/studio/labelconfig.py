@@ -67,22 +67,25 @@ def _control(var: Variable, cb: Codebook, lang: str) -> list[str]:
     required = "true" if var.required else None
     hint = _hint(_pick(var.definition, lang, cb))
     active = [c for c in var.categories if not c.retired]
+
+    def with_choices(tag: str, attributes: str) -> list[str]:
+        lines = [f"  <{tag} {attributes}>"]
+        for cat in active:
+            lines += _choice(cat, cb, lang, "    ")
+        return [*lines, f"  </{tag}>"]
+
     if var.type in ("single_choice", "multiple_choice") and var.is_tree:
-        lines = [
-            "  <Taxonomy "
-            + _attrs(
+        return with_choices(
+            "Taxonomy",
+            _attrs(
                 name=name,
                 toName=TEXT_TAG,
                 leafsOnly=None,
                 maxUsages="1" if var.type == "single_choice" else None,
                 required=required,
                 hint=hint,
-            )
-            + ">"
-        ]
-        for cat in active:
-            lines += _choice(cat, cb, lang, "    ")
-        return [*lines, "  </Taxonomy>"]
+            ),
+        )
     if var.type in ("single_choice", "multiple_choice", "ordinal_scale"):
         if is_rating(var):
             return [
@@ -92,21 +95,17 @@ def _control(var: Variable, cb: Codebook, lang: str) -> list[str]:
             ]
         choice = "multiple" if var.type == "multiple_choice" else "single"
         inline = "true" if var.type == "ordinal_scale" else None
-        lines = [
-            "  <Choices "
-            + _attrs(
+        return with_choices(
+            "Choices",
+            _attrs(
                 name=name,
                 toName=TEXT_TAG,
                 choice=choice,
                 showInline=inline,
                 required=required,
                 hint=hint,
-            )
-            + ">"
-        ]
-        for cat in active:
-            lines += _choice(cat, cb, lang, "    ")
-        return [*lines, "  </Choices>"]
+            ),
+        )
     if var.type == "number":
         return [
             "  <Number "
