@@ -31,7 +31,7 @@ from intercoder.studio import server
 from intercoder.studio.client import Client, StudioError
 
 from .conftest import ADMIN, PASSWORD, prepared
-from support import require_chromium
+from support import RunCli, require_chromium
 
 pytestmark = pytest.mark.studio
 
@@ -104,19 +104,6 @@ def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         assert process.wait(60) == 0
 
 
-def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "intercoder", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def _code_yes(page: Any, severity_label: str, span_label: str) -> None:
     """Answer every follow-up question the codebook requires after "yes"."""
     page.locator(".htx-taxonomy").first.click()  # target group: the first category
@@ -137,11 +124,17 @@ def _code_yes(page: Any, severity_label: str, span_label: str) -> None:
 
 
 def test_newcomer_goes_from_serve_to_agreement(
-    served: tuple[str, dict[str, str]], tmp_path: Path
+    served: tuple[str, dict[str, str]], tmp_path: Path, run_cli: RunCli
 ) -> None:
     from playwright.sync_api import sync_playwright
 
     url, env = served
+
+    def cli(*args: str) -> str:
+        done = run_cli(*args, cwd=tmp_path, env=env)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
     cb = intercoder.load_codebook("hate-speech")
 
     def label(variable: str, code: str) -> str:
@@ -153,7 +146,7 @@ def test_newcomer_goes_from_serve_to_agreement(
     tasks.write_text("unit_id,text\n" + "\n".join(rows) + "\n", encoding="utf-8")
     push = ["studio", "push", "--codebook", "hate-speech", "--tasks", str(tasks)]
     push += ["--project", "pilot round", "--lang", "ru", "--coders", "2"]
-    pushed = _cli(env, tmp_path, *push)
+    pushed = cli(*push)
     assert "6 tasks imported" in pushed
     assert "100% of texts go to 2 coders each" in pushed
     project_id = re.search(r"\(id (\d+),", pushed).group(1)  # type: ignore[union-attr]
@@ -221,11 +214,11 @@ def test_newcomer_goes_from_serve_to_agreement(
     assert outside == []
 
     # 4. pull and check agreement
-    pulled = _cli(env, tmp_path, "studio", "pull", "--project", "pilot round", "-o", "pilot.jsonl")
+    pulled = cli("studio", "pull", "--project", "pilot round", "-o", "pilot.jsonl")
     assert "12 new" in pulled
     assert "0 invalid results" in pulled
     report = json.loads(
-        _cli(env, tmp_path, "agree", "pilot.jsonl", "--codebook", "hate-speech", "--format", "json")
+        cli("agree", "pilot.jsonl", "--codebook", "hate-speech", "--format", "json")
     )
     alphas = {v["variable"]: v["alpha"] for v in report["variables"]}
     coders, units = list(PLAN), sorted(TEXTS)
@@ -239,7 +232,7 @@ def test_newcomer_goes_from_serve_to_agreement(
     assert alphas["severity"] == pytest.approx(
         krippendorff.alpha(reliability_data=severity, level_of_measurement="ordinal"), abs=1e-6
     )
-    status = _cli(env, tmp_path, "studio", "status")
+    status = cli("studio", "status")
     assert "pilot round (hate-speech@1.0.0): 6 tasks" in status
     for email in PLAN:
         assert f"{email}: 6 units coded" in status
