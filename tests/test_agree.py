@@ -167,18 +167,9 @@ def test_json_output_has_the_public_shape(
     run_cli: RunCli, tmp_path: Path, minimal_path: Path
 ) -> None:
     path = _write_csv(tmp_path / "pilot.csv", _pilot())
-    proc = run_cli(
-        "agree",
-        str(path),
-        "--codebook",
-        str(minimal_path),
-        "--format",
-        "json",
-        "--bootstrap",
-        "2000",
-        "--seed",
-        "5",
-    )
+    args = ("agree", str(path), "--codebook", str(minimal_path), "--format", "json")
+    args += ("--bootstrap", "2000", "--seed", "5")
+    proc = run_cli(*args)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["codebook"] == "minimal@1.0.0"
@@ -197,18 +188,7 @@ def test_json_output_has_the_public_shape(
         }
         assert var["ci"]["low"] <= var["alpha"] <= var["ci"]["high"]
         assert var["status"] in ("pass", "tentative", "fail", "insufficient-data")
-    again = run_cli(
-        "agree",
-        str(path),
-        "--codebook",
-        str(minimal_path),
-        "--format",
-        "json",
-        "--bootstrap",
-        "2000",
-        "--seed",
-        "5",
-    )
+    again = run_cli(*args)
     assert again.stdout == proc.stdout  # seeded: reproducible
 
 
