@@ -23,6 +23,16 @@ EXIT_USAGE = 2
 #: Problems listed before "... and N more".
 _MAX_SHOWN = 20
 
+# Options several commands share, declared once so that their names and help stay the same.
+codebook_option = click.option(
+    "--codebook", "codebook_ref", required=True, help="Codebook reference or path."
+)
+skip_invalid_option = click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Report invalid records as warnings and leave them out instead of failing.",
+)
+
 
 def _fail(message: str) -> NoReturn:
     click.echo(f"intercoder: error: {message}", err=True)
@@ -323,7 +333,7 @@ def read_checked(files: tuple[str, ...], cb: Any, skip_invalid: bool) -> Any:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--codebook", "codebook_ref", required=True, help="Codebook reference or path.")
+@codebook_option
 @click.option(
     "--format",
     "fmt",
@@ -340,11 +350,7 @@ def read_checked(files: tuple[str, ...], cb: Any, skip_invalid: bool) -> Any:
 )
 @click.option("--seed", type=int, default=None, help="Seed for the bootstrap (reproducible).")
 @click.option("--details", is_flag=True, help="Table: also alpha per tree level and per category.")
-@click.option(
-    "--skip-invalid",
-    is_flag=True,
-    help="Report invalid records as warnings and leave them out instead of failing.",
-)
+@skip_invalid_option
 def agree(
     files: tuple[str, ...],
     codebook_ref: str,
@@ -479,7 +485,7 @@ def export_command(file: str, to: str, output: str, codebook_ref: str | None) ->
 @cli.command("code")
 @click.argument("input_file", metavar="INPUT", type=click.Path(exists=True, dir_okay=False))
 @click.option("--coder", "coder_name", required=True, help="A registered coder (see `plugins`).")
-@click.option("--codebook", "codebook_ref", required=True, help="Codebook reference or path.")
+@codebook_option
 @click.option("-o", "--output", required=True, help="Annotation file to write (.csv or .jsonl).")
 @click.option(
     "--evidence",

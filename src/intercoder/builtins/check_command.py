@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from ..cli import codebook_option, skip_invalid_option
 from ..hookspecs import hookimpl
 
 EXIT_FAILED = 1
@@ -27,7 +28,7 @@ class SettingError(click.ClickException):
 
 @click.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--codebook", "codebook_ref", required=True, help="Codebook reference or path.")
+@codebook_option
 @click.option(
     "--min-alpha",
     type=click.FloatRange(0.0, 1.0),
@@ -96,11 +97,7 @@ class SettingError(click.ClickException):
     "searched from the working directory upwards).",
 )
 @click.option("--no-config", is_flag=True, help="Ignore configuration files.")
-@click.option(
-    "--skip-invalid",
-    is_flag=True,
-    help="Report invalid records as warnings and leave them out instead of failing.",
-)
+@skip_invalid_option
 def check_command(
     files: tuple[str, ...],
     codebook_ref: str,

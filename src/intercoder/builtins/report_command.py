@@ -18,9 +18,11 @@ if TYPE_CHECKING:
 def register_commands(cli: click.Group) -> None:
     import click
 
+    from ..cli import codebook_option, skip_invalid_option
+
     @cli.command("report")
     @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-    @click.option("--codebook", "codebook_ref", required=True, help="Codebook reference or path.")
+    @codebook_option
     @click.option(
         "-o", "--output", required=True, type=click.Path(dir_okay=False), help="HTML file to write."
     )
@@ -54,11 +56,7 @@ def register_commands(cli: click.Group) -> None:
         show_default=True,
         help="Disputed units listed per variable.",
     )
-    @click.option(
-        "--skip-invalid",
-        is_flag=True,
-        help="Report invalid records as warnings and leave them out instead of failing.",
-    )
+    @skip_invalid_option
     def report(
         files: tuple[str, ...],
         codebook_ref: str,

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from ..cli import codebook_option
 from ..hookspecs import hookimpl
 
 _STATE = click.option(
@@ -91,7 +92,7 @@ def serve(port: int, data_dir: str | None) -> None:
 
 
 @studio.command("push")
-@click.option("--codebook", "codebook_ref", required=True, help="Codebook reference or path.")
+@codebook_option
 @click.option("--tasks", "tasks_file", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--project", default=None, help="Project title (default: the codebook id).")
 @click.option("--lang", "-l", default=None, help="Language of the interface (default: first).")
