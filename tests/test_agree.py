@@ -273,7 +273,7 @@ def test_codings_under_another_major_version_are_refused(
 def test_unusual_line_breaks_survive_csv_and_jsonl(tmp_path: Path) -> None:
     """A lone CR in a CSV cell, and U+2028/U+0085 inside JSON strings, are data, not line ends."""
     from intercoder.annotations import Annotation, AnnotationSet
-    from intercoder.builtins.formats import LongCsv, LongJsonl
+    from intercoder.formats.long import LongCsv, LongJsonl
 
     texts = ["a\rb", "c\u2028d", "e\x85f", "g\r\nh"]
     records = [Annotation(f"u{i}", "ana", "notes", text, text=text) for i, text in enumerate(texts)]

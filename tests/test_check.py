@@ -895,7 +895,7 @@ def test_the_command_is_registered_and_light(run_cli: RunCli) -> None:
     assert re.search(r"^\s+check\s", help_text.stdout, re.MULTILINE)
     code = (
         "import sys\n"
-        "import intercoder.builtins.check_command\n"
+        "import intercoder.commands.check\n"
         "heavy = ('numpy', 'attrs', 'intercoder.gate', 'intercoder.reliability', 'tomllib')\n"
         "print(','.join(m for m in heavy if m in sys.modules))\n"
     )

@@ -10,7 +10,7 @@ import pytest
 
 from intercoder import load_codebook
 from intercoder.annotations import check_annotations, read_annotations
-from intercoder.builtins.coders import LexiconCoder
+from intercoder.coders import LexiconCoder
 from intercoder.errors import IntercoderError
 from intercoder.tasks import read_tasks
 

@@ -22,13 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from intercoder.annotations import Annotation, AnnotationSet, check_annotations, read_annotations
-from intercoder.builtins.formats import LongCsv, LongJsonl
-from intercoder.builtins.labelstudio import LabelStudioJson, read_labelstudio
-from intercoder.builtins.qdpx import NAMESPACE, build_qdpx
-from intercoder.builtins.tabular import Parquet, WideCsv
 from intercoder.codebook.refiqda import guid
 from intercoder.codebook.registry import load_codebook
 from intercoder.errors import IntercoderError
+from intercoder.formats.labelstudio import LabelStudioJson, read_labelstudio
+from intercoder.formats.long import LongCsv, LongJsonl
+from intercoder.formats.qdpx import NAMESPACE, build_qdpx
+from intercoder.formats.tabular import Parquet, WideCsv
 from intercoder.plugins import load
 
 from support import RunCli
@@ -85,8 +85,8 @@ def test_formats_are_registered_by_name_and_extension() -> None:
 def test_registering_the_formats_imports_nothing_heavy() -> None:
     code = (
         "import sys\n"
-        "import intercoder.builtins.tabular, intercoder.builtins.labelstudio\n"
-        "import intercoder.builtins.qdpx\n"
+        "import intercoder.formats.tabular, intercoder.formats.labelstudio\n"
+        "import intercoder.formats.qdpx\n"
         "heavy = ('numpy', 'pyarrow', 'attrs', 'pyrefiqda', 'zipfile', 'xml.etree.ElementTree')\n"
         "print(','.join(m for m in heavy if m in sys.modules))\n"
     )

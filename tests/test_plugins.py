@@ -248,7 +248,7 @@ def register_commands(cli):
     assert proc.returncode == 0
     assert (
         "plugin 'clash_plugin' registered exporter 'csv', which plugin "
-        "'intercoder.builtins.formats' already provides; keeping the first"
+        "'intercoder.formats.long' already provides; keeping the first"
     ) in proc.stderr
     assert "plugin 'clash_plugin' registered a bad exporter" in proc.stderr
     assert "plugin 'clash_plugin' tried to replace the command 'agree'" in proc.stderr

@@ -659,8 +659,8 @@ def test_report_is_a_builtin_plugin_command() -> None:
     proc = run_intercoder("plugins", "--all", "--json")
     assert proc.returncode == 0, proc.stderr
     infos = {info["name"]: info for info in json.loads(proc.stdout)}
-    assert infos["intercoder.builtins.report_command"]["hooks"] == ["register_commands"]
-    assert infos["intercoder.builtins.report_command"]["builtin"] is True
+    assert infos["intercoder.commands"]["hooks"] == ["register_commands"]
+    assert infos["intercoder.commands"]["builtin"] is True
     proc = run_intercoder("report", "--help")
     assert proc.returncode == 0
     for option in ("--codebook", "--output", "--bootstrap", "--seed", "--lang", "--tasks"):

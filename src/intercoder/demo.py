@@ -62,8 +62,8 @@ def _manuals(output_dir: Path, echo: Callable[[str], None]) -> list[str]:
 def run_demo(output_dir: Path, echo: Callable[[str], None] = print) -> Path:
     """Run the demo into ``output_dir``; returns the index page."""
     from .annotations import AnnotationSet
-    from .builtins.coders import LexiconCoder
-    from .builtins.formats import LongCsv
+    from .coders import LexiconCoder
+    from .formats.long import LongCsv
     from .pilot import CODERS, pilot_annotations
     from .reliability import assess, render_markdown, render_table
 

@@ -14,9 +14,10 @@ group and implement some of these hooks with ``@intercoder.hookimpl``::
     def register_coders(register):
         register(MyCoder())
 
-The built-in coders, importers, exporters and codebooks are registered through the very same
-hooks (``intercoder.builtins``). Registries take a ``register(...)`` callback so that the host
-checks names and reports collisions, instead of plugins returning lists it cannot attribute.
+The built-in coders, importers, exporters and commands are registered through the very same
+hooks (:data:`intercoder.plugins.DEFAULT_PLUGINS`). Registries take a ``register(...)`` callback
+so that the host checks names and reports collisions, instead of plugins returning lists it
+cannot attribute.
 Each hook says the version it was added in; hooks are never removed in a minor release.
 """
 

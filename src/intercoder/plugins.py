@@ -1,7 +1,7 @@
 """The plugin manager: built-in and third-party plugins, loaded the same way, failing softly.
 
-* Built-in features live in :mod:`intercoder.builtins` modules, registered exactly like
-  third-party plugins (which come from the ``intercoder`` entry-point group).
+* Built-in features are plugins too, listed once in :data:`DEFAULT_PLUGINS` and registered
+  exactly like third-party plugins (which come from the ``intercoder`` entry-point group).
 * ``INTERCODER_LOAD_PLUGINS``: a comma-separated list of distributions whose plugins to load;
   empty loads no third-party plugin; unset loads them all.
 * ``INTERCODER_TRACE_PLUGINS=1`` prints every hook call and its result to stderr.
@@ -9,7 +9,11 @@
   error in a one-line warning on stderr and skipped: ``intercoder --help`` and every other
   command keep working. In strict mode (``--strict-plugins``) that is an error instead.
 * Registries (coders, importers, exporters) hand each plugin a ``register`` callback, so the
-  host checks names and reports collisions with the plugin that caused them.
+  host checks names and reports collisions with the plugin that caused them. Each registry is
+  collected once per host and kept, so a collision is reported once.
+
+This module sits below the commands: it imports plugin modules by name, never click or a
+command module, so loading a codebook or reading a format in a notebook stays light.
 """
 
 from __future__ import annotations
@@ -34,16 +38,16 @@ ENTRY_POINT_GROUP = "intercoder"
 LOAD_ENV = "INTERCODER_LOAD_PLUGINS"
 TRACE_ENV = "INTERCODER_TRACE_PLUGINS"
 
-#: Modules with the built-in hook implementations, registered like any plugin.
-BUILTIN_MODULES = (
-    "intercoder.builtins.coders",
-    "intercoder.builtins.formats",
-    "intercoder.builtins.tabular",
-    "intercoder.builtins.labelstudio",
-    "intercoder.builtins.qdpx",
-    "intercoder.builtins.studio_command",
-    "intercoder.builtins.check_command",
-    "intercoder.builtins.report_command",
+#: The built-in plugins, registered in this order before any third-party plugin (so a
+#: third-party plugin cannot take a built-in name). ``intercoder.commands`` imports no command
+#: module until the command line asks for its commands.
+DEFAULT_PLUGINS = (
+    "intercoder.coders",
+    "intercoder.formats.long",
+    "intercoder.formats.tabular",
+    "intercoder.formats.labelstudio",
+    "intercoder.formats.qdpx",
+    "intercoder.commands",
 )
 
 
@@ -75,6 +79,8 @@ class Host:
     tracing: bool = False
     problems: list[str] = field(default_factory=list)
     infos: dict[str, PluginInfo] = field(default_factory=dict)
+    #: Registries already collected, by hook name: each hook is called once per host.
+    _registries: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def report(self, message: str) -> None:
         """A plugin problem: an error in strict mode, else a one-line warning on stderr."""
@@ -102,7 +108,13 @@ class Host:
             print(f"{hook_name} [finish] plugin={plugin}", file=sys.stderr)
 
     def _collect(self, hook_name: str, kind: str, validate: Callable[[Any], str]) -> dict[str, Any]:
-        """Call one ``register_*`` hook plugin by plugin; keep the first of each name."""
+        """Call a ``register_*`` hook plugin by plugin, once per host; keep the first of a name.
+
+        The result is kept: registering is not free (plugins build objects) and a collision
+        should be reported once, not at every look-up.
+        """
+        if hook_name in self._registries:
+            return self._registries[hook_name]
         found: dict[str, Any] = {}
         owners: dict[str, str] = {}
         hook = getattr(self.pm.hook, hook_name)
@@ -127,6 +139,7 @@ class Host:
                 owners[name] = plugin
 
             self.call(hook_name, plugin, impl.function, register=register)
+        self._registries[hook_name] = found
         return found
 
     def coders(self) -> dict[str, Coder]:
@@ -207,7 +220,7 @@ def load(strict: bool = False) -> Host:
     host = Host(pm, strict)
     from ._version import __version__
 
-    for module_name in BUILTIN_MODULES:
+    for module_name in DEFAULT_PLUGINS:
         try:
             module = importlib.import_module(module_name)
         except Exception as exc:  # a broken built-in is a bug, but must not take the CLI down

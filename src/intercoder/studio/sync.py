@@ -280,7 +280,7 @@ def convert(
 
     ``parsed``: results already decoded, by annotation id (those just pulled).
     """
-    from ..builtins.labelstudio import SUPPORTED_TYPES, _result_values
+    from ..formats.labelstudio import SUPPORTED_TYPES, _result_values
 
     labels = _label_to_code(cb, lang)
     variables = {v.id: v for v in cb.variables}

@@ -9,8 +9,7 @@ from typing import Any
 
 import click
 
-from ..cli import codebook_option
-from ..hookspecs import hookimpl
+from .options import codebook_option
 
 _STATE = click.option(
     "--state",
@@ -297,8 +296,3 @@ def config_command(url: str | None, token: str | None) -> None:
         click.echo(str(exc))
         return
     click.echo(f"server: {found}\ntoken: set (config file {config_path()})")
-
-
-@hookimpl
-def register_commands(cli: click.Group) -> None:
-    cli.add_command(studio)

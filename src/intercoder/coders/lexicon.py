@@ -14,12 +14,11 @@ The matches themselves, with character offsets into the original text, are avail
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from ..extensions import Coder
-from ..hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from ..annotations import Annotation
@@ -70,8 +69,3 @@ class LexiconCoder(Coder):
                 else:
                     continue
                 yield Annotation(task.unit_id, self.coder_id, var.id, value, codebook=codebook.ref)
-
-
-@hookimpl
-def register_coders(register: Callable[[Coder], None]) -> None:
-    register(LexiconCoder())

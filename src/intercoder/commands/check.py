@@ -1,8 +1,8 @@
-"""The built-in ``intercoder check`` command: a reliability gate for CI (:mod:`intercoder.gate`).
+"""``intercoder check``: fail the build when a variable's reliability is under its threshold.
 
-Registered through ``register_commands`` like a plugin's command. Only click is imported here;
-the gate, the codebook and the agreement engine load when the command runs, so ``intercoder
---help`` stays fast.
+The command parses options and prints; :mod:`intercoder.gate` holds the settings, the judging and
+the JUnit, Markdown and GitHub renderings. The gate, the codebook and the agreement engine load
+when the command runs, so ``intercoder --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -13,11 +13,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import codebook_option, skip_invalid_option
-from ..hookspecs import hookimpl
-
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+from .options import EXIT_FAILED, EXIT_USAGE, codebook_option, read_checked, skip_invalid_option
 
 
 class SettingError(click.ClickException):
@@ -122,7 +118,6 @@ def check_command(
     error (options, configuration file).
     """
     from .. import gate
-    from ..cli import read_checked
     from ..codebook.registry import load_codebook
     from ..errors import CodebookNotFoundError, IntercoderError
 
@@ -215,9 +210,3 @@ class _Outputs:
             self.write(self.junit, gate.render_problems_junit(self.codebook, lines, hint))
         if self.summary:
             self.write(self.summary, gate.render_problems_summary(lines, hint))
-
-
-@hookimpl
-def register_commands(cli: click.Group) -> None:
-    """Add ``intercoder check`` (the same command object each time: no replacement warning)."""
-    cli.add_command(check_command)

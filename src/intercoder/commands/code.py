@@ -1,0 +1,80 @@
+"""``intercoder code``: code the texts of a task file with an automatic coder."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .options import codebook_option
+
+
+@click.command("code")
+@click.argument("input_file", metavar="INPUT", type=click.Path(exists=True, dir_okay=False))
+@click.option("--coder", "coder_name", required=True, help="A registered coder (see `plugins`).")
+@codebook_option
+@click.option("-o", "--output", required=True, help="Annotation file to write (.csv or .jsonl).")
+@click.option(
+    "--evidence",
+    default=None,
+    help="Also write each marker match with its offsets (JSONL); lexicon coder only.",
+)
+def code_command(
+    input_file: str, coder_name: str, codebook_ref: str, output: str, evidence: str | None
+) -> None:
+    """Code the texts of a task file INPUT with an automatic coder."""
+    from ..annotations import AnnotationSet
+    from ..codebook.registry import load_codebook
+    from ..formats import UnknownFormatError, exporter_for
+    from ..plugins import get_host
+    from ..tasks import read_tasks
+
+    coders = get_host().coders()
+    if coder_name not in coders:
+        raise click.BadParameter(
+            f"{coder_name!r} is not a registered coder ({', '.join(sorted(coders)) or 'none'})",
+            param_hint="--coder",
+        )
+    out_path = Path(output)
+    try:
+        exporter = exporter_for(output)
+    except UnknownFormatError as exc:
+        raise click.BadParameter(str(exc), param_hint="-o") from None
+    coder = coders[coder_name]
+    codebook = load_codebook(codebook_ref)
+    tasks = read_tasks(input_file)
+    show_progress = sys.stderr.isatty() and len(tasks) > 200
+    with click.progressbar(
+        tasks, label=f"coding with {coder.coder_id}", file=sys.stderr, hidden=not show_progress
+    ) as progress:
+        annotations = AnnotationSet.from_records(coder.code(progress, codebook))
+    exporter.write(annotations, out_path, codebook)
+    click.echo(
+        f"{coder.coder_id}: {len(annotations)} annotations for {len(tasks)} texts -> {output}",
+        err=True,
+    )
+    if evidence is not None:
+        _write_evidence(coder, tasks, codebook, evidence)
+
+
+def _write_evidence(coder: Any, tasks: list[Any], codebook: Any, path: str) -> None:
+    from ..fileio import write_atomic
+
+    if not hasattr(coder, "matches"):
+        raise click.BadParameter(
+            f"coder {coder.name!r} reports no matches", param_hint="--evidence"
+        )
+    lines = []
+    for task in tasks:
+        for match in coder.matches(task, codebook):
+            record = {
+                "unit_id": task.unit_id,
+                **match._asdict(),
+                "text": task.text[match.start : match.end],
+            }
+            lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+    write_atomic(path, "".join(lines))
+    click.echo(f"{len(lines)} marker matches -> {path}", err=True)

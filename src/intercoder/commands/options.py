@@ -1,0 +1,88 @@
+"""What the commands share: options declared once, exit codes, and the way results are printed.
+
+Options that several commands take are declared here once, so that their names and help read
+the same everywhere. The helpers turn library results into command-line behaviour: a codebook
+that cannot be found is a usage error (exit 2, like a bad option); skipped records are warnings
+on stderr; an output file is written atomically and announced on stderr.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from ..annotations import AnnotationSet
+    from ..codebook.model import Codebook
+
+#: Exit codes (public contract): 0 ok, 1 a check failed or the input is invalid, 2 usage error.
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+#: Problems listed before "... and N more".
+MAX_SHOWN = 20
+
+codebook_option = click.option(
+    "--codebook", "codebook_ref", required=True, help="Codebook reference or path."
+)
+skip_invalid_option = click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Report invalid records as warnings and leave them out instead of failing.",
+)
+
+
+def write_output(output: str | None, text: str) -> None:
+    """Write to ``output`` atomically, or to stdout when it is None or ``-``."""
+    if output in (None, "-"):
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    from ..fileio import write_atomic
+
+    write_atomic(output, text)
+    click.echo(f"wrote {output}", err=True)
+
+
+def load_codebook_option(codebook_ref: str, param_hint: str = "--codebook") -> Codebook:
+    """The codebook ``--codebook`` names; naming nothing is a usage error, like a bad option."""
+    from ..codebook.registry import load_codebook
+    from ..errors import CodebookNotFoundError
+
+    try:
+        return load_codebook(codebook_ref)
+    except CodebookNotFoundError as exc:
+        raise click.BadParameter(str(exc), param_hint=param_hint) from None
+
+
+def check_language(lang: str | None, codebook: Codebook) -> None:
+    """Refuse a ``--lang`` that is not one of the codebook's languages."""
+    if lang is not None and lang not in codebook.languages:
+        raise click.BadParameter(
+            f"{lang!r} is not a language of {codebook.ref} ({', '.join(codebook.languages)})",
+            param_hint="--lang",
+        )
+
+
+def read_checked(
+    files: Sequence[str | Path], codebook: Codebook, skip_invalid: bool
+) -> AnnotationSet:
+    """The records of ``files`` that fit ``codebook``; skipped ones are warned about on stderr."""
+    from ..formats import read_checked as read
+
+    checked = read(files, codebook, skip_invalid=skip_invalid)
+    for problem in checked.problems[:MAX_SHOWN]:
+        click.echo(f"{problem.location}: warning: skipped: {problem.message}", err=True)
+    if len(checked.problems) > MAX_SHOWN:
+        click.echo(f"... and {len(checked.problems) - MAX_SHOWN} more skipped", err=True)
+    return checked.annotations
+
+
+def load_checked(
+    files: Sequence[str | Path], codebook_ref: str, skip_invalid: bool
+) -> tuple[Codebook, AnnotationSet]:
+    """The codebook ``--codebook`` names and the records of ``files`` checked against it."""
+    codebook = load_codebook_option(codebook_ref)
+    return codebook, read_checked(files, codebook, skip_invalid)

@@ -1,0 +1,84 @@
+"""``intercoder report``: the reliability report of annotation files as one HTML page."""
+
+from __future__ import annotations
+
+import click
+
+from .options import check_language, codebook_option, load_checked, skip_invalid_option
+
+
+@click.command("report")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@codebook_option
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="HTML file to write."
+)
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples for the alpha intervals (0: no intervals).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed for the bootstrap (default: drawn at random and shown in the report).",
+)
+@click.option(
+    "--lang", "-l", default=None, help="Language of the labels (default: the codebook's first)."
+)
+@click.option(
+    "--tasks",
+    "tasks_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Task file (CSV/JSONL with unit_id, text) with the texts of the disputed units.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Disputed units listed per variable.",
+)
+@skip_invalid_option
+def report(
+    files: tuple[str, ...],
+    codebook_ref: str,
+    output: str,
+    bootstrap: int,
+    seed: int | None,
+    lang: str | None,
+    tasks_path: str | None,
+    top: int,
+    skip_invalid: bool,
+) -> None:
+    """Write the reliability report of annotation FILES: one self-contained HTML page.
+
+    Per variable: alpha with bootstrap intervals against the thresholds, the coincidence
+    matrix, pairwise coder agreement, leave-one-coder-out delta alpha and the most
+    disputed units with their texts; plus the codebook version and data provenance.
+    """
+    from ..codebook.registry import load_codebook
+    from ..report import write_report
+    from ..tasks import read_tasks
+
+    if lang is not None:
+        check_language(lang, load_codebook(codebook_ref))
+    cb, annotations = load_checked(files, codebook_ref, skip_invalid)
+    tasks = read_tasks(tasks_path) if tasks_path is not None else []
+    write_report(
+        output,
+        annotations,
+        cb,
+        files=files,
+        lang=lang,
+        bootstrap=bootstrap,
+        seed=seed,
+        tasks=tasks,
+        tasks_file=tasks_path,
+        top=top,
+    )
+    click.echo(f"wrote {output}", err=True)
