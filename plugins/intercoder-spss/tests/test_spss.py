@@ -532,9 +532,21 @@ def test_limit_fit() -> None:
     assert Limit(8, "bytes").fit("жжжжж") == "жж…"  # never half a character: 7 bytes
 
 
-@pytest.mark.skipif(shutil.which("pspp") is None, reason="GNU PSPP not installed (apt pspp)")
+def require_pspp() -> str:
+    """GNU PSPP's command, or a failed test with the install hint (never a silent skip)."""
+    pspp = shutil.which("pspp")
+    if pspp is None:
+        pytest.fail(
+            "GNU PSPP is missing: the cross-check of the .sav files needs it "
+            "(`apt-get install pspp`; CI installs it)",
+            pytrace=False,
+        )
+    return pspp
+
+
 def test_gnu_pspp_reads_values_and_cyrillic_labels(hate_speech: Codebook, tmp_path: Path) -> None:
     """An oracle independent of ReadStat: GNU PSPP's own .sav reader."""
+    pspp = require_pspp()
     SpssFormat(lang="ru").write(records(*HATE_ROWS), tmp_path / "hs.sav", hate_speech)
     (tmp_path / "show.sps").write_text(
         "GET FILE='hs.sav'.\n"
@@ -542,7 +554,7 @@ def test_gnu_pspp_reads_values_and_cyrillic_labels(hate_speech: Codebook, tmp_pa
         "DISPLAY DICTIONARY /VARIABLES=severity.\n",
         encoding="utf-8",
     )
-    subprocess.run(["pspp", "-o", "out.csv", "show.sps"], cwd=tmp_path, check=True, timeout=60)
+    subprocess.run([pspp, "-o", "out.csv", "show.sps"], cwd=tmp_path, check=True, timeout=60)
     tables = (tmp_path / "out.csv").read_text(encoding="utf-8").split("\n\n")
     assert tables[0].splitlines() == [
         "Table: Data List",
