@@ -90,7 +90,6 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: user errors become one line on stderr and exit 1."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        assert isinstance(cli, PluginCommandGroup)
         cli.load_plugin_commands(strict="--strict-plugins" in args)
         cli.main(args=args, prog_name="intercoder", standalone_mode=False)
     except click.exceptions.Abort:
