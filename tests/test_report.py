@@ -42,7 +42,7 @@ from intercoder._version import __version__
 from intercoder.annotations import Annotation, AnnotationSet, check_annotations, read_annotations
 from intercoder.codebook.registry import load_codebook
 from intercoder.reliability import assess
-from intercoder.report import _UI, build_report
+from intercoder.report import build_report
 
 import support
 from support import require_chromium
@@ -774,12 +774,6 @@ def test_two_coders_have_no_leave_one_out_but_a_pair() -> None:
     assert "loo-relevant" not in svg_parts(page)
     (cell_a, cell_b) = svg_groups(svg_parts(page)["pairwise-relevant"], "cell")
     assert cell_a.get("data-value") == cell_b.get("data-value")
-
-
-def test_every_language_has_every_interface_word() -> None:
-    for lang, words in _UI.items():
-        assert words.keys() == _UI["en"].keys(), lang
-        assert all(text.strip() for text in words.values()), lang
 
 
 # --- a real browser ----------------------------------------------------------------------------
