@@ -13,15 +13,24 @@ import io
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from jinja2.ext import babel_extract
 
 import intercoder
+from intercoder.codebook.spec import LEVELS, VARIABLE_TYPES
 from intercoder.i18n import DOMAIN, catalog_path, languages, translator
+from intercoder.reliability import FAIL, INSUFFICIENT, PASS, TENTATIVE
 
 PACKAGE = Path(intercoder.__file__).parent
 LOCALE = PACKAGE / "i18n" / "locale"
 LANGUAGES = ("en", "ky", "ru", "uz-Cyrl", "uz-Latn")
+# Python: _(key, ...) of a translator, and ui(lang, key) of the manual's helper.
+PY_KEYWORDS = {"_": None, "ui": (2,)}
+# Keys looked up through a variable: statuses, variable types, levels of measurement, and the
+# lists of a category (the manual and the REFI-QDA export loop over them).
+DATA_KEYS = {PASS, TENTATIVE, FAIL, INSUFFICIENT, *VARIABLE_TYPES, *LEVELS, "include", "exclude"}
 
 
 def messages(mo: bytes) -> dict[str, str]:
@@ -33,6 +42,23 @@ def po_messages(lang: str) -> dict[str, str]:
     with Path(str(catalog_path(lang, ".po"))).open("rb") as handle:
         catalog = read_po(handle)
     return {str(m.id): str(m.string) for m in catalog if m.id}
+
+
+def used_keys() -> dict[str, set[str]]:
+    """Key -> the files that ask for it, as Babel's extractors find them."""
+    found: dict[str, set[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        with path.open("rb") as handle:
+            for _, key, _, _ in extract("python", handle, keywords=PY_KEYWORDS):
+                found.setdefault(str(key), set()).add(path.name)
+    for path in sorted(PACKAGE.rglob("*.j2")):
+        with path.open("rb") as handle:
+            for _, _, message, _ in babel_extract(handle, ("_",), [], {}):
+                # _(key, n=...) comes as (key, None); _(variable) as None.
+                key = message[0] if isinstance(message, tuple) else message
+                if isinstance(key, str):
+                    found.setdefault(key, set()).add(path.name)
+    return found
 
 
 def test_every_language_has_a_catalog_named_for_its_tag() -> None:
@@ -59,6 +85,20 @@ def test_every_catalog_translates_every_english_key_and_no_other() -> None:
         words = po_messages(lang)
         assert words.keys() == english.keys(), lang
         assert all(text.strip() for text in words.values()), lang
+
+
+def test_every_key_the_code_asks_for_is_in_every_catalog() -> None:
+    used = used_keys()
+    assert {"title", "overview_intro", "unit_text", "manual", "contents"} <= used.keys()
+    english = po_messages("en")
+    missing = {key: files for key, files in used.items() if key not in english}
+    assert not missing
+    assert english.keys() >= DATA_KEYS
+    for lang in LANGUAGES:
+        words = po_messages(lang)
+        assert all(words.get(key) for key in {*used, *DATA_KEYS}), lang
+    # No dead words either: every English key is asked for somewhere.
+    assert english.keys() <= {*used, *DATA_KEYS}
 
 
 def test_an_unknown_language_falls_back_to_english_and_an_unknown_key_is_a_bug() -> None:
