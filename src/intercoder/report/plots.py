@@ -223,6 +223,39 @@ def _matrix_geometry(labels: Sequence[str], n: int, max_cell: float) -> tuple[fl
     return cell, label_w, head_h
 
 
+def _matrix_labels(
+    d: Drawing,
+    shown: Sequence[str],
+    x0: float,
+    y0: float,
+    cell: float,
+    *,
+    margin: tuple[str, float, float] | None = None,
+) -> None:
+    """The rotated column labels and the row labels of a matrix plot whose first cell is at
+    (``x0``, ``y0``); ``margin`` = (word, x of the margin column, y of the margin row) labels
+    the totals on the margins too."""
+    with d.group(class_="col-labels", font_size=FONT, fill="#3b4250"):
+        for j, label in enumerate(shown):
+            cx = x0 + (j + 0.5) * cell + 4
+            d.text(cx, y0 - 8, label, transform=f"rotate(-45 {fmt_number(cx)} {y0 - 8})")
+        if margin is not None:
+            word, mx, _my = margin
+            d.text(
+                mx,
+                y0 - 8,
+                word,
+                transform=f"rotate(-45 {fmt_number(mx)} {y0 - 8})",
+                font_style="italic",
+            )
+    with d.group(class_="row-labels", font_size=FONT, fill="#3b4250", text_anchor="end"):
+        for i, label in enumerate(shown):
+            d.text(x0 - 8, y0 + (i + 0.5) * cell + 4, label)
+        if margin is not None:
+            word, _mx, my = margin
+            d.text(x0 - 8, my, word, font_style="italic")
+
+
 def coincidence_plot(
     cm: agreement.CoincidenceMatrix,
     labels: Sequence[str],
@@ -253,22 +286,8 @@ def coincidence_plot(
     d = Drawing(width, height, ident=ident, title=title, description=description)
     d.rect(0, 0, width, height, fill="#ffffff")
     x0, y0 = label_w, head_h
-    with d.group(class_="col-labels", font_size=FONT, fill="#3b4250"):
-        for j, label in enumerate(shown):
-            cx = x0 + (j + 0.5) * cell + 4
-            d.text(cx, y0 - 8, label, transform=f"rotate(-45 {fmt_number(cx)} {y0 - 8})")
-        tx = x0 + n * cell + margin_w / 2 + 4
-        d.text(
-            tx,
-            y0 - 8,
-            total,
-            transform=f"rotate(-45 {fmt_number(tx)} {y0 - 8})",
-            font_style="italic",
-        )
-    with d.group(class_="row-labels", font_size=FONT, fill="#3b4250", text_anchor="end"):
-        for i, label in enumerate(shown):
-            d.text(x0 - 8, y0 + (i + 0.5) * cell + 4, label)
-        d.text(x0 - 8, y0 + n * cell + 22, total, font_style="italic")
+    margin = (total, x0 + n * cell + margin_w / 2 + 4, y0 + n * cell + 22)
+    _matrix_labels(d, shown, x0, y0, cell, margin=margin)
     for i in range(n):
         for j in range(n):
             value = float(mat[i, j])
@@ -347,13 +366,7 @@ def pairwise_plot(
     d = Drawing(width, height, ident=ident, title=title, description="; ".join(pairs))
     d.rect(0, 0, width, height, fill="#ffffff")
     x0, y0 = label_w, head_h
-    with d.group(class_="col-labels", font_size=FONT, fill="#3b4250"):
-        for j, label in enumerate(shown):
-            cx = x0 + (j + 0.5) * cell + 4
-            d.text(cx, y0 - 8, label, transform=f"rotate(-45 {fmt_number(cx)} {y0 - 8})")
-    with d.group(class_="row-labels", font_size=FONT, fill="#3b4250", text_anchor="end"):
-        for i, label in enumerate(shown):
-            d.text(x0 - 8, y0 + (i + 0.5) * cell + 4, label)
+    _matrix_labels(d, shown, x0, y0, cell)
     for i in range(n):
         for j in range(n):
             value = float(pa.matrix[i, j])
