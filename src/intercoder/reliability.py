@@ -68,7 +68,7 @@ class VariableReliability:
     notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        """The public JSON shape of one variable (DESIGN.md section 3)."""
+        """The public JSON shape of one variable (as `intercoder agree --format json` prints it)."""
         return {
             "variable": self.variable,
             "level": self.level,
