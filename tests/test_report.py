@@ -1,7 +1,9 @@
 """`intercoder report`: the reliability report page, its numbers, its safety, and a real browser.
 
-The numbers on the page are checked against :func:`intercoder.reliability.assess` and the
-diagnostics of :mod:`intercoder.agreement` computed here independently from the raw rows. The
+The overview's numbers are checked against :func:`intercoder.reliability.assess` (the numbers the
+terminal shows). The diagnostics are checked against values computed here from the raw rows
+without intercoder's agreement engine: coincidences, percent agreement and disagreement scores
+by hand, alphas with the ``krippendorff`` package (the reference implementation). The
 page is parsed with :mod:`html.parser` (the SVG parts also with :mod:`xml.etree`, which proves
 they are well-formed XML). The browser tests drive the Debian Chromium through its DevTools
 protocol over ``--remote-debugging-pipe`` (standard library only) and fail, never skip, when
@@ -34,15 +36,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import krippendorff
 import numpy as np
 import pytest
 
-from intercoder import agreement
 from intercoder._version import __version__
 from intercoder.annotations import Annotation, AnnotationSet, check_annotations, read_annotations
 from intercoder.codebook.registry import load_codebook
 from intercoder.reliability import assess
-from intercoder.report import _UI, build_report
+from intercoder.report import build_report
 
 import support
 from support import require_chromium
@@ -151,6 +153,67 @@ def run_intercoder(*args: str, cwd: Path | None = None) -> subprocess.CompletedP
 
 def records(rows: list[dict[str, Any]], variable: str) -> list[tuple[str, str, str]]:
     return [(r["unit_id"], r["coder_id"], r["value"]) for r in rows if r["variable"] == variable]
+
+
+# --- reference values, computed without intercoder ---------------------------------------------
+
+Records = list[tuple[str, str, Any]]
+
+
+def reference_alpha(recs: Records, level: str, domain: list[Any]) -> float:
+    """Krippendorff's alpha by the ``krippendorff`` package; nan when it is undefined."""
+    coders = sorted({c for _, c, _ in recs})
+    units = sorted({u for u, _, _ in recs})
+    matrix = np.full((len(coders), len(units)), np.nan)
+    for unit, coder, value in recs:
+        matrix[coders.index(coder), units.index(unit)] = domain.index(value)
+    try:
+        with np.errstate(all="ignore"):
+            return float(
+                krippendorff.alpha(
+                    reliability_data=matrix,
+                    level_of_measurement=level,
+                    value_domain=list(range(len(domain))),
+                )
+            )
+    except (ValueError, ZeroDivisionError):
+        return float("nan")
+
+
+def by_unit(recs: Records) -> dict[str, dict[str, Any]]:
+    units: dict[str, dict[str, Any]] = {}
+    for unit, coder, value in recs:
+        units.setdefault(unit, {})[coder] = value
+    return units
+
+
+def coincidences(recs: Records) -> dict[tuple[str, str], float]:
+    """o_ck: every ordered pair of values in a unit with m values counts 1 / (m - 1)."""
+    out: dict[tuple[str, str], float] = {}
+    for codings in by_unit(recs).values():
+        values = list(codings.values())
+        m = len(values)
+        for i, a in enumerate(values):
+            for j, b in enumerate(values):
+                if i != j:
+                    out[(a, b)] = out.get((a, b), 0.0) + 1 / (m - 1)
+    return out
+
+
+def disagreement_scores(recs: Records) -> dict[str, float]:
+    """Per pairable unit: the share of its ordered pairs of values that differ, over the share
+    expected by chance (nominal distance; with two ordered values the ordinal one is a multiple
+    of it, and the ratio is the same)."""
+    pairable = {u: list(c.values()) for u, c in by_unit(recs).items() if len(c) >= 2}
+    values = [v for vs in pairable.values() for v in vs]
+    n = len(values)
+    expected = (n * n - sum(values.count(v) ** 2 for v in set(values))) / (n * (n - 1))
+    scores = {}
+    for unit, vs in pairable.items():
+        m = len(vs)
+        differ = sum(a != b for i, a in enumerate(vs) for j, b in enumerate(vs) if i != j)
+        scores[unit] = differ / (m * (m - 1)) / expected
+    return scores
 
 
 # --- parsing the page --------------------------------------------------------------------------
@@ -385,15 +448,9 @@ def test_forest_plot_places_each_alpha_and_interval_against_the_thresholds(built
 def test_coincidence_heatmap_shows_the_coincidence_matrix(
     built: Built, variable: str, level: str, categories: list[str] | None
 ) -> None:
-    data = agreement.ReliabilityData.from_records(
-        records(built.rows, variable), categories=categories
-    )
-    expected = agreement.coincidence_matrix(data)
-    want = {
-        (str(a), str(b)): float(expected.matrix[i, j])
-        for i, a in enumerate(expected.labels)
-        for j, b in enumerate(expected.labels)
-    }
+    codes = list(built.cb.variable(variable).codes)
+    counted = coincidences(records(built.rows, variable))
+    want = {(a, b): counted.get((a, b), 0.0) for a in codes for b in codes}
     cells = svg_groups(built.svgs[f"coincidence-{variable}"], "cell")
     got = {
         (c.get("data-row-code"), c.get("data-col-code")): number(c.get("data-value")) for c in cells
@@ -418,7 +475,11 @@ def test_coincidence_heatmap_shows_the_coincidence_matrix(
                 col_code = page_codes[int(td.get("data-col"))]
                 assert number(td.get("data-value")) == pytest.approx(want[(row_code, col_code)])
     if categories is None:  # nominal single choice: the binary alpha of each category
-        alphas = agreement.category_alpha(data)
+        recs = records(built.rows, variable)
+        alphas = {
+            code: reference_alpha([(u, c, v == code) for u, c, v in recs], "nominal", [False, True])
+            for code in codes
+        }
         shown = {
             tr.get("data-code"): number(td.get("data-value"))
             for tr in table.iter("tr")
@@ -431,32 +492,35 @@ def test_coincidence_heatmap_shows_the_coincidence_matrix(
 
 @pytest.mark.parametrize(("variable", "level"), [("relevant", "nominal"), ("severity", "ordinal")])
 def test_pairwise_matrix_and_leave_one_coder_out(built: Built, variable: str, level: str) -> None:
-    categories = ["0", "1"] if variable == "severity" else None
-    data = agreement.ReliabilityData.from_records(
-        records(built.rows, variable), categories=categories
-    )
-    pairwise = agreement.pairwise_agreement(data, "alpha", level=level)
-    names = [str(c) for c in pairwise.coders]
+    recs = records(built.rows, variable)
+    domain = list(built.cb.variable(variable).codes)
+    units = by_unit(recs)
     cells = svg_groups(built.svgs[f"pairwise-{variable}"], "cell")
-    assert len(cells) == len(names) * (len(names) - 1)
+    assert len(cells) == len(CODERS) * (len(CODERS) - 1)
     for cell in cells:
-        i, j = names.index(cell.get("data-row")), names.index(cell.get("data-col"))
-        assert close(number(cell.get("data-value")), float(pairwise.matrix[i, j]))
-        assert int(cell.get("data-shared")) == int(pairwise.n_units[i, j])
-    percent = agreement.pairwise_agreement(data, "percent")
+        a, b = cell.get("data-row"), cell.get("data-col")
+        pair = [r for r in recs if r[1] in (a, b)]
+        assert close(number(cell.get("data-value")), reference_alpha(pair, level, domain))
+        shared = [u for u, codings in units.items() if a in codings and b in codings]
+        assert int(cell.get("data-shared")) == len(shared)
     table = built.doc.find("table", id=f"pairwise-table-{variable}")
     for tr in table.iter("tr"):
         if "data-pair" in tr.attrs:
             a, b = tr.get("data-pair").split("|")
-            i, j = names.index(a), names.index(b)
+            shared = [u for u, codings in units.items() if a in codings and b in codings]
+            agree = sum(units[u][a] == units[u][b] for u in shared)
             shown = {td.attrs.get("data-key"): td for td in tr.iter("td")}
-            assert close(number(shown["percent"].get("data-value")), percent.matrix[i, j] * 100)
+            assert number(shown["percent"].get("data-value")) == pytest.approx(
+                agree / len(shared) * 100
+            )
 
-    loo = agreement.leave_one_coder_out(data, level)
+    everyone = reference_alpha(recs, level, domain)
+    loo = {
+        coder: reference_alpha([r for r in recs if r[1] != coder], level, domain) - everyone
+        for coder in CODERS
+    }
     bars = svg_groups(built.svgs[f"loo-{variable}"], "bar")
-    assert {b.get("data-coder"): number(b.get("data-value")) for b in bars} == pytest.approx(
-        {str(k): v for k, v in loo.items()}
-    )
+    assert {b.get("data-coder"): number(b.get("data-value")) for b in bars} == pytest.approx(loo)
     # Bars are sorted: whoever drags reliability down most comes first.
     assert [b.get("data-coder") for b in bars] == sorted(loo, key=lambda c: -loo[c])
 
@@ -472,15 +536,16 @@ def test_the_careless_coder_is_the_one_who_drags_reliability_down(built: Built) 
 
 @pytest.mark.parametrize(("variable", "level"), [("relevant", "nominal"), ("severity", "ordinal")])
 def test_most_disputed_units_with_their_texts(built: Built, variable: str, level: str) -> None:
-    categories = ["0", "1"] if variable == "severity" else None
-    data = agreement.ReliabilityData.from_records(
-        records(built.rows, variable), categories=categories
-    )
-    ranked = [u for u in agreement.rank_units(data, level, top=10) if u.observed > 0]
+    scores = disagreement_scores(records(built.rows, variable))
+    disputed = {u: score for u, score in scores.items() if score > 0}
     table = built.doc.find("table", id=f"units-table-{variable}")
     rows = [tr for tr in table.iter("tr") if "data-unit" in tr.attrs]
-    assert [tr.get("data-unit") for tr in rows] == [u.unit for u in ranked]
-    assert [number(tr.get("data-score")) for tr in rows] == pytest.approx([u.score for u in ranked])
+    shown = {tr.get("data-unit"): number(tr.get("data-score")) for tr in rows}
+    assert len(rows) == min(10, len(disputed))
+    assert shown == pytest.approx({u: disputed[u] for u in shown})
+    # The most disputed first; no unit left out scores higher than the last one shown.
+    assert list(shown.values()) == sorted(shown.values(), reverse=True)
+    assert all(score <= min(shown.values()) for u, score in disputed.items() if u not in shown)
     texts = {r["unit_id"]: r["text"] for r in built.rows}
     codings = {
         (r["unit_id"], r["coder_id"]): r["value"] for r in built.rows if r["variable"] == variable
@@ -744,17 +809,14 @@ def test_multiple_choice_tree_and_translations_on_a_bundled_codebook() -> None:
     uzbeks = cb.variable("target_group").category("uzbeks").label["uz-Cyrl"]
     labels = " ".join(t.text or "" for t in svgs["coincidence-target_group"].iter(f"{SVG}text"))
     assert uzbeks[:6] in labels
-    # Nominal stance: the matrix equals the agreement engine's, categories in codebook order.
-    stance = agreement.coincidence_matrix(
-        agreement.ReliabilityData.from_records(records(rows, "stance"))
-    )
+    # Nominal stance: the coincidences counted by hand, categories in codebook order.
+    counted = coincidences(records(rows, "stance"))
     cells = {
         (c.get("data-row-code"), c.get("data-col-code")): number(c.get("data-value"))
         for c in svg_groups(svgs["coincidence-stance"], "cell")
     }
-    for i, a in enumerate(stance.labels):
-        for j, b in enumerate(stance.labels):
-            assert cells[(a, b)] == pytest.approx(stance.matrix[i, j])
+    assert cells == pytest.approx({key: counted.get(key, 0.0) for key in cells})
+    assert {key for key, value in cells.items() if value} == set(counted)
     order = [c.get("data-row-code") for c in svg_groups(svgs["coincidence-stance"], "cell")]
     assert list(dict.fromkeys(order)) == list(cb.variable("stance").codes)
     # Variables nobody coded are listed once, not given sections.
@@ -774,12 +836,6 @@ def test_two_coders_have_no_leave_one_out_but_a_pair() -> None:
     assert "loo-relevant" not in svg_parts(page)
     (cell_a, cell_b) = svg_groups(svg_parts(page)["pairwise-relevant"], "cell")
     assert cell_a.get("data-value") == cell_b.get("data-value")
-
-
-def test_every_language_has_every_interface_word() -> None:
-    for lang, words in _UI.items():
-        assert words.keys() == _UI["en"].keys(), lang
-        assert all(text.strip() for text in words.values()), lang
 
 
 # --- a real browser ----------------------------------------------------------------------------

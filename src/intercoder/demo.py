@@ -65,7 +65,8 @@ def run_demo(output_dir: Path, echo: Callable[[str], None] = print) -> Path:
     from .coders import LexiconCoder
     from .formats.long import LongCsv
     from .pilot import CODERS, pilot_annotations
-    from .reliability import assess, render_markdown, render_table
+    from .reliability import assess
+    from .report.tables import render_markdown, render_table
 
     rows = _manuals(output_dir, echo)
 

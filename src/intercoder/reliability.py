@@ -13,13 +13,21 @@ screening question showed them. Thresholds come from the codebook. Status: ``pas
 or above the pass threshold), ``tentative`` (at or above the tentative one), ``fail``, or
 ``insufficient-data`` when alpha is undefined (fewer than two coders on any unit, or no
 variation at all).
+
+Everything the reliability report shows is computed here, once per variable (:func:`analyse`):
+the prepared codings of each variable (:class:`VariableData`), its coefficients and intervals
+(:class:`VariableReliability`) and the diagnostics of where its disagreement comes from
+(:class:`Diagnostics`), along with the input files' hashes and record counts (:class:`SourceFile`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import warnings
-from collections.abc import Hashable
+from collections import Counter
+from collections.abc import Hashable, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -60,7 +68,7 @@ class VariableReliability:
     notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        """The public JSON shape of one variable (DESIGN.md section 3)."""
+        """The public JSON shape of one variable (as `intercoder agree --format json` prints it)."""
         return {
             "variable": self.variable,
             "level": self.level,
@@ -170,7 +178,16 @@ def assess(
     seed: int | None = None,
 ) -> ReliabilityReport:
     """Reliability of every codable variable of ``cb`` in ``aset`` (checked annotations)."""
+    return _assess(aset, cb, bootstrap, seed)[0]
+
+
+def _assess(
+    aset: AnnotationSet, cb: Codebook, bootstrap: int, seed: int | None
+) -> tuple[ReliabilityReport, dict[str, VariableData]]:
+    """The report, and the prepared data of each coded variable that has any (see
+    :func:`prepare`) exactly as the coefficients were computed from it."""
     results = []
+    prepared: dict[str, VariableData] = {}
     coded = set(aset.variable.tolist())
     for var in cb.variables:
         if var.level is None:
@@ -180,12 +197,15 @@ def assess(
             continue
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", agreement.DegenerateDataWarning)
-            result = _assess_variable(aset, var, cb, bootstrap, seed)
+            result, data = _assess_variable(aset, var, cb, bootstrap, seed)
+        if data is not None:
+            prepared[var.id] = data
         notes = tuple(dict.fromkeys(str(w.message) for w in caught))
         results.append(attrs.evolve(result, notes=result.notes + notes))
-    return ReliabilityReport(
+    report = ReliabilityReport(
         cb.ref, tuple(results), len(set(aset.unit_id.tolist())), tuple(aset.coders)
     )
+    return report, prepared
 
 
 def _not_coded(var: Variable) -> VariableReliability:
@@ -215,15 +235,36 @@ def _coefficient_for(var: Variable) -> str:
 Record = tuple[Hashable, Hashable, Any]
 
 
-def variable_records(
-    aset: AnnotationSet, var: Variable, cb: Codebook
-) -> tuple[list[Record], Any, list[Any] | None]:
-    """One variable's codings exactly as :func:`assess` uses them: ``(records, level,
-    categories)``. ``show_if`` is applied; multiple choice becomes sets compared with the
-    MASI distance (level ``"masi"``); interval and ratio scales become numbers; choice
-    variables declare every active code in codebook order (their order for the ordinal level,
-    and rows for unused codes in a coincidence matrix)."""
-    return _prepare(var, _records(aset, _shown(aset, var, cb)))
+@attrs.frozen
+class VariableData:
+    """One variable's codings exactly as :func:`assess` uses them: ``show_if`` applied,
+    multiple choice as sets compared with the MASI distance (level ``"masi"``), interval and
+    ratio scales as numbers; ``categories`` is the declared value order (every active code of a
+    choice variable in codebook order: their order for the ordinal level, and rows for unused
+    codes in a coincidence matrix)."""
+
+    variable: Variable
+    records: list[Record]
+    level: str
+    categories: list[Any] | None
+
+    def data(self) -> agreement.ReliabilityData:
+        coders = sorted({coder for _, coder, _ in self.records}, key=str)
+        return agreement.ReliabilityData.from_records(
+            self.records, categories=self.categories, coders=coders
+        )
+
+
+def prepare(aset: AnnotationSet, var: Variable, cb: Codebook) -> VariableData | None:
+    """The data of one variable as :func:`assess` prepares it; None for spans and free text."""
+    if var.level is None or var.type in ("spans", "text"):
+        return None
+    return _prepared(var, _records(aset, _shown(aset, var, cb)))
+
+
+def _prepared(var: Variable, records: list[Record]) -> VariableData:
+    records, level, categories = _prepare(var, records)
+    return VariableData(var, records, level, categories)
 
 
 def _prepare(var: Variable, records: list[Record]) -> tuple[list[Record], Any, list[Any] | None]:
@@ -247,15 +288,16 @@ def _prepare(var: Variable, records: list[Record]) -> tuple[list[Record], Any, l
 
 def _assess_variable(
     aset: AnnotationSet, var: Variable, cb: Codebook, bootstrap: int, seed: int | None
-) -> VariableReliability:
+) -> tuple[VariableReliability, VariableData | None]:
     mask = _shown(aset, var, cb)
     hidden = int((aset.variable == var.id).sum() - mask.sum())
     notes = (f"{hidden} coding(s) left out: not shown under show_if",) if hidden else ()
     assert var.level is not None
     if var.type == "spans":
-        return _assess_spans(aset, mask, var, notes)
+        return _assess_spans(aset, mask, var, notes), None
 
-    records, level, categories = _prepare(var, _records(aset, mask))
+    prepared = _prepared(var, _records(aset, mask))
+    records, level, categories = prepared.records, prepared.level, prepared.categories
     coefficient = _coefficient_for(var)
     details: list[Detail] = []
     if var.type == "multiple_choice":
@@ -272,7 +314,7 @@ def _assess_variable(
             data, level, n_resamples=bootstrap, seed=seed, min_alpha=var.reliability.passing
         )
         ci_low, ci_high, q = boot.ci_low, boot.ci_high, boot.q
-    return VariableReliability(
+    reliability = VariableReliability(
         variable=var.id,
         level=var.level,
         coefficient=coefficient,
@@ -288,6 +330,7 @@ def _assess_variable(
         details=tuple(details),
         notes=notes,
     )
+    return reliability, prepared
 
 
 def _tree_details(
@@ -366,112 +409,162 @@ def _assess_spans(
     )
 
 
-# --- text renderings ---------------------------------------------------------------------------
+# --- diagnostics -------------------------------------------------------------------------------
+
+#: Distinct values up to which a coincidence matrix is computed (and drawn in the report).
+MAX_MATRIX_VALUES = 24
 
 
-def _fmt(value: float | None, digits: int = 3) -> str:
-    if value is None or math.isnan(value):
-        return "—"
-    return f"{value:.{digits}f}"
+@attrs.frozen
+class Diagnostics:
+    """Where the disagreement of one variable comes from (see :mod:`intercoder.agreement`)."""
+
+    n_values: int
+    coincidence: agreement.CoincidenceMatrix | None
+    category_alpha: dict[Hashable, float] | None
+    pairwise: agreement.PairwiseAgreement | None
+    percent: agreement.PairwiseAgreement | None
+    loo: dict[Hashable, float] | None
+    units: tuple[agreement.UnitDisagreement, ...]
+    codings: dict[Hashable, dict[Hashable, Any]]
 
 
-def _ci(var: VariableReliability) -> str:
-    if var.ci_low is None or var.ci_high is None:
-        return ""
-    return f"[{_fmt(var.ci_low)}, {_fmt(var.ci_high)}]"
-
-
-_COEFFICIENT_NAMES = {
-    "krippendorff_alpha": "alpha",
-    "krippendorff_alpha_masi": "alpha (MASI)",
-    "krippendorff_alpha_u": "alpha_U",
-}
-
-
-def _uncoded(report: ReliabilityReport) -> list[str]:
-    return [v.variable for v in report.variables if v.n_units == 0 and v.n_coders == 0]
-
-
-def render_table(report: ReliabilityReport, *, details: bool = False) -> str:
-    """A plain-text table for the terminal; ``details`` adds tree levels and categories.
-
-    Variables nobody coded are listed in one line at the end instead of as rows.
-    """
-    header = (
-        "variable",
-        "level",
-        "coefficient",
-        "alpha",
-        "95% CI",
-        "units",
-        "coders",
-        "threshold",
-        "status",
+def diagnose(data: VariableData, *, top: int = 10) -> Diagnostics | None:
+    """The diagnostics of one variable; None when no unit has two codings."""
+    if not data.records:
+        return None
+    rd = data.data()
+    if rd.pairable().n_units == 0:
+        return None
+    level: Any = data.level
+    n_values = len({v for _, _, v in data.records})
+    n_coders = len(rd.coders)
+    with warnings.catch_warnings():
+        # Undefined coefficients are nan and shown as such; assess() reports the warnings.
+        warnings.simplefilter("ignore", agreement.DegenerateDataWarning)
+        coincidence = category = None
+        if n_values <= MAX_MATRIX_VALUES:
+            coincidence = agreement.coincidence_matrix(rd)
+            if data.variable.type in ("single_choice", "ordinal_scale"):
+                category = agreement.category_alpha(rd)
+        pairwise = percent = loo = None
+        if n_coders >= 2:
+            pairwise = agreement.pairwise_agreement(rd, "alpha", level=level)
+            percent = agreement.pairwise_agreement(rd, "percent")
+        if n_coders >= 3:
+            loo = agreement.leave_one_coder_out(rd, level)
+        units = agreement.rank_units(rd, level, top=top)
+    units = [u for u in units if u.observed > 0]
+    codings: dict[Hashable, dict[Hashable, Any]] = {}
+    wanted = {u.unit for u in units}
+    for unit, coder, value in data.records:
+        if unit in wanted:
+            codings.setdefault(unit, {})[coder] = value
+    return Diagnostics(
+        n_values=n_values,
+        coincidence=coincidence,
+        category_alpha=category,
+        pairwise=pairwise,
+        percent=percent,
+        loo=loo,
+        units=tuple(units),
+        codings=codings,
     )
-    rows: list[tuple[str, ...]] = []
-    uncoded = _uncoded(report)
-    for var in report.variables:
-        if var.variable in uncoded:
+
+
+@attrs.frozen
+class VariableAnalysis:
+    """One coded variable: its reliability, its prepared data (None for spans) and its
+    diagnostics (None without data or without a unit that two coders coded)."""
+
+    reliability: VariableReliability
+    data: VariableData | None
+    diagnostics: Diagnostics | None
+
+
+@attrs.frozen
+class Analysis:
+    """Everything a reliability report shows, each variable computed once."""
+
+    report: ReliabilityReport
+    variables: dict[str, VariableAnalysis]  # the coded variables, in codebook order
+
+
+def analyse(
+    aset: AnnotationSet,
+    cb: Codebook,
+    *,
+    bootstrap: int = 0,
+    seed: int | None = None,
+    top: int = 10,
+) -> Analysis:
+    """:func:`assess`, plus the diagnostics of every coded variable from the same prepared data
+    (``top``: how many of the most disputed units to keep)."""
+    report, prepared = _assess(aset, cb, bootstrap, seed)
+    coded = set(aset.variable.tolist())
+    variables = {}
+    for v in report.variables:
+        if v.variable not in coded:
             continue
-        rows.append(
-            (
-                var.variable,
-                var.level,
-                _COEFFICIENT_NAMES[var.coefficient],
-                _fmt(var.alpha),
-                _ci(var),
-                str(var.n_units),
-                str(var.n_coders),
-                f"{var.threshold:.3f}",
-                var.status,
-            )
-        )
-        for detail in var.details if details else ():
-            label = f"  {detail.label}"
-            rows.append((label, "", "", _fmt(detail.alpha), "", str(detail.n_units), *[""] * 3))
-    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    lines = [
-        f"{report.codebook}: {len(report.coders)} coders, {report.n_units} units",
-        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
-    ]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    for var in report.variables:
-        if var.variable not in uncoded:
-            lines += [f"note: {var.variable}: {note}" for note in var.notes]
-    if uncoded:
-        lines.append(f"not coded in these files: {', '.join(uncoded)}")
-    return "\n".join(lines) + "\n"
+        data = prepared.get(v.variable)
+        diagnostics = diagnose(data, top=top) if data is not None else None
+        variables[v.variable] = VariableAnalysis(v, data, diagnostics)
+    return Analysis(report, variables)
 
 
-_STATUS_MARK = {
-    PASS: "✅ pass",
-    TENTATIVE: "⚠️ tentative",
-    FAIL: "❌ fail",
-    INSUFFICIENT: "➖ insufficient data",
-}
+# --- provenance ----------------------------------------------------------------------------------
 
 
-def render_markdown(report: ReliabilityReport) -> str:
-    """A Markdown table (for a pull request, a wiki or ``$GITHUB_STEP_SUMMARY``)."""
-    lines = [
-        f"### Reliability: `{report.codebook}`",
-        "",
-        f"{len(report.coders)} coders, {report.n_units} units.",
-        "",
-        "| variable | level | coefficient | α | 95% CI | units | coders | threshold | status |",
-        "|---|---|---|---:|---|---:|---:|---:|---|",
-    ]
-    for var in report.variables:
-        lines.append(
-            f"| `{var.variable}` | {var.level} | {_COEFFICIENT_NAMES[var.coefficient]} | "
-            f"{_fmt(var.alpha)} | {_ci(var)} | {var.n_units} | {var.n_coders} | "
-            f"{var.threshold:.3f} | {_STATUS_MARK[var.status]} |"
-        )
-        for detail in var.details:
-            lines.append(
-                f"| ↳ {detail.label} | | | {_fmt(detail.alpha)} | | {detail.n_units} | | | |"
-            )
-    notes = [f"- `{v.variable}`: {note}" for v in report.variables for note in v.notes]
-    if notes:
-        lines += ["", *notes]
-    return "\n".join(lines) + "\n"
+@attrs.frozen
+class SourceFile:
+    """An input file: where it is, its SHA-256 and size, and how many records it gave."""
+
+    path: str
+    sha256: str
+    size: int
+    records: int | None = None
+
+    @classmethod
+    def of(cls, path: str | Path, records: int | None = None) -> SourceFile:
+        digest = hashlib.sha256()
+        size = 0
+        with Path(path).open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+                size += len(block)
+        return cls(str(path), digest.hexdigest(), size, records)
+
+
+def source_files(aset: AnnotationSet, paths: Sequence[str | Path]) -> list[SourceFile]:
+    """The files ``aset`` was read from, each with the number of records it gave."""
+    counts = Counter(aset.file_index.tolist())
+    by_name: dict[str, int] = {}
+    for index, name in enumerate(aset.files):
+        by_name[name] = by_name.get(name, 0) + counts.get(index, 0)
+        resolved = str(Path(name).resolve())
+        if resolved != name:
+            by_name[resolved] = by_name.get(resolved, 0) + counts.get(index, 0)
+    out = []
+    for path in paths:
+        records = by_name.get(str(path), by_name.get(str(Path(path).resolve()), 0))
+        out.append(SourceFile.of(path, records))
+    return out
+
+
+def coder_counts(aset: AnnotationSet, coders: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Coder -> (records, units coded) for each of ``coders``."""
+    per_coder = Counter(aset.coder_id.tolist())
+    units_of: dict[str, set[str]] = {}
+    for unit, coder in zip(aset.unit_id.tolist(), aset.coder_id.tolist(), strict=True):
+        units_of.setdefault(coder, set()).add(unit)
+    return {c: (per_coder[c], len(units_of.get(c, ()))) for c in coders}
+
+
+def __getattr__(name: str) -> Any:
+    """``render_table`` and ``render_markdown`` moved to :mod:`intercoder.report.tables`; this
+    keeps the old import working for callers not yet moved (it is to go once none is left)."""
+    if name in ("render_table", "render_markdown"):
+        from .report import tables
+
+        return getattr(tables, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,184 +1,23 @@
 """Human-readable views of a codebook: a terminal outline and the coder manual (Markdown, HTML).
 
 The manual is what coders keep open while coding, in their own language; the headings are
-translated too, so a Kyrgyz coder never meets an English word in it.
+translated too, so a Kyrgyz coder never meets an English word in it. The words come from the
+catalogs of :mod:`intercoder.i18n`; the HTML manual is rendered from a Jinja2 template
+(``templates/manual.html.j2``, autoescaped) with its style sheet ``manual.css``.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator
 
+from ..i18n import translator
+from ..templating import environment, resource_text
 from .model import Category, Codebook, Translations, Variable
-
-# Interface words of the manual. A language missing here falls back to English.
-_UI: dict[str, dict[str, str]] = {
-    "en": {
-        "manual": "Coder manual",
-        "version": "Version",
-        "contents": "Contents",
-        "question": "Question",
-        "definition": "Definition",
-        "instructions": "Instructions",
-        "include": "Include",
-        "exclude": "Exclude",
-        "examples": "Examples",
-        "categories": "Categories",
-        "shown_if": "Shown only if",
-        "sources": "Sources",
-        "type": "Type",
-        "level": "Level of measurement",
-        "optional": "optional",
-        "threshold": "Reliability threshold",
-        "retired": "retired",
-        "changelog": "Changelog",
-        "range": "Range",
-        "none": "none",
-        "single_choice": "single choice",
-        "multiple_choice": "multiple choice",
-        "ordinal_scale": "ordinal scale",
-        "number": "number",
-        "text": "free text",
-        "spans": "text spans",
-        "nominal": "nominal",
-        "ordinal": "ordinal",
-        "interval": "interval",
-        "ratio": "ratio",
-    },
-    "ru": {
-        "manual": "Инструкция для кодировщика",
-        "version": "Версия",
-        "contents": "Содержание",
-        "question": "Вопрос",
-        "definition": "Определение",
-        "instructions": "Инструкции",
-        "include": "Относится",
-        "exclude": "Не относится",
-        "examples": "Примеры",
-        "categories": "Категории",
-        "shown_if": "Показывается, только если",
-        "sources": "Источники",
-        "type": "Тип",
-        "level": "Шкала измерения",
-        "optional": "необязательно",
-        "threshold": "Порог надёжности",
-        "retired": "выведен из употребления",
-        "changelog": "История изменений",
-        "range": "Диапазон",
-        "none": "нет",
-        "single_choice": "один вариант",
-        "multiple_choice": "несколько вариантов",
-        "ordinal_scale": "порядковая шкала",
-        "number": "число",
-        "text": "свободный текст",
-        "spans": "фрагменты текста",
-        "nominal": "номинальная",
-        "ordinal": "порядковая",
-        "interval": "интервальная",
-        "ratio": "шкала отношений",
-    },
-    "ky": {
-        "manual": "Коддоочу үчүн колдонмо",
-        "version": "Версия",
-        "contents": "Мазмуну",
-        "question": "Суроо",
-        "definition": "Аныктама",
-        "instructions": "Көрсөтмөлөр",
-        "include": "Камтылат",
-        "exclude": "Камтылбайт",
-        "examples": "Мисалдар",
-        "categories": "Категориялар",
-        "shown_if": "Төмөнкү учурда гана көрсөтүлөт",
-        "sources": "Булактар",
-        "type": "Түрү",
-        "level": "Өлчөө шкаласы",
-        "optional": "милдеттүү эмес",
-        "threshold": "Ишенимдүүлүк босогосу",
-        "retired": "колдонуудан чыгарылган",
-        "changelog": "Өзгөртүүлөр тарыхы",
-        "range": "Чектери",
-        "none": "жок",
-        "single_choice": "бир вариант",
-        "multiple_choice": "бир нече вариант",
-        "ordinal_scale": "тартиптик шкала",
-        "number": "сан",
-        "text": "эркин текст",
-        "spans": "текст үзүндүлөрү",
-        "nominal": "номиналдык",
-        "ordinal": "тартиптик",
-        "interval": "интервалдык",
-        "ratio": "катыштык",
-    },
-    "uz-Latn": {
-        "manual": "Kodlovchi uchun qoʻllanma",
-        "version": "Versiya",
-        "contents": "Mundarija",
-        "question": "Savol",
-        "definition": "Taʼrif",
-        "instructions": "Koʻrsatmalar",
-        "include": "Kiradi",
-        "exclude": "Kirmaydi",
-        "examples": "Misollar",
-        "categories": "Toifalar",
-        "shown_if": "Faqat quyidagi holatda koʻrsatiladi",
-        "sources": "Manbalar",
-        "type": "Turi",
-        "level": "Oʻlchov shkalasi",
-        "optional": "ixtiyoriy",
-        "threshold": "Ishonchlilik chegarasi",
-        "retired": "isteʼmoldan chiqarilgan",
-        "changelog": "Oʻzgarishlar tarixi",
-        "range": "Oraliq",
-        "none": "yoʻq",
-        "single_choice": "bitta variant",
-        "multiple_choice": "bir nechta variant",
-        "ordinal_scale": "tartib shkalasi",
-        "number": "son",
-        "text": "erkin matn",
-        "spans": "matn parchalari",
-        "nominal": "nominal",
-        "ordinal": "tartibli",
-        "interval": "interval",
-        "ratio": "nisbiy",
-    },
-    "uz-Cyrl": {
-        "manual": "Кодловчи учун қўлланма",
-        "version": "Версия",
-        "contents": "Мундарижа",
-        "question": "Савол",
-        "definition": "Таъриф",
-        "instructions": "Кўрсатмалар",
-        "include": "Киради",
-        "exclude": "Кирмайди",
-        "examples": "Мисоллар",
-        "categories": "Тоифалар",
-        "shown_if": "Фақат қуйидаги ҳолатда кўрсатилади",
-        "sources": "Манбалар",
-        "type": "Тури",
-        "level": "Ўлчов шкаласи",
-        "optional": "ихтиёрий",
-        "threshold": "Ишончлилик чегараси",
-        "retired": "истеъмолдан чиқарилган",
-        "changelog": "Ўзгаришлар тарихи",
-        "range": "Оралиқ",
-        "none": "йўқ",
-        "single_choice": "битта вариант",
-        "multiple_choice": "бир нечта вариант",
-        "ordinal_scale": "тартиб шкаласи",
-        "number": "сон",
-        "text": "эркин матн",
-        "spans": "матн парчалари",
-        "nominal": "номинал",
-        "ordinal": "тартибли",
-        "interval": "интервал",
-        "ratio": "нисбий",
-    },
-}
 
 
 def ui(lang: str, key: str) -> str:
-    """An interface word in ``lang`` (English when that language has none)."""
-    return _UI.get(lang, _UI["en"]).get(key) or _UI["en"][key]
+    """An interface word of the manual in ``lang`` (see :func:`intercoder.i18n.translator`)."""
+    return translator(lang)(key)
 
 
 def _pick(texts: Translations[str], lang: str, cb: Codebook) -> str:
@@ -259,7 +98,7 @@ def _variable_markdown(var: Variable, cb: Codebook, lang: str) -> Iterator[str]:
     if not var.required:
         facts.append(ui(lang, "optional"))
     if var.minimum is not None or var.maximum is not None:
-        facts.append(f"{ui(lang, 'range')}: {var.minimum} – {var.maximum}")
+        facts.append(ui(lang, "range") + f": {var.minimum} – {var.maximum}")
     yield "*" + " · ".join(facts) + "*"
     yield ""
     question = _pick(var.question, lang, cb)
@@ -311,108 +150,20 @@ def _category_markdown(cat: Category, depth: int, cb: Codebook, lang: str) -> It
 
 # --- HTML -------------------------------------------------------------------------------------
 
-_CSS = """
-body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;
-margin:0 auto;max-width:52rem;padding:1rem 1.5rem;color:#1d1d1f;background:#fff;
-overflow-wrap:break-word}
-h1{font-size:1.8rem;margin-bottom:.2rem}
-h2{border-top:1px solid #ddd;padding-top:1rem;margin-top:2rem}
-.meta{color:#555}.code{font-family:ui-monospace,Menlo,Consolas,monospace;background:#f2f2f4;
-padding:0 .3em;border-radius:3px}
-.category{border-left:3px solid #7a8bd6;padding-left:.8rem;margin:1rem 0}
-.category .category{border-left-color:#b7c0ea}.retired{opacity:.6}
-blockquote{margin:.3rem 0;padding:.3rem .8rem;background:#f7f7f9;border-left:3px solid #ccc}
-dt{font-weight:600}nav ul{columns:2}@media print{nav{display:none}}
-"""
+_ENV = environment(__package__ or "intercoder.codebook")
 
 
 def manual_html(cb: Codebook, lang: str) -> str:
-    """The coder manual as one self-contained HTML page (no scripts, no network)."""
-    e = html.escape
-    title = _pick(cb.title, lang, cb)
-    parts = [
-        "<!DOCTYPE html>",
-        f'<html lang="{e(lang)}">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{e(title)} — {e(ui(lang, 'manual'))}</title>",
-        f"<style>{_CSS}</style>",
-        "</head>",
-        "<body>",
-        f"<h1>{e(title)}</h1>",
-        f'<p class="meta">{e(ui(lang, "manual"))} · <span class="code">{e(cb.id)}</span> · '
-        f"{e(ui(lang, 'version'))} {e(cb.version)}</p>",
-    ]
-    description = _pick(cb.description, lang, cb)
-    if description:
-        parts.append(f"<p>{e(description)}</p>")
-    parts.append(f"<nav><h2>{e(ui(lang, 'contents'))}</h2><ul>")
-    parts += [
-        f'<li><a href="#{e(v.id)}">{e(_pick(v.label, lang, cb))}</a></li>' for v in cb.variables
-    ]
-    parts.append("</ul></nav>")
-    for var in cb.variables:
-        parts += list(_variable_html(var, cb, lang))
-    parts.append(f"<h2>{e(ui(lang, 'sources'))}</h2><ul>")
-    for source in cb.sources:
-        link = f' <a href="{e(source.url)}">{e(source.url)}</a>' if source.url else ""
-        parts.append(f'<li id="src-{e(source.id)}">{e(source.citation)}{link}</li>')
-    parts.append(f"</ul><h2>{e(ui(lang, 'changelog'))}</h2><ul>")
-    for entry in cb.changelog:
-        parts.append(
-            f"<li><b>{e(entry.version)}</b> ({e(entry.date)}): {e(' '.join(entry.changes))}</li>"
-        )
-    parts += ["</ul>", "</body>", "</html>"]
-    return "\n".join(parts) + "\n"
-
-
-def _variable_html(var: Variable, cb: Codebook, lang: str) -> Iterator[str]:
-    e = html.escape
-    yield f'<section id="{e(var.id)}">'
-    yield f'<h2>{e(_pick(var.label, lang, cb))} <span class="code">{e(var.id)}</span></h2>'
-    facts = [f"{ui(lang, 'type')}: {ui(lang, var.type)}"]
-    if var.level:
-        facts.append(f"{ui(lang, 'level')}: {ui(lang, var.level)}")
-        facts.append(f"{ui(lang, 'threshold')}: α ≥ {var.reliability.passing:.3f}")
-    if not var.required:
-        facts.append(ui(lang, "optional"))
-    yield f'<p class="meta">{e(" · ".join(facts))}</p>'
-    yield "<dl>"
-    question = _pick(var.question, lang, cb)
-    if question:
-        yield f"<dt>{e(ui(lang, 'question'))}</dt><dd>{e(question)}</dd>"
-    if var.show_if:
-        yield f"<dt>{e(ui(lang, 'shown_if'))}</dt><dd>{e(_show_if_text(var, cb, lang))}</dd>"
-    yield f"<dt>{e(ui(lang, 'definition'))}</dt><dd>{e(_pick(var.definition, lang, cb))}</dd>"
-    instructions = _pick_list(var.instructions, lang, cb)
-    if instructions:
-        items = "".join(f"<li>{e(i)}</li>" for i in instructions)
-        yield f"<dt>{e(ui(lang, 'instructions'))}</dt><dd><ul>{items}</ul></dd>"
-    yield "</dl>"
-    for cat in var.categories:
-        yield from _category_html(cat, cb, lang)
-    yield "</section>"
-
-
-def _category_html(cat: Category, cb: Codebook, lang: str) -> Iterator[str]:
-    e = html.escape
-    retired = " retired" if cat.retired else ""
-    note = f" — {e(ui(lang, 'retired'))} {e(cat.retired_in or '')}" if cat.retired else ""
-    yield f'<div class="category{retired}">'
-    yield f'<h3><span class="code">{e(cat.code)}</span> {e(_pick(cat.label, lang, cb))}{note}</h3>'
-    yield f"<p>{e(_pick(cat.definition, lang, cb))}</p>"
-    for key, items in (
-        ("include", _pick_list(cat.include, lang, cb)),
-        ("exclude", _pick_list(cat.exclude, lang, cb)),
-    ):
-        if items:
-            lis = "".join(f"<li>{e(i)}</li>" for i in items)
-            yield f"<p><b>{e(ui(lang, key))}:</b></p><ul>{lis}</ul>"
-    examples = _pick_list(cat.examples, lang, cb)
-    if examples:
-        yield f"<p><b>{e(ui(lang, 'examples'))}:</b></p>"
-        yield from (f"<blockquote>{e(x)}</blockquote>" for x in examples)
-    for child in cat.children:
-        yield from _category_html(child, cb, lang)
-    yield "</div>"
+    """The coder manual as one self-contained HTML page (no scripts, no network), rendered from
+    ``templates/manual.html.j2`` with its style sheet ``manual.css`` inlined."""
+    return _ENV.get_template("manual.html.j2").render(
+        _=translator(lang),
+        lang=lang,
+        cb=cb,
+        title=_pick(cb.title, lang, cb),
+        description=_pick(cb.description, lang, cb),
+        css=resource_text(__package__ or "intercoder.codebook", "manual.css"),
+        pick=lambda texts: _pick(texts, lang, cb),
+        pick_list=lambda texts: _pick_list(texts, lang, cb),
+        show_if_text=lambda var: _show_if_text(var, cb, lang),
+    )

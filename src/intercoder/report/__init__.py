@@ -1,0 +1,86 @@
+"""The reliability report: one self-contained HTML page that shows where coders disagree and why.
+
+For methodologists revising a codebook. The page holds, in the codebook's language:
+
+* per variable, Krippendorff's alpha with its bootstrap interval against the codebook's pass and
+  tentative thresholds (a forest plot);
+* per variable, the diagnostics of :mod:`intercoder.agreement` on the same data: the coincidence
+  matrix (which categories get confused), alpha per tree level and category, the pairwise
+  agreement of the coders, leave-one-coder-out delta alpha (who drags reliability down) and the
+  most disputed units with their texts, for adjudication;
+* provenance: codebook version, input files with their SHA-256, record counts, coders, bootstrap
+  settings (the seed, drawn and recorded when none is given), generation time and intercoder
+  version.
+
+Everything on the page is computed once by :func:`intercoder.reliability.analyse`; this package
+only renders: :mod:`.page` assembles the page from templates, :mod:`.plots` draws the SVG plots
+(with :mod:`.svg`), and :mod:`.tables` holds the text and Markdown tables of the terminal.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..annotations import AnnotationSet
+from ..codebook.model import Codebook
+from ..errors import IntercoderError
+from ..fileio import write_atomic
+from ..reliability import SourceFile, analyse, source_files
+from ..tasks import Task
+from .page import render_page
+from .tables import render_markdown, render_table
+
+__all__ = ["build_report", "render_markdown", "render_table", "write_report"]
+
+
+def build_report(
+    annotations: AnnotationSet,
+    codebook: Codebook,
+    *,
+    files: Sequence[str | Path] = (),
+    lang: str | None = None,
+    bootstrap: int = 1000,
+    seed: int | None = None,
+    tasks: Sequence[Task] = (),
+    tasks_file: str | Path | None = None,
+    top: int = 10,
+    generated_at: datetime | None = None,
+) -> str:
+    """The report page for checked ``annotations`` (see :func:`check_annotations`).
+
+    ``files`` are the annotation files read (for the provenance, with their SHA-256); texts of
+    the disputed units come from ``tasks`` (a task file read with ``read_tasks``) or else from
+    the annotations' ``text`` column. Without a ``seed``, one is drawn and shown on the page
+    so that the bootstrap intervals can be reproduced.
+    """
+    cb = codebook
+    lang = lang or cb.languages[0]
+    if lang not in cb.languages:
+        raise IntercoderError(f"{lang!r} is not a language of {cb.ref} ({', '.join(cb.languages)})")
+    if bootstrap and seed is None:
+        seed = secrets.randbelow(2**31)
+    generated = (generated_at or datetime.now(UTC)).astimezone(UTC)
+    analysis = analyse(annotations, cb, bootstrap=bootstrap, seed=seed, top=top)
+    return render_page(
+        analysis,
+        annotations,
+        cb,
+        lang=lang,
+        files=source_files(annotations, files),
+        tasks=tasks,
+        tasks_file=SourceFile.of(tasks_file, len(tasks)) if tasks_file is not None else None,
+        bootstrap=bootstrap,
+        seed=seed,
+        generated=generated,
+    )
+
+
+def write_report(
+    path: str | Path, annotations: AnnotationSet, codebook: Codebook, **kw: Any
+) -> None:
+    """Build the report (see :func:`build_report`) and write it atomically to ``path``."""
+    write_atomic(path, build_report(annotations, codebook, **kw))
