@@ -3,7 +3,7 @@
 The layers (CONTRIBUTING.md draws them) from the bottom:
 
 1. foundation — ``agreement`` (numpy only), ``text``, ``errors``, ``fileio``, ``_version``;
-2. readers and the plugin host — ``yamlsafe``, ``rows``, ``i18n``, ``hookspecs``,
+2. readers and the plugin host — ``yamlsafe``, ``rows``, ``i18n``, ``templating``, ``hookspecs``,
    ``extensions``, ``plugins`` (pluggy and the standard library; plugins are imported by name);
 3. the data model — ``codebook``, ``annotations``, ``tasks``, ``lexicon``;
 4. built-in formats and coders — ``formats``, ``coders``;
@@ -34,10 +34,10 @@ LAYERS: dict[str, int] = {
     "errors": 1,
     "fileio": 1,
     "_version": 1,
-    "svg": 1,
     "yamlsafe": 2,
     "rows": 2,
     "i18n": 2,
+    "templating": 2,
     "hookspecs": 2,
     "extensions": 2,
     "plugins": 2,

@@ -558,13 +558,3 @@ def coder_counts(aset: AnnotationSet, coders: Sequence[str]) -> dict[str, tuple[
     for unit, coder in zip(aset.unit_id.tolist(), aset.coder_id.tolist(), strict=True):
         units_of.setdefault(coder, set()).add(unit)
     return {c: (per_coder[c], len(units_of.get(c, ()))) for c in coders}
-
-
-def __getattr__(name: str) -> Any:
-    """``render_table`` and ``render_markdown`` moved to :mod:`intercoder.report.tables`; this
-    keeps the old import working for callers not yet moved (it is to go once none is left)."""
-    if name in ("render_table", "render_markdown"):
-        from .report import tables
-
-        return getattr(tables, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

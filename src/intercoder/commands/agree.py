@@ -39,7 +39,8 @@ def agree(
     skip_invalid: bool,
 ) -> None:
     """Inter-coder reliability of each variable in long-format annotation FILES."""
-    from ..reliability import assess, render_markdown, render_table
+    from ..reliability import assess
+    from ..report.tables import render_markdown, render_table
 
     cb, annotations = load_checked(files, codebook_ref, skip_invalid)
     report = assess(annotations, cb, bootstrap=bootstrap, seed=seed)

@@ -166,7 +166,7 @@ def check_command(
         raise
 
     result = gate.run_gate(annotations, cb, plan)
-    from ..reliability import render_table
+    from ..report.tables import render_table
 
     click.echo(render_table(result.report), nl=False)
     if gate.in_github_actions():

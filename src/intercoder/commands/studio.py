@@ -232,7 +232,8 @@ def status_command(project: str | None, state_path: str | None) -> None:
     from collections import Counter
 
     from ..codebook.registry import load_codebook
-    from ..reliability import assess, render_table
+    from ..reliability import assess
+    from ..report.tables import render_table
     from ..studio.state import State
     from ..studio.sync import pull
 

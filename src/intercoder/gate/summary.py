@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from ..reliability import (
     FAIL,
     TENTATIVE,
-    render_markdown,
 )
+from ..report.tables import render_markdown
 from .config import FAILURE, MAX_SHOWN, OK, WARNING
 from .judge import GateResult
 
