@@ -1,4 +1,4 @@
-"""Built-in annotation formats: long CSV and JSONL (DESIGN.md section 3), both ways."""
+"""Built-in annotation formats: long CSV and JSONL (docs/reference/file-formats.md), both ways."""
 
 from __future__ import annotations
 
