@@ -3,7 +3,8 @@
 Round trips must keep every record; bad input must be one located error, never a traceback.
 The Label Studio exports are written by hand in the shape Label Studio's Export → JSON gives
 (no server here); the REFI-QDA project is checked with pyrefiqda, whose models are generated
-from the official XSDs.
+from the official XSDs. pyarrow, pandas and pyrefiqda are in the ``test`` extra: they are
+imported, never skipped, so a broken install fails here.
 """
 
 from __future__ import annotations
@@ -64,10 +65,6 @@ def sample() -> AnnotationSet:
     )
 
 
-def parquet_ready() -> None:
-    pytest.importorskip("pyarrow", reason="the parquet format needs intercoder[parquet]")
-
-
 # --- the plugins are registered and cheap to register -----------------------------------------
 
 
@@ -98,7 +95,6 @@ def test_registering_the_formats_imports_nothing_heavy() -> None:
 
 
 def test_jsonl_parquet_round_trip_keeps_every_record(tmp_path: Path) -> None:
-    parquet_ready()
     original = sample()
     LongJsonl().write(original, tmp_path / "a.jsonl", None)
     from_jsonl = read_annotations(tmp_path / "a.jsonl")
@@ -116,7 +112,6 @@ def test_jsonl_parquet_round_trip_keeps_every_record(tmp_path: Path) -> None:
 
 
 def test_parquet_keeps_whole_numbers_as_integers(tmp_path: Path) -> None:
-    parquet_ready()
     import pyarrow.parquet as pq
 
     data = records(Annotation("u1", "a", "n", 3), Annotation("u2", "a", "v", "x"))
@@ -130,7 +125,6 @@ def test_parquet_keeps_whole_numbers_as_integers(tmp_path: Path) -> None:
 
 def test_csv_jsonl_parquet_csv_gives_the_same_file(tmp_path: Path) -> None:
     """CSV is text: a number comes back as its text, so the chain is checked from CSV on."""
-    parquet_ready()
     LongCsv().write(sample(), tmp_path / "a.csv", None)
     LongJsonl().write(read_annotations(tmp_path / "a.csv"), tmp_path / "b.jsonl", None)
     Parquet().write(read_annotations(tmp_path / "b.jsonl"), tmp_path / "c.parquet", None)
@@ -142,7 +136,6 @@ def test_csv_jsonl_parquet_csv_gives_the_same_file(tmp_path: Path) -> None:
 
 
 def test_parquet_round_trip_through_the_cli(run_cli: RunCli, tmp_path: Path) -> None:
-    parquet_ready()
     LongJsonl().write(sample(), tmp_path / "a.jsonl", None)
     proc = run_cli(
         "export", str(tmp_path / "a.jsonl"), "--to", "parquet", "-o", "a.parquet", cwd=tmp_path
@@ -204,7 +197,6 @@ _settings = settings(
 @_settings
 @given(data=_annotations(_json_values, _ALPHABET))
 def test_any_records_survive_jsonl_and_parquet(tmp_path: Path, data: AnnotationSet) -> None:
-    parquet_ready()
     LongJsonl().write(data, tmp_path / "p.jsonl", None)
     Parquet().write(read_annotations(tmp_path / "p.jsonl"), tmp_path / "p.parquet", None)
     assert plain(Parquet().read(tmp_path / "p.parquet")) == plain(data)
@@ -213,7 +205,6 @@ def test_any_records_survive_jsonl_and_parquet(tmp_path: Path, data: AnnotationS
 @_settings
 @given(data=_annotations(_text_values(_CSV_ALPHABET), _CSV_ALPHABET))
 def test_any_text_records_survive_csv_and_parquet(tmp_path: Path, data: AnnotationSet) -> None:
-    parquet_ready()
     LongCsv().write(data, tmp_path / "p.csv", None)
     Parquet().write(read_annotations(tmp_path / "p.csv"), tmp_path / "p.parquet", None)
     assert plain(Parquet().read(tmp_path / "p.parquet")) == plain(data)
@@ -221,8 +212,8 @@ def test_any_text_records_survive_csv_and_parquet(tmp_path: Path, data: Annotati
 
 def test_parquet_from_pandas_is_read(tmp_path: Path) -> None:
     """A long-format file written by someone else: one typed value column, NaN offsets."""
-    parquet_ready()
-    pandas = pytest.importorskip("pandas")
+    import pandas
+
     frame = pandas.DataFrame(
         {
             "unit_id": [1, 2],
@@ -244,7 +235,6 @@ def test_parquet_from_pandas_is_read(tmp_path: Path) -> None:
 
 
 def test_parquet_values_it_cannot_store_are_located(tmp_path: Path) -> None:
-    parquet_ready()
     bad = records(Annotation("u1", "a", "v", {"x": 1}), Annotation("u2", "a", "v", [1.5]))
     with pytest.raises(IntercoderError, match="cannot be stored in Parquet") as info:
         Parquet().write(bad, tmp_path / "bad.parquet", None)
@@ -253,7 +243,6 @@ def test_parquet_values_it_cannot_store_are_located(tmp_path: Path) -> None:
 
 
 def test_bad_parquet_files_are_one_line_errors(run_cli: RunCli, tmp_path: Path) -> None:
-    parquet_ready()
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -740,7 +729,7 @@ def test_a_bad_label_studio_export_is_no_traceback_in_the_cli(
 
 def _load_project(path: Path, tmp_path: Path) -> Any:
     """Parse with pyrefiqda's XSD-generated models, refusing any element or attribute they lack."""
-    pyrefiqda = pytest.importorskip("pyrefiqda")
+    import pyrefiqda
     from pyrefiqda.models import Project
     from xsdata.formats.dataclass.parsers.config import ParserConfig
     from xsdata_pydantic.bindings import XmlParser
