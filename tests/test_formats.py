@@ -20,7 +20,6 @@ from typing import Any
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from intercoder.annotations import Annotation, AnnotationSet, check_annotations, read_annotations
 from intercoder.builtins.formats import LongCsv, LongJsonl
@@ -32,6 +31,13 @@ from intercoder.codebook.registry import load_codebook
 from intercoder.errors import IntercoderError
 from intercoder.plugins import load
 
+from strategies import (
+    RECORD_ALPHABET,
+    RECORD_CSV_ALPHABET,
+    annotation_sets,
+    record_json_values,
+    record_text_values,
+)
 from support import RunCli
 
 KY = "Кыргызстандагы өзбектер жөнүндө макала"  # Kyrgyz (Cyrillic)
@@ -148,54 +154,13 @@ def test_parquet_round_trip_through_the_cli(run_cli: RunCli, tmp_path: Path) -> 
     ).replace('"value": 2,', '"value": 2.0,')
 
 
-# Text the readers keep as it is: the scripts we code, CSV and JSON specials, emoji. Not the
-# characters str.splitlines() breaks on besides \n and \r (the JSONL reader splits lines with
-# it), and no lone \r in CSV (the CSV writer leaves such a cell unquoted).
-_ALPHABET = "abcxyz019 _-,;\"'[]{}\\\n\r\tабвңөүўқғҳʻʼ😀"
-_CSV_ALPHABET = _ALPHABET.replace("\r", "")
-
-
-def _annotations(values: st.SearchStrategy[Any], alphabet: str) -> st.SearchStrategy[AnnotationSet]:
-    ids = st.text(alphabet=alphabet, min_size=1, max_size=8).map(str.strip).filter(bool)
-    texts = st.none() | st.text(alphabet=alphabet, min_size=1, max_size=30).filter(str.strip)
-    positions = st.none() | st.integers(min_value=0, max_value=10**6)
-    record = st.builds(
-        Annotation,
-        unit_id=ids,
-        coder_id=ids,
-        variable=ids,
-        value=values,
-        codebook=texts,
-        text=texts,
-        start=positions,
-        end=positions,
-        annotated_at=texts,
-    )
-    return st.lists(record, max_size=8).map(AnnotationSet.from_records)
-
-
-def _text_values(alphabet: str) -> st.SearchStrategy[Any]:
-    codes = (
-        st.text(alphabet=alphabet, min_size=1, max_size=8)
-        .map(str.strip)
-        .filter(lambda s: bool(s) and not s.startswith("["))
-    )
-    return st.none() | codes | st.lists(st.text(alphabet=alphabet, max_size=6), max_size=3)
-
-
-_json_values = (
-    _text_values(_ALPHABET)
-    | st.integers(min_value=-(2**53), max_value=2**53)
-    | st.floats(allow_nan=False, allow_infinity=False)
-)
-
 _settings = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
 @_settings
-@given(data=_annotations(_json_values, _ALPHABET))
+@given(data=annotation_sets(record_json_values, RECORD_ALPHABET))
 def test_any_records_survive_jsonl_and_parquet(tmp_path: Path, data: AnnotationSet) -> None:
     LongJsonl().write(data, tmp_path / "p.jsonl", None)
     Parquet().write(read_annotations(tmp_path / "p.jsonl"), tmp_path / "p.parquet", None)
@@ -203,7 +168,7 @@ def test_any_records_survive_jsonl_and_parquet(tmp_path: Path, data: AnnotationS
 
 
 @_settings
-@given(data=_annotations(_text_values(_CSV_ALPHABET), _CSV_ALPHABET))
+@given(data=annotation_sets(record_text_values(RECORD_CSV_ALPHABET), RECORD_CSV_ALPHABET))
 def test_any_text_records_survive_csv_and_parquet(tmp_path: Path, data: AnnotationSet) -> None:
     LongCsv().write(data, tmp_path / "p.csv", None)
     Parquet().write(read_annotations(tmp_path / "p.csv"), tmp_path / "p.parquet", None)
