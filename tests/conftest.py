@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -33,25 +34,40 @@ def codebook_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def run_cli() -> RunCli:
-    """Run ``python -m intercoder ARGS`` as a real process; returns the completed process."""
+    """Run ``python -m intercoder ARGS`` as a real process; returns the completed process.
+
+    ``env`` is laid over the current environment; a ``None`` value removes that variable.
+    ``errors`` is how undecodable output is handled (``"replace"`` where a test feeds the CLI
+    damaged bytes); ``timeout`` in seconds. Session-scoped: it holds no state, and
+    module-scoped fixtures (a report built once) use it too.
+    """
 
     def run(
         *args: str,
         cwd: Path | None = None,
-        env: dict[str, str] | None = None,
+        env: Mapping[str, str | None] | None = None,
         input: str | None = None,
+        timeout: float = 120,
+        errors: str = "strict",
     ) -> subprocess.CompletedProcess[str]:
+        environment = dict(os.environ)
+        for name, value in (env or {}).items():
+            if value is None:
+                environment.pop(name, None)
+            else:
+                environment[name] = value
         return subprocess.run(
             [sys.executable, "-m", "intercoder", *args],
             capture_output=True,
             text=True,
             encoding="utf-8",
+            errors=errors,
             cwd=cwd,
-            env={**os.environ, **(env or {})},
+            env=environment,
             input=input,
-            timeout=120,
+            timeout=timeout,
             check=False,
         )
 

@@ -7,6 +7,7 @@ package (alpha at every level) and NLTK's AnnotationTask (alpha with the MASI di
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import random
 from pathlib import Path
@@ -163,10 +164,54 @@ def test_multiple_choice_uses_masi_like_nltk(
     assert relevant.details[0].alpha == pytest.approx(AnnotationTask(data=yes).alpha(), abs=1e-9)
 
 
+def _ordinal_delta(values: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """Krippendorff's ordinal difference from the marginal totals of the sorted values."""
+    size = len(values)
+    delta = np.zeros((size, size))
+    for c in range(size):
+        for k in range(size):
+            low, high = min(c, k), max(c, k)
+            delta[c, k] = (totals[low : high + 1].sum() - (totals[c] + totals[k]) / 2) ** 2
+    return delta
+
+
+def _hayes_krippendorff_interval(
+    matrix: np.ndarray, level: str, resamples: int, seed: int
+) -> tuple[float, float]:
+    """95% percentile interval of alpha by Hayes & Krippendorff's (2007) bootstrap, written
+    from the published algorithm: D_e and the differences stay those of the data; a resample
+    draws M pairs of values from the coincidences, where M is the number of pairs of judgments
+    (a resample whose pairs all agree in one category counts as 0, which with M > 100 pairs,
+    as here, never happens)."""
+    values = np.unique(matrix[~np.isnan(matrix)])
+    index = {v: i for i, v in enumerate(values)}
+    coincidences = np.zeros((len(values), len(values)))
+    pairs = 0
+    for unit in matrix.T:
+        coded = [index[v] for v in unit[~np.isnan(unit)]]
+        if len(coded) < 2:
+            continue
+        pairs += len(coded) * (len(coded) - 1) // 2
+        for i, j in itertools.permutations(range(len(coded)), 2):
+            coincidences[coded[i], coded[j]] += 1 / (len(coded) - 1)
+    totals = coincidences.sum(axis=1)
+    n = totals.sum()
+    nominal = level == "nominal"
+    delta = 1.0 - np.eye(len(values)) if nominal else _ordinal_delta(values, totals)
+    expected = (np.outer(totals, totals) * delta).sum() / (n * (n - 1))
+    draws = np.random.default_rng(seed).multinomial(
+        pairs, (coincidences / n).ravel(), size=resamples
+    )
+    alphas = 1 - (draws @ delta.ravel()) / (pairs * expected)
+    low, high = np.quantile(alphas, [0.025, 0.975])
+    return float(low), float(high)
+
+
 def test_json_output_has_the_public_shape(
     run_cli: RunCli, tmp_path: Path, minimal_path: Path
 ) -> None:
-    path = _write_csv(tmp_path / "pilot.csv", _pilot())
+    rows = _pilot()
+    path = _write_csv(tmp_path / "pilot.csv", rows)
     args = ("agree", str(path), "--codebook", str(minimal_path), "--format", "json")
     args += ("--bootstrap", "2000", "--seed", "5")
     proc = run_cli(*args)
@@ -174,6 +219,11 @@ def test_json_output_has_the_public_shape(
     report = json.loads(proc.stdout)
     assert report["codebook"] == "minimal@1.0.0"
     assert [v["variable"] for v in report["variables"]] == ["relevant", "severity"]
+    thresholds = {v.id: v.reliability for v in load_codebook(minimal_path).variables}
+    matrices = {
+        "relevant": _matrix(rows, "relevant", lambda v: {"no": 0, "yes": 1}[v]),
+        "severity": _matrix(rows, "severity", float),
+    }
     for var in report["variables"]:
         assert set(var) == {
             "variable",
@@ -186,10 +236,27 @@ def test_json_output_has_the_public_shape(
             "threshold",
             "status",
         }
-        assert var["ci"]["low"] <= var["alpha"] <= var["ci"]["high"]
-        assert var["status"] in ("pass", "tentative", "fail", "insufficient-data")
+        name, alpha, limits = var["variable"], var["alpha"], thresholds[var["variable"]]
+        expected = krippendorff.alpha(matrices[name], level_of_measurement=var["level"])
+        assert alpha == pytest.approx(expected, abs=1e-6)
+        assert var["threshold"] == limits.passing
+        if alpha >= limits.passing:
+            assert var["status"] == "pass"
+        elif alpha >= limits.tentative:
+            assert var["status"] == "tentative"
+        else:
+            assert var["status"] == "fail"
+        low, high = var["ci"]["low"], var["ci"]["high"]
+        assert low < high <= 1.0  # a resampled alpha is at most 1; no bound below
+        reference = _hayes_krippendorff_interval(matrices[name], var["level"], 20_000, seed=1)
+        assert (low, high) == pytest.approx(reference, abs=0.03), name
+    # This pilot round shows two different verdicts, so the status rule is exercised twice.
+    assert [v["status"] for v in report["variables"]] == ["fail", "tentative"]
+
     again = run_cli(*args)
     assert again.stdout == proc.stdout  # seeded: reproducible
+    other_seed = json.loads(run_cli(*args[:-1], "6").stdout)
+    assert [v["ci"] for v in other_seed["variables"]] != [v["ci"] for v in report["variables"]]
 
 
 def test_table_and_markdown(run_cli: RunCli, tmp_path: Path, minimal_path: Path) -> None:

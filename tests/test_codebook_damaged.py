@@ -13,10 +13,8 @@ validator's output. Every case is checked twice:
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,8 +27,9 @@ from intercoder.codebook.spec import SEMVER
 from intercoder.codebook.validate import parse_codebook
 from intercoder.errors import CodebookError, CodebookNotFoundError, Diagnostic
 
+from support import RunCli
+
 ROOT = Path(__file__).resolve().parents[1]
-SRC = ROOT / "src"
 BUNDLED = ROOT / "codebooks"
 MINIMAL = (Path(__file__).resolve().parent / "data" / "minimal.yaml").read_text(encoding="utf-8")
 
@@ -69,28 +68,16 @@ def value_at(text: str, key_and_value: str, key: str, nth: int = 1) -> tuple[int
     return line, column + len(key)
 
 
-def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "INTERCODER_CODEBOOK_PATH"}
-    env["PYTHONPATH"] = str(SRC)
-    env.update(extra or {})
-    return env
+@pytest.fixture
+def intercoder(run_cli: RunCli, tmp_path: Path) -> RunCli:
+    """The shared ``run_cli`` in ``tmp_path``, blind to INTERCODER_CODEBOOK_PATH unless ``env``
+    sets it, with undecodable output replaced (damaged bytes may be echoed back)."""
 
+    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        environment = {"INTERCODER_CODEBOOK_PATH": None, **(env or {})}
+        return run_cli(*args, cwd=tmp_path, env=environment, errors="replace")
 
-def intercoder(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m intercoder ARGS`` as a real process."""
-    return subprocess.run(
-        [sys.executable, "-m", "intercoder", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        cwd=cwd,
-        env=cli_env(env),
-        timeout=120,
-        check=False,
-    )
+    return run
 
 
 def first_error(exc: CodebookError) -> Diagnostic:
@@ -638,10 +625,12 @@ def test_api_reports_first_error_where_it_is(case: Callable[[], Damage]) -> None
 
 
 @pytest.mark.parametrize("case", DAMAGED)
-def test_cli_prints_file_line_col_and_exits_1(case: Callable[[], Damage], tmp_path: Path) -> None:
+def test_cli_prints_file_line_col_and_exits_1(
+    intercoder: RunCli, case: Callable[[], Damage], tmp_path: Path
+) -> None:
     damage = case()
     (tmp_path / CLI_NAME).write_bytes(damage.source)
-    result = intercoder("codebook", "validate", CLI_NAME, cwd=tmp_path)
+    result = intercoder("codebook", "validate", CLI_NAME)
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 1, result.stderr
     assert "ok:" not in result.stdout
@@ -690,10 +679,12 @@ def test_api_deeply_nested_lists_are_an_error_not_a_crash() -> None:
 
 
 @pytest.mark.parametrize("depth", [1000, 100_000], ids=["2KB", "200KB"])
-def test_cli_deeply_nested_lists_exit_1_without_crash(depth: int, tmp_path: Path) -> None:
+def test_cli_deeply_nested_lists_exit_1_without_crash(
+    intercoder: RunCli, depth: int, tmp_path: Path
+) -> None:
     doc, line = deeply_nested(depth)
     (tmp_path / CLI_NAME).write_text(doc, encoding="utf-8")
-    result = intercoder("codebook", "validate", CLI_NAME, cwd=tmp_path)
+    result = intercoder("codebook", "validate", CLI_NAME)
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
     assert result.returncode == 1, f"exit code {result.returncode}: {result.stderr[-2000:]}"
     assert result.stderr.startswith(f"{CLI_NAME}:{line}"), result.stderr[-2000:]
@@ -741,14 +732,14 @@ def test_api_missing_translation_is_a_warning(old: str, new: str, value: str, fi
 
 @pytest.mark.parametrize(("old", "new", "value", "field"), MISSING_TRANSLATIONS)
 def test_cli_missing_translation_warns_and_fails_under_strict(
-    old: str, new: str, value: str, field: str, tmp_path: Path
+    intercoder: RunCli, old: str, new: str, value: str, field: str, tmp_path: Path
 ) -> None:
     doc = swap(old, new)
     line, column = where(doc, value)
     (tmp_path / CLI_NAME).write_text(doc, encoding="utf-8")
     prefix = f"{CLI_NAME}:{line}:{column}: "
 
-    result = intercoder("codebook", "validate", CLI_NAME, cwd=tmp_path)
+    result = intercoder("codebook", "validate", CLI_NAME)
     assert "Traceback" not in result.stderr
     assert result.returncode == 0, result.stderr
     warning_lines = [ln for ln in result.stderr.splitlines() if ln.startswith(prefix)]
@@ -757,7 +748,7 @@ def test_cli_missing_translation_warns_and_fails_under_strict(
     assert field in warning_lines[0]
     assert result.stdout.startswith(f"ok: {CLI_NAME}")
 
-    strict = intercoder("codebook", "validate", "--strict", CLI_NAME, cwd=tmp_path)
+    strict = intercoder("codebook", "validate", "--strict", CLI_NAME)
     assert "Traceback" not in strict.stderr
     assert strict.returncode == 1, strict.stderr
     assert strict.stderr.splitlines()[0].startswith(prefix)
@@ -768,22 +759,22 @@ def test_cli_missing_translation_warns_and_fails_under_strict(
 # --- valid files and usage errors ------------------------------------------------------------
 
 
-def test_cli_valid_file_exits_0_with_ok_line(tmp_path: Path) -> None:
+def test_cli_valid_file_exits_0_with_ok_line(intercoder: RunCli, tmp_path: Path) -> None:
     (tmp_path / CLI_NAME).write_text(MINIMAL, encoding="utf-8")
     for args in (
         ("codebook", "validate", CLI_NAME),
         ("codebook", "validate", "--strict", CLI_NAME),
     ):
-        result = intercoder(*args, cwd=tmp_path)
+        result = intercoder(*args)
         assert result.returncode == 0, result.stderr
         assert result.stderr == ""
         assert result.stdout.startswith(f"ok: {CLI_NAME} (minimal@1.0.0"), result.stdout
 
 
-def test_cli_one_bad_file_among_good_ones_exits_1(tmp_path: Path) -> None:
+def test_cli_one_bad_file_among_good_ones_exits_1(intercoder: RunCli, tmp_path: Path) -> None:
     (tmp_path / "good.yaml").write_text(MINIMAL, encoding="utf-8")
     (tmp_path / CLI_NAME).write_text(swap("format: 1", "format: 2"), encoding="utf-8")
-    result = intercoder("codebook", "validate", "good.yaml", CLI_NAME, cwd=tmp_path)
+    result = intercoder("codebook", "validate", "good.yaml", CLI_NAME)
     assert result.returncode == 1
     assert "ok: good.yaml" in result.stdout
     assert result.stderr.splitlines()[-1] == "1 of 2 codebook(s) invalid"
@@ -798,16 +789,16 @@ def test_cli_one_bad_file_among_good_ones_exits_1(tmp_path: Path) -> None:
         pytest.param(("codebook", "show"), id="show-no-ref"),
     ],
 )
-def test_cli_usage_errors_exit_2(args: tuple[str, ...], tmp_path: Path) -> None:
+def test_cli_usage_errors_exit_2(intercoder: RunCli, args: tuple[str, ...], tmp_path: Path) -> None:
     (tmp_path / CLI_NAME).write_text(MINIMAL, encoding="utf-8")
-    result = intercoder(*args, cwd=tmp_path)
+    result = intercoder(*args)
     assert result.returncode == 2, (result.returncode, result.stderr)
     assert "Traceback" not in result.stderr
     assert "Usage:" in result.stderr
 
 
-def test_cli_missing_file_exits_1(tmp_path: Path) -> None:
-    result = intercoder("codebook", "validate", "no-such-file.yaml", cwd=tmp_path)
+def test_cli_missing_file_exits_1(intercoder: RunCli, tmp_path: Path) -> None:
+    result = intercoder("codebook", "validate", "no-such-file.yaml")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "no-such-file.yaml" in result.stderr.splitlines()[0]
@@ -827,31 +818,41 @@ def registered_directory(tmp_path: Path, *ids: str) -> Path:
 
 
 def bundled_ids() -> list[str]:
-    if not BUNDLED.is_dir():
-        return []
-    return sorted(
+    ids = sorted(
         {path.parent.name for path in BUNDLED.glob("*/*.yaml") if re.search(SEMVER, path.stem)}
     )
+    assert ids, f"no bundled codebooks under {BUNDLED}"
+    return ids
 
 
-def test_cli_unknown_codebook_suggests_a_registered_one(tmp_path: Path) -> None:
-    directory = registered_directory(tmp_path, "hate-speech", "media-frames")
+# "media-frames" is not a bundled id: a suggestion of it can only come from the registered
+# directory (a bundled id such as "hate-speech" would be suggested without it).
+REGISTERED = "media-frames"
+TYPO = "media-frame"
+
+
+def test_cli_unknown_codebook_suggests_a_registered_one(intercoder: RunCli, tmp_path: Path) -> None:
+    assert REGISTERED not in bundled_ids()
+    directory = registered_directory(tmp_path, REGISTERED, "protest-events")
     env = {"INTERCODER_CODEBOOK_PATH": str(directory)}
-    assert intercoder("codebook", "show", "hate-speech", cwd=tmp_path, env=env).returncode == 0
+    assert intercoder("codebook", "show", REGISTERED, env=env).returncode == 0
 
-    result = intercoder("codebook", "show", "hate-speach", cwd=tmp_path, env=env)
+    result = intercoder("codebook", "show", TYPO, env=env)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert "hate-speach" in lines[0]
-    assert "did you mean 'hate-speech'" in lines[0]
+    assert TYPO in lines[0]
+    assert f"did you mean '{REGISTERED}'" in lines[0]
+    assert REGISTERED not in intercoder("codebook", "show", TYPO).stderr  # not registered
 
 
-def test_cli_unknown_codebook_without_close_match_has_no_suggestion(tmp_path: Path) -> None:
-    directory = registered_directory(tmp_path, "hate-speech")
+def test_cli_unknown_codebook_without_close_match_has_no_suggestion(
+    intercoder: RunCli, tmp_path: Path
+) -> None:
+    directory = registered_directory(tmp_path, REGISTERED)
     env = {"INTERCODER_CODEBOOK_PATH": str(directory)}
-    result = intercoder("codebook", "show", "qqqqqqqq", cwd=tmp_path, env=env)
+    result = intercoder("codebook", "show", "qqqqqqqq", env=env)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "qqqqqqqq" in result.stderr
@@ -861,30 +862,20 @@ def test_cli_unknown_codebook_without_close_match_has_no_suggestion(tmp_path: Pa
 def test_api_unknown_codebook_suggests_a_registered_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    directory = registered_directory(tmp_path, "hate-speech")
+    directory = registered_directory(tmp_path, REGISTERED)
     monkeypatch.setenv("INTERCODER_CODEBOOK_PATH", str(directory))
-    with pytest.raises(CodebookNotFoundError, match="did you mean 'hate-speech'"):
-        resolve("hate-speach")
+    with pytest.raises(CodebookNotFoundError, match=f"did you mean '{REGISTERED}'"):
+        resolve(TYPO)
 
 
-def test_cli_unknown_codebook_suggests_a_bundled_one_only_if_there_are_any(
-    tmp_path: Path,
-) -> None:
-    """Without INTERCODER_CODEBOOK_PATH only the bundled codebooks can be suggested."""
+def test_cli_unknown_codebook_suggests_a_bundled_one(intercoder: RunCli) -> None:
+    """Without INTERCODER_CODEBOOK_PATH the suggestion comes from the bundled codebooks."""
     ids = bundled_ids()
-    typo = "hate-speach"
-    if ids:
-        target = max(ids, key=len)
-        typo = target[:-2] + target[-1] + target[-2] if target[-1] != target[-2] else target + "x"
-        if typo in ids:  # pragma: no cover - a pathological set of ids
-            pytest.skip("cannot build a typo that is not itself a bundled id")
-    result = intercoder("codebook", "show", typo, cwd=tmp_path)
+    target = max(ids, key=len)
+    typo = target[:-1]  # drop the last letter
+    assert typo not in ids
+    result = intercoder("codebook", "show", typo)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert typo in result.stderr
-    if ids:
-        assert "did you mean" in result.stderr
-        assert any(f"'{book_id}'" in result.stderr for book_id in ids)
-    else:
-        assert "did you mean" not in result.stderr
-        assert "available: none" in result.stderr
+    assert f"did you mean '{target}'" in result.stderr

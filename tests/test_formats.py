@@ -3,7 +3,8 @@
 Round trips must keep every record; bad input must be one located error, never a traceback.
 The Label Studio exports are written by hand in the shape Label Studio's Export → JSON gives
 (no server here); the REFI-QDA project is checked with pyrefiqda, whose models are generated
-from the official XSDs.
+from the official XSDs. pyarrow, pandas and pyrefiqda are in the ``test`` extra: they are
+imported, never skipped, so a broken install fails here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from typing import Any
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from intercoder.annotations import Annotation, AnnotationSet, check_annotations, read_annotations
 from intercoder.codebook.refiqda import guid
@@ -31,6 +31,13 @@ from intercoder.formats.qdpx import NAMESPACE, build_qdpx
 from intercoder.formats.tabular import Parquet, WideCsv
 from intercoder.plugins import load
 
+from strategies import (
+    RECORD_ALPHABET,
+    RECORD_CSV_ALPHABET,
+    annotation_sets,
+    record_json_values,
+    record_text_values,
+)
 from support import RunCli
 
 KY = "Кыргызстандагы өзбектер жөнүндө макала"  # Kyrgyz (Cyrillic)
@@ -64,10 +71,6 @@ def sample() -> AnnotationSet:
     )
 
 
-def parquet_ready() -> None:
-    pytest.importorskip("pyarrow", reason="the parquet format needs intercoder[parquet]")
-
-
 # --- the plugins are registered and cheap to register -----------------------------------------
 
 
@@ -98,7 +101,6 @@ def test_registering_the_formats_imports_nothing_heavy() -> None:
 
 
 def test_jsonl_parquet_round_trip_keeps_every_record(tmp_path: Path) -> None:
-    parquet_ready()
     original = sample()
     LongJsonl().write(original, tmp_path / "a.jsonl", None)
     from_jsonl = read_annotations(tmp_path / "a.jsonl")
@@ -116,7 +118,6 @@ def test_jsonl_parquet_round_trip_keeps_every_record(tmp_path: Path) -> None:
 
 
 def test_parquet_keeps_whole_numbers_as_integers(tmp_path: Path) -> None:
-    parquet_ready()
     import pyarrow.parquet as pq
 
     data = records(Annotation("u1", "a", "n", 3), Annotation("u2", "a", "v", "x"))
@@ -130,7 +131,6 @@ def test_parquet_keeps_whole_numbers_as_integers(tmp_path: Path) -> None:
 
 def test_csv_jsonl_parquet_csv_gives_the_same_file(tmp_path: Path) -> None:
     """CSV is text: a number comes back as its text, so the chain is checked from CSV on."""
-    parquet_ready()
     LongCsv().write(sample(), tmp_path / "a.csv", None)
     LongJsonl().write(read_annotations(tmp_path / "a.csv"), tmp_path / "b.jsonl", None)
     Parquet().write(read_annotations(tmp_path / "b.jsonl"), tmp_path / "c.parquet", None)
@@ -142,7 +142,6 @@ def test_csv_jsonl_parquet_csv_gives_the_same_file(tmp_path: Path) -> None:
 
 
 def test_parquet_round_trip_through_the_cli(run_cli: RunCli, tmp_path: Path) -> None:
-    parquet_ready()
     LongJsonl().write(sample(), tmp_path / "a.jsonl", None)
     proc = run_cli(
         "export", str(tmp_path / "a.jsonl"), "--to", "parquet", "-o", "a.parquet", cwd=tmp_path
@@ -155,65 +154,22 @@ def test_parquet_round_trip_through_the_cli(run_cli: RunCli, tmp_path: Path) -> 
     ).replace('"value": 2,', '"value": 2.0,')
 
 
-# Text the readers keep as it is: the scripts we code, CSV and JSON specials, emoji. Not the
-# characters str.splitlines() breaks on besides \n and \r (the JSONL reader splits lines with
-# it), and no lone \r in CSV (the CSV writer leaves such a cell unquoted).
-_ALPHABET = "abcxyz019 _-,;\"'[]{}\\\n\r\tабвңөүўқғҳʻʼ😀"
-_CSV_ALPHABET = _ALPHABET.replace("\r", "")
-
-
-def _annotations(values: st.SearchStrategy[Any], alphabet: str) -> st.SearchStrategy[AnnotationSet]:
-    ids = st.text(alphabet=alphabet, min_size=1, max_size=8).map(str.strip).filter(bool)
-    texts = st.none() | st.text(alphabet=alphabet, min_size=1, max_size=30).filter(str.strip)
-    positions = st.none() | st.integers(min_value=0, max_value=10**6)
-    record = st.builds(
-        Annotation,
-        unit_id=ids,
-        coder_id=ids,
-        variable=ids,
-        value=values,
-        codebook=texts,
-        text=texts,
-        start=positions,
-        end=positions,
-        annotated_at=texts,
-    )
-    return st.lists(record, max_size=8).map(AnnotationSet.from_records)
-
-
-def _text_values(alphabet: str) -> st.SearchStrategy[Any]:
-    codes = (
-        st.text(alphabet=alphabet, min_size=1, max_size=8)
-        .map(str.strip)
-        .filter(lambda s: bool(s) and not s.startswith("["))
-    )
-    return st.none() | codes | st.lists(st.text(alphabet=alphabet, max_size=6), max_size=3)
-
-
-_json_values = (
-    _text_values(_ALPHABET)
-    | st.integers(min_value=-(2**53), max_value=2**53)
-    | st.floats(allow_nan=False, allow_infinity=False)
-)
-
 _settings = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
 @_settings
-@given(data=_annotations(_json_values, _ALPHABET))
+@given(data=annotation_sets(record_json_values, RECORD_ALPHABET))
 def test_any_records_survive_jsonl_and_parquet(tmp_path: Path, data: AnnotationSet) -> None:
-    parquet_ready()
     LongJsonl().write(data, tmp_path / "p.jsonl", None)
     Parquet().write(read_annotations(tmp_path / "p.jsonl"), tmp_path / "p.parquet", None)
     assert plain(Parquet().read(tmp_path / "p.parquet")) == plain(data)
 
 
 @_settings
-@given(data=_annotations(_text_values(_CSV_ALPHABET), _CSV_ALPHABET))
+@given(data=annotation_sets(record_text_values(RECORD_CSV_ALPHABET), RECORD_CSV_ALPHABET))
 def test_any_text_records_survive_csv_and_parquet(tmp_path: Path, data: AnnotationSet) -> None:
-    parquet_ready()
     LongCsv().write(data, tmp_path / "p.csv", None)
     Parquet().write(read_annotations(tmp_path / "p.csv"), tmp_path / "p.parquet", None)
     assert plain(Parquet().read(tmp_path / "p.parquet")) == plain(data)
@@ -221,8 +177,8 @@ def test_any_text_records_survive_csv_and_parquet(tmp_path: Path, data: Annotati
 
 def test_parquet_from_pandas_is_read(tmp_path: Path) -> None:
     """A long-format file written by someone else: one typed value column, NaN offsets."""
-    parquet_ready()
-    pandas = pytest.importorskip("pandas")
+    import pandas
+
     frame = pandas.DataFrame(
         {
             "unit_id": [1, 2],
@@ -244,7 +200,6 @@ def test_parquet_from_pandas_is_read(tmp_path: Path) -> None:
 
 
 def test_parquet_values_it_cannot_store_are_located(tmp_path: Path) -> None:
-    parquet_ready()
     bad = records(Annotation("u1", "a", "v", {"x": 1}), Annotation("u2", "a", "v", [1.5]))
     with pytest.raises(IntercoderError, match="cannot be stored in Parquet") as info:
         Parquet().write(bad, tmp_path / "bad.parquet", None)
@@ -253,7 +208,6 @@ def test_parquet_values_it_cannot_store_are_located(tmp_path: Path) -> None:
 
 
 def test_bad_parquet_files_are_one_line_errors(run_cli: RunCli, tmp_path: Path) -> None:
-    parquet_ready()
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -740,7 +694,7 @@ def test_a_bad_label_studio_export_is_no_traceback_in_the_cli(
 
 def _load_project(path: Path, tmp_path: Path) -> Any:
     """Parse with pyrefiqda's XSD-generated models, refusing any element or attribute they lack."""
-    pyrefiqda = pytest.importorskip("pyrefiqda")
+    import pyrefiqda
     from pyrefiqda.models import Project
     from xsdata.formats.dataclass.parsers.config import ParserConfig
     from xsdata_pydantic.bindings import XmlParser

@@ -20,12 +20,13 @@ import re
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import intercoder
 from intercoder.codebook.model import Marker
 from intercoder.lexicon import LexiconMatcher, Match
 from intercoder.text import fold, fold_key
+
+from strategies import lexicon_texts
 
 HATE = intercoder.load_codebook("hate-speech")
 ENEMY = intercoder.load_codebook("enemy-images")
@@ -316,29 +317,7 @@ def test_code_and_empty_matchers() -> None:
 ALL_MARKERS = [*HATE.markers, *STEREO.markers, *ENEMY.markers]
 MARKER_WORDS = sorted({p for m in ALL_MARKERS for p in (*m.terms, *m.exclude)})
 FILLER = ["bozor", "шаар", "жана", "the", "и", "rights", "belarus", "прусский", "ва", "tilida"]
-SUFFIXES = ["", "", "лар", "lar", "тарга", "дын", "ы", "s", "'s", "ning", "ча", "istan"]
-SEPARATORS = [" ", " ", ", ", ". ", "\n", " — ", "-", "«", "» ", "", "2"]
-
-
-def _noise(word: str, how: int) -> str:
-    if how == 1:
-        return word.replace("\u02bb", "'")
-    if how == 2:
-        return word.translate(str.maketrans("өүңаеорс", "оунaeopc"))  # plain Kyrgyz, homoglyphs
-    if how == 3:
-        return word.upper()
-    return word
-
-
-words = st.builds(
-    lambda w, suffix, how: _noise(w + suffix, how),
-    st.sampled_from(MARKER_WORDS + FILLER),
-    st.sampled_from(SUFFIXES),
-    st.integers(0, 5),
-)
-marker_texts = st.lists(st.tuples(words, st.sampled_from(SEPARATORS)), max_size=12).map(
-    lambda parts: "".join(w + s for w, s in parts)
-)
+marker_texts = lexicon_texts(MARKER_WORDS + FILLER)
 PROPERTY_MATCHER = LexiconMatcher(ALL_MARKERS)
 
 

@@ -25,7 +25,6 @@ import shutil
 import signal
 import struct
 import subprocess
-import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
@@ -47,7 +46,7 @@ from intercoder.reliability import assess
 from intercoder.report import build_report
 
 import support
-from support import require_chromium
+from support import RunCli, require_chromium
 
 DATA = Path(__file__).parent / "data"
 MINIMAL = DATA / "minimal.yaml"
@@ -137,18 +136,6 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
         "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8"
     )
     return path
-
-
-def run_intercoder(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "intercoder", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=cwd,
-        timeout=180,
-        check=False,
-    )
 
 
 def records(rows: list[dict[str, Any]], variable: str) -> list[tuple[str, str, str]]:
@@ -326,12 +313,12 @@ def artifacts_dir(tmp_path: Path) -> Path:
 
 
 class Built:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, run_cli: RunCli) -> None:
         self.dir = directory
         self.rows = pilot_rows()
         self.input = write_jsonl(directory / "pilot.jsonl", self.rows)
         self.output = directory / "out" / "report.html"
-        self.proc = run_intercoder(
+        self.proc = run_cli(
             "report",
             str(self.input),
             "--codebook",
@@ -344,6 +331,7 @@ class Built:
             str(SEED),
             "--lang",
             "ru",
+            timeout=180,
         )
         assert self.proc.returncode == 0, self.proc.stderr
         self.page = self.output.read_text(encoding="utf-8")
@@ -360,8 +348,8 @@ class Built:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    return Built(tmp_path_factory.mktemp("report"))
+def built(tmp_path_factory: pytest.TempPathFactory, run_cli: RunCli) -> Built:
+    return Built(tmp_path_factory.mktemp("report"), run_cli)
 
 
 def test_the_command_writes_one_page_in_the_chosen_language(built: Built) -> None:
@@ -637,7 +625,7 @@ def test_every_plot_has_a_table_alternative(built: Built) -> None:
         assert labelled[0] == f"{ident}-title"
 
 
-def test_texts_come_from_a_task_file_with_their_language(tmp_path: Path) -> None:
+def test_texts_come_from_a_task_file_with_their_language(run_cli: RunCli, tmp_path: Path) -> None:
     rows = [{k: v for k, v in r.items() if k != "text"} for r in pilot_rows(units=12)]
     path = write_jsonl(tmp_path / "pilot.jsonl", rows)
     tasks = tmp_path / "tasks.jsonl"
@@ -651,7 +639,7 @@ def test_texts_come_from_a_task_file_with_their_language(tmp_path: Path) -> None
     )
     out = tmp_path / "report.html"
     common = ("--codebook", str(MINIMAL), "-o", str(out), "--bootstrap", "0")
-    proc = run_intercoder("report", str(path), *common, "--tasks", str(tasks))
+    proc = run_cli("report", str(path), *common, "--tasks", str(tasks), timeout=180)
     assert proc.returncode == 0, proc.stderr
     doc = parse(out.read_text(encoding="utf-8"))
     assert doc.find("html").get("lang") == "en"  # the codebook's first language
@@ -668,9 +656,7 @@ def test_texts_come_from_a_task_file_with_their_language(tmp_path: Path) -> None
         row.find("td", data_key="sha256").text() == hashlib.sha256(tasks.read_bytes()).hexdigest()
     )
     # Without a task file or text column, a unit shows that no text is available.
-    proc = run_intercoder(
-        "report", str(path), "--codebook", str(MINIMAL), "-o", str(out), "--bootstrap", "0"
-    )
+    proc = run_cli("report", str(path), *common, timeout=180)
     assert proc.returncode == 0, proc.stderr
     doc = parse(out.read_text(encoding="utf-8"))
     assert not doc.find_all("div", **{"class": "unit-text"})
@@ -695,38 +681,40 @@ def test_a_drawn_seed_is_shown_and_reproduces_the_intervals() -> None:
     assert intervals(first)[0] == (repr(expected.ci_low), repr(expected.ci_high))
 
 
-def test_usage_errors_and_an_untouched_output_on_invalid_input(tmp_path: Path) -> None:
+def test_usage_errors_and_an_untouched_output_on_invalid_input(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
     rows = pilot_rows(units=8)
     path = write_jsonl(tmp_path / "pilot.jsonl", rows)
     out = tmp_path / "report.html"
-    proc = run_intercoder(
-        "report", str(path), "--codebook", str(MINIMAL), "-o", str(out), "-l", "de"
+    proc = run_cli(
+        "report", str(path), "--codebook", str(MINIMAL), "-o", str(out), "-l", "de", timeout=180
     )
     assert proc.returncode == 2
     assert "'de' is not a language of minimal@1.0.0 (en, ru)" in proc.stderr
     assert not out.exists()
     out.write_text("previous report", encoding="utf-8")
     bad = write_jsonl(tmp_path / "bad.jsonl", [*rows, {**rows[0], "value": "maybe"}])
-    proc = run_intercoder("report", str(bad), "--codebook", str(MINIMAL), "-o", str(out))
+    proc = run_cli("report", str(bad), "--codebook", str(MINIMAL), "-o", str(out), timeout=180)
     assert proc.returncode == 1
     assert "'maybe' is not a code of relevant" in proc.stderr
     assert out.read_text(encoding="utf-8") == "previous report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", "pilot.jsonl", "report.html"]
     # --skip-invalid leaves the bad record out, and the atomic write replaces the old file.
     common = ("--codebook", str(MINIMAL), "-o", str(out), "--bootstrap", "0")
-    proc = run_intercoder("report", str(bad), *common, "--skip-invalid")
+    proc = run_cli("report", str(bad), *common, "--skip-invalid", timeout=180)
     assert proc.returncode == 0, proc.stderr
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", "pilot.jsonl", "report.html"]
 
 
-def test_report_is_a_builtin_plugin_command() -> None:
-    proc = run_intercoder("plugins", "--all", "--json")
+def test_report_is_a_builtin_plugin_command(run_cli: RunCli) -> None:
+    proc = run_cli("plugins", "--all", "--json")
     assert proc.returncode == 0, proc.stderr
     infos = {info["name"]: info for info in json.loads(proc.stdout)}
     assert infos["intercoder.commands"]["hooks"] == ["register_commands"]
     assert infos["intercoder.commands"]["builtin"] is True
-    proc = run_intercoder("report", "--help")
+    proc = run_cli("report", "--help")
     assert proc.returncode == 0
     for option in ("--codebook", "--output", "--bootstrap", "--seed", "--lang", "--tasks"):
         assert option in proc.stdout

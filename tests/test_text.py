@@ -19,10 +19,8 @@ import unicodedata
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from intercoder.text import (
-    APOSTROPHE_VARIANTS,
     Folded,
     ascii_identifier,
     fold,
@@ -32,6 +30,8 @@ from intercoder.text import (
     nfc,
     script_of,
 )
+
+from strategies import fold_texts
 
 # --- the older helpers --------------------------------------------------------------------------
 
@@ -226,19 +226,9 @@ def test_offsets_cover_dropped_characters_inside_the_word() -> None:
 
 # --- properties ---------------------------------------------------------------------------------
 
-# Letters of all five orthographies plus everything fold treats specially.
-ALPHABET = (
-    "abcdeghijklmnopqrstuvxyzOG"
-    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяўқғҳңөүАЕЁОЦСҲЪ"
-    + APOSTROPHE_VARIANTS
-    + " ,.-\n2"
-    + "\u0301\u0306\u00ad\u200b"  # combining acute and breve (NFC), soft hyphen, ZWSP
-)
-texts = st.text(alphabet=ALPHABET, max_size=60)
-
 
 @settings(max_examples=400, deadline=None)
-@given(texts)
+@given(fold_texts)
 def test_offsets_are_a_monotone_map_into_the_text(text: str) -> None:
     key, offsets = fold(text)
     assert len(offsets) == len(key) + 1
@@ -248,7 +238,7 @@ def test_offsets_are_a_monotone_map_into_the_text(text: str) -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(texts)
+@given(fold_texts)
 def test_refolding_the_span_of_a_word_gives_the_word(text: str) -> None:
     """Folding is local to the word: what a match covers can be re-checked on its own."""
     for word, start, end in word_spans(fold(text)):
@@ -257,7 +247,7 @@ def test_refolding_the_span_of_a_word_gives_the_word(text: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(texts)
+@given(fold_texts)
 def test_fold_depends_on_nfc_only(text: str) -> None:
     assert fold_key(text) == fold_key(unicodedata.normalize("NFC", text))
     assert fold_key(text) == fold_key(text.upper().lower()) or text.upper().lower() != text

@@ -22,29 +22,10 @@ from hypothesis import strategies as st
 from intercoder import agreement
 from intercoder.agreement import DegenerateDataWarning, ReliabilityData
 
+from strategies import matrices
 from support import requires_irrcac
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@st.composite
-def matrices(draw: st.DrawFn, *, strings: bool = False, max_coders: int = 5) -> list[list]:
-    """coders x units matrices with missing values (None)."""
-    n_coders = draw(st.integers(1, max_coders))
-    n_units = draw(st.integers(1, 25))
-    pool = draw(
-        st.lists(
-            st.sampled_from(["a", "b", "c", "d", "e", "f"])
-            if strings
-            else st.one_of(st.integers(-3, 12), st.sampled_from([0.5, 2.25, 7.0])),
-            min_size=1,
-            max_size=6,
-            unique=True,
-        )
-    )
-    p_missing = draw(st.sampled_from([0.0, 0.1, 0.4]))
-    cell = st.one_of(st.sampled_from(pool), st.none()) if p_missing else st.sampled_from(pool)
-    return [[draw(cell) for _ in range(n_units)] for _ in range(n_coders)]
 
 
 def _ours(data: object, level: str, categories: list | None = None) -> float:

@@ -2,8 +2,8 @@
 
 * **wide-csv** (``<variable>.wide.csv``): the layout of spreadsheets and of most reliability
   tools, units × coders for a single variable.
-* **parquet** (``.parquet``): the long format (docs/reference/file-formats.md) as typed columns, for data
-  pipelines (pandas, polars, DuckDB, R arrow). Needs the optional extra
+* **parquet** (``.parquet``): the long format (docs/reference/file-formats.md) as typed columns,
+  for data pipelines (pandas, polars, DuckDB, R arrow). Needs the optional extra
   ``pip install 'intercoder[parquet]'`` (pyarrow), imported only when a file is read or written.
 
 Registering these classes must not import numpy or pyarrow: the CLI loads this module at start-up.
