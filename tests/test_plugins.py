@@ -290,7 +290,7 @@ def test_trace_plugins(run_cli: RunCli, site: Path) -> None:
     assert "register_commands [finish] plugin=good_plugin" in proc.stderr
 
 
-def test_collisions_keep_the_first_and_warn(run_cli: RunCli, site: Path) -> None:
+def test_collisions_keep_the_first_and_warn(run_cli: RunCli, site: Path, tmp_path: Path) -> None:
     install(
         site,
         "intercoder-clash",
@@ -319,13 +319,45 @@ def register_commands(cli):
     )
     proc = run_cli("export", "--help", env=env_for(site))
     assert proc.returncode == 0
-    assert (
+    clash = (
         "plugin 'clash_plugin' registered exporter 'csv', which plugin "
         "'intercoder.formats.long' already provides; keeping the first"
-    ) in proc.stderr
+    )
+    assert clash in proc.stderr
+    # An export asks for the exporters twice (to check --to, then to write); the registry is
+    # collected once, so the clash is reported once.
+    (tmp_path / "in.csv").write_text("unit_id,coder_id,variable,value\nu1,c1,v,a\n", "utf-8")
+    out = tmp_path / "out.jsonl"
+    proc = run_cli(
+        "export", str(tmp_path / "in.csv"), "--to", "jsonl", "-o", str(out), env=env_for(site)
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count(clash) == 1
+    assert json.loads(out.read_text(encoding="utf-8"))["value"] == "a"
     assert "plugin 'clash_plugin' registered a bad exporter" in proc.stderr
     assert "plugin 'clash_plugin' tried to replace the command 'agree'" in proc.stderr
     assert "Inter-coder reliability" in run_cli("agree", "--help", env=env_for(site)).stdout
+
+
+def test_main_runs_twice_in_one_process_without_replacing_its_commands(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A notebook or a test calls ``main`` again: every command is registered once per host."""
+    from intercoder import plugins
+    from intercoder.cli import main
+
+    monkeypatch.setenv("INTERCODER_LOAD_PLUGINS", "")  # built-ins only: strict mode must pass
+    plugins.reset()
+    try:
+        for _ in range(2):
+            with pytest.raises(SystemExit) as exit_info:
+                main(["--strict-plugins", "report", "--help"])
+            assert exit_info.value.code == 0
+            captured = capsys.readouterr()
+            assert captured.out.startswith("Usage: intercoder report [OPTIONS] FILES...")
+            assert captured.err == ""
+    finally:
+        plugins.reset()
 
 
 def test_the_testing_fixtures(

@@ -5,7 +5,7 @@ is what translators edit, ``intercoder.mo`` is what the program reads (with the 
 library's :mod:`gettext`). The ``.mo`` files are compiled from the ``.po`` files with Babel at
 development time::
 
-    pybabel compile -d src/intercoder/i18n/locale -D intercoder --use-fuzzy
+    pybabel compile -d src/intercoder/i18n/locale -D intercoder
 
 and a test compiles every catalog again and compares, so the two cannot drift. A language tag
 names its directory with ``_`` for ``-`` (``uz-Latn`` -> ``uz_Latn``).
