@@ -10,7 +10,9 @@ The evaluation set, ``benchmarks/data/lexicon-eval.jsonl``, is one JSON object p
 * ``split`` -- ``dev`` (written together with the markers and used to tune them),
   ``heldout-1`` (written after the markers of codebook version 1.0.1 were first finished; its
   errors were then looked at and some were fixed in the markers, so it is no longer untouched)
-  or ``heldout-2`` (written after those fixes);
+  or ``heldout-2`` (written after those fixes; measured untouched when it was added, then its
+  two errors, "Russian literature" taken for Russians and Afghans not recognised in Uzbek,
+  were fixed too);
 * ``trap`` -- true when the sentence contains a word that looks like a marker but does not
   name the group (Руслан, русло, Uzbek *turkum*, Kyrgyz *түркүн*, *sartarosh*, Сартр, a
   country, a language, the Muftiate's name...);
