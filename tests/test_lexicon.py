@@ -141,7 +141,8 @@ def test_kyrgyz_letters_typed_plain(proper: str, typed: str) -> None:
 def test_kyrgyz_exclusion_typed_plain() -> None:
     assert codes(HATE_MATCHER, "Өзбекстанда") == []
     assert codes(HATE_MATCHER, "Озбекстанда") == []
-    assert codes(HATE_MATCHER, "туркмондор") == []  # түркмөн typed plain
+    # түркмөн typed plain: Turkmens, not Turks
+    assert codes(HATE_MATCHER, "туркмондор") == ["other_ethnic"]
 
 
 # --- homoglyphs and diacritics ------------------------------------------------------------------
@@ -304,6 +305,7 @@ def test_code_and_empty_matchers() -> None:
     both = LexiconMatcher([*HATE.markers, *ENEMY.markers])
     assert both.code(text) == {
         "target_group": {"uzbeks", "kyrgyz"},
+        "form": {"dehumanisation"},
         "enemy": {"uzbeks", "kyrgyz"},
         "delegitimisation": {"animalistic", "outcasting"},
     }
