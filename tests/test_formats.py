@@ -727,7 +727,7 @@ def test_qdpx_project_is_valid_and_complete(run_cli: RunCli, tmp_path: Path) -> 
     )
     # `confidence` is not in hate-speech: the CLI refuses before exporting.
     assert proc.returncode == 1
-    assert "variable 'confidence' is not in hate-speech@1.0.0" in proc.stderr
+    assert f"variable 'confidence' is not in {load_codebook('hate-speech').ref}" in proc.stderr
 
     data = read_labelstudio(tmp_path / "export.json").annotations
     LongJsonl().write(data.take(data.variable != "confidence"), tmp_path / "coded.jsonl", None)
