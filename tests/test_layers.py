@@ -2,7 +2,8 @@
 
 The layers (CONTRIBUTING.md draws them) from the bottom:
 
-1. foundation — ``agreement`` (numpy only), ``text``, ``errors``, ``fileio``, ``_version``;
+1. foundation — ``agreement`` (numpy only), ``text``, ``errors``, ``fileio``, ``redact``,
+   ``_version``;
 2. readers and the plugin host — ``yamlsafe``, ``rows``, ``i18n``, ``templating``, ``hookspecs``,
    ``extensions``, ``plugins`` (pluggy and the standard library; plugins are imported by name);
 3. the data model — ``codebook``, ``annotations``, ``tasks``, ``lexicon``;
@@ -33,6 +34,7 @@ LAYERS: dict[str, int] = {
     "text": 1,
     "errors": 1,
     "fileio": 1,
+    "redact": 1,
     "_version": 1,
     "yamlsafe": 2,
     "rows": 2,

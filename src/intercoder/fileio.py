@@ -10,12 +10,17 @@ from pathlib import Path
 
 
 @contextmanager
-def replacing(path: str | os.PathLike[str]) -> Iterator[Path]:
+def replacing(path: str | os.PathLike[str], *, mode: int | None = None) -> Iterator[Path]:
     """A temporary path beside ``path`` to write to; on success it replaces ``path``.
 
     For writers that want a file name (pyreadstat, pyarrow): the temporary file is fsynced and
     renamed into place, which is atomic on POSIX and Windows, so readers see the old file or the
     new one, never a mixture, and an existing file is left untouched if anything fails.
+
+    The temporary file is new and unpredictable (``mkstemp``: ``O_EXCL``, mode 0600), so a
+    planted symlink or a leftover file is never written through. ``mode`` fixes the permissions
+    of the result (``0o600`` for a file holding a token); by default an existing file keeps its
+    own and a new one gets the usual ``0666 & ~umask``.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -26,7 +31,9 @@ def replacing(path: str | os.PathLike[str]) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
-        if target.exists():
+        if mode is not None:
+            os.chmod(tmp, mode)
+        elif target.exists():
             os.chmod(tmp, target.stat().st_mode & 0o777)
         else:
             umask = os.umask(0)
@@ -38,8 +45,10 @@ def replacing(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
-def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
-    """Write ``data`` to ``path`` through :func:`replacing`."""
+def write_atomic(
+    path: str | os.PathLike[str], data: str | bytes, *, mode: int | None = None
+) -> None:
+    """Write ``data`` to ``path`` through :func:`replacing` (``mode``: see there)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    with replacing(path) as tmp:
+    with replacing(path, mode=mode) as tmp:
         tmp.write_bytes(payload)

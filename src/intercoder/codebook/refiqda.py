@@ -21,11 +21,13 @@ generated from the official XSD) checks our output in the tests.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
 import uuid
 import xml.etree.ElementTree as ET
 from typing import Any
+from xml.parsers import expat
 
 import attrs
 
@@ -33,6 +35,16 @@ from ..errors import IntercoderError
 from ..text import ascii_identifier
 from .model import Category, Codebook, Translations, Variable
 from .render import ui
+from .spec import CODEBOOK_ID, SEMVER
+
+
+def _bare(pattern: str) -> str:
+    """A spec pattern without its anchors (``^`` and the end assertion), to compose it."""
+    return pattern.removeprefix("^").removesuffix(r"$(?!\n)")
+
+
+#: What ``origin`` may name: a pinned codebook reference (``id@version``), never a path.
+_ORIGIN_REF = f"{_bare(CODEBOOK_ID)}@{_bare(SEMVER)}"
 
 NAMESPACE = "urn:QDA-XML:codebook:1.0"
 _NS = {"q": NAMESPACE}
@@ -134,9 +146,31 @@ class _QdcCode:
     children: tuple[_QdcCode, ...]
 
 
-def _parse(data: bytes, filename: str) -> tuple[str | None, list[_QdcCode]]:
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+#: Deepest code tree a .qdc file may hold (real codebooks are a few levels deep).
+MAX_DEPTH = 64
+
+
+def _refuse_declarations(data: bytes, filename: str) -> None:
+    """Refuse a document type declaration or an entity in any encoding (UTF-16 included).
+
+    The check runs in the XML parser itself, after it has decoded the bytes, so no encoding
+    slips past it; the standard library's parser would still refuse external entities, but an
+    internal one can expand a few bytes into gigabytes.
+    """
+
+    def refuse(*_: object) -> None:
         raise IntercoderError(f"{filename}: DTDs and entities are not allowed in a .qdc file")
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    # not well-formed: reported with its position by the parse that follows
+    with contextlib.suppress(expat.ExpatError):
+        parser.Parse(data, True)
+
+
+def _parse(data: bytes, filename: str) -> tuple[str | None, list[_QdcCode]]:
+    _refuse_declarations(data, filename)
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
@@ -153,7 +187,9 @@ def _parse(data: bytes, filename: str) -> tuple[str | None, list[_QdcCode]]:
     if codes is None:
         raise IntercoderError(f"{filename}: the CodeBook has no Codes element")
 
-    def read(element: ET.Element) -> _QdcCode:
+    def read(element: ET.Element, depth: int = 1) -> _QdcCode:
+        if depth > MAX_DEPTH:
+            raise IntercoderError(f"{filename}: codes are nested more than {MAX_DEPTH} levels deep")
         missing = [a for a in ("guid", "name", "isCodable") if a not in element.attrib]
         if missing:
             raise IntercoderError(
@@ -165,7 +201,7 @@ def _parse(data: bytes, filename: str) -> tuple[str | None, list[_QdcCode]]:
             element.attrib["name"],
             element.attrib["isCodable"] == "true",
             description,
-            tuple(read(child) for child in element.findall("q:Code", _NS)),
+            tuple(read(child, depth + 1) for child in element.findall("q:Code", _NS)),
         )
 
     return root.get("origin"), [read(element) for element in codes.findall("q:Code", _NS)]
@@ -196,7 +232,9 @@ def from_qdc(
         parts = origin.split()
         if len(parts) >= 3:
             lang = parts[2]
-        if base is None and len(parts) >= 2:
+        # Only a codebook reference (id@version) is followed, never a path: the file comes
+        # from someone else, and its origin must not make us read (and print) a local file.
+        if base is None and len(parts) >= 2 and re.fullmatch(_ORIGIN_REF, parts[1]):
             from .registry import load_codebook
 
             try:

@@ -8,6 +8,7 @@ catalogs of :mod:`intercoder.i18n`; the HTML manual is rendered from a Jinja2 te
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ..i18n import translator
@@ -57,36 +58,55 @@ def outline(cb: Codebook, lang: str) -> str:
 
 # --- Markdown ---------------------------------------------------------------------------------
 
+# A codebook may come from someone else, and Markdown renderers pass raw HTML and any link
+# through: codebook text goes into the manual as text, never as markup. "<" becomes "&lt;" (no
+# tag, no <img onerror>), and a link to a script or data URL loses its target ("](javascript:"
+# is written "]\\(javascript:", which Markdown shows as it is).
+_DANGEROUS_LINK = re.compile(r"\]\(\s*(?=(?:javascript|vbscript|data|file):)", re.IGNORECASE)
+
+
+def _safe(text: str) -> str:
+    """Codebook text for the Markdown manual: shown as written, never run as HTML or a link."""
+    return _DANGEROUS_LINK.sub(r"]\\(", text.replace("<", "&lt;"))
+
+
+def _md_pick(texts: Translations[str], lang: str, cb: Codebook) -> str:
+    return _safe(_pick(texts, lang, cb))
+
+
+def _md_pick_list(texts: Translations[tuple[str, ...]], lang: str, cb: Codebook) -> tuple[str, ...]:
+    return tuple(_safe(item) for item in _pick_list(texts, lang, cb))
+
 
 def manual_markdown(cb: Codebook, lang: str) -> str:
     """The coder manual in Markdown: every definition, rule and example in one language."""
     out: list[str] = [
-        f"# {_pick(cb.title, lang, cb)}",
+        f"# {_md_pick(cb.title, lang, cb)}",
         "",
         f"*{ui(lang, 'manual')} · {cb.id} · {ui(lang, 'version')} {cb.version}*",
         "",
     ]
-    description = _pick(cb.description, lang, cb)
+    description = _md_pick(cb.description, lang, cb)
     if description:
         out += [description, ""]
     out += [f"## {ui(lang, 'contents')}", ""]
-    out += [f"- [{_pick(v.label, lang, cb)}](#{v.id})" for v in cb.variables]
+    out += [f"- [{_md_pick(v.label, lang, cb)}](#{v.id})" for v in cb.variables]
     out.append("")
     for var in cb.variables:
         out += list(_variable_markdown(var, cb, lang))
     out += [f"## {ui(lang, 'sources')}", ""]
     out += [
-        f'- <a id="src-{s.id}"></a>{s.citation}' + (f" <{s.url}>" if s.url else "")
+        f'- <a id="src-{s.id}"></a>{_safe(s.citation)}' + (f" <{s.url}>" if s.url else "")
         for s in cb.sources
     ]
     out += ["", f"## {ui(lang, 'changelog')}", ""]
     for entry in cb.changelog:
-        out.append(f"- **{entry.version}** ({entry.date}): {' '.join(entry.changes)}")
+        out.append(f"- **{entry.version}** ({entry.date}): {_safe(' '.join(entry.changes))}")
     return "\n".join(out) + "\n"
 
 
 def _variable_markdown(var: Variable, cb: Codebook, lang: str) -> Iterator[str]:
-    yield f'## <a id="{var.id}"></a>{_pick(var.label, lang, cb)} (`{var.id}`)'
+    yield f'## <a id="{var.id}"></a>{_md_pick(var.label, lang, cb)} (`{var.id}`)'
     yield ""
     facts = [f"{ui(lang, 'type')}: {ui(lang, var.type)}"]
     if var.level:
@@ -101,16 +121,16 @@ def _variable_markdown(var: Variable, cb: Codebook, lang: str) -> Iterator[str]:
         facts.append(ui(lang, "range") + f": {var.minimum} – {var.maximum}")
     yield "*" + " · ".join(facts) + "*"
     yield ""
-    question = _pick(var.question, lang, cb)
+    question = _md_pick(var.question, lang, cb)
     if question:
         yield f"**{ui(lang, 'question')}:** {question}"
         yield ""
     if var.show_if:
-        yield f"**{ui(lang, 'shown_if')}:** {_show_if_text(var, cb, lang)}"
+        yield f"**{ui(lang, 'shown_if')}:** {_safe(_show_if_text(var, cb, lang))}"
         yield ""
-    yield f"**{ui(lang, 'definition')}:** {_pick(var.definition, lang, cb)}"
+    yield f"**{ui(lang, 'definition')}:** {_md_pick(var.definition, lang, cb)}"
     yield ""
-    instructions = _pick_list(var.instructions, lang, cb)
+    instructions = _md_pick_list(var.instructions, lang, cb)
     if instructions:
         yield f"**{ui(lang, 'instructions')}:**"
         yield ""
@@ -126,14 +146,14 @@ def _variable_markdown(var: Variable, cb: Codebook, lang: str) -> Iterator[str]:
 def _category_markdown(cat: Category, depth: int, cb: Codebook, lang: str) -> Iterator[str]:
     hashes = "#" * min(3 + depth, 6)
     retired = f" — *{ui(lang, 'retired')} {cat.retired_in}*" if cat.retired else ""
-    yield f"{hashes} `{cat.code}` {_pick(cat.label, lang, cb)}{retired}"
+    yield f"{hashes} `{cat.code}` {_md_pick(cat.label, lang, cb)}{retired}"
     yield ""
-    yield f"**{ui(lang, 'definition')}:** {_pick(cat.definition, lang, cb)}"
+    yield f"**{ui(lang, 'definition')}:** {_md_pick(cat.definition, lang, cb)}"
     yield ""
     for key, items in (
-        ("include", _pick_list(cat.include, lang, cb)),
-        ("exclude", _pick_list(cat.exclude, lang, cb)),
-        ("examples", _pick_list(cat.examples, lang, cb)),
+        ("include", _md_pick_list(cat.include, lang, cb)),
+        ("exclude", _md_pick_list(cat.exclude, lang, cb)),
+        ("examples", _md_pick_list(cat.examples, lang, cb)),
     ):
         if items:
             yield f"**{ui(lang, key)}:**"

@@ -281,19 +281,30 @@ def status_command(project: str | None, state_path: str | None) -> None:
 
 
 @studio.command("config")
-@click.option("--url", default=None, help="Server URL to store.")
-@click.option("--token", default=None, help="API token to store (prompted when not given).")
-def config_command(url: str | None, token: str | None) -> None:
-    """Show or store the server URL and API token (the token is never shown)."""
+@click.option(
+    "--url",
+    default=None,
+    help="Server URL to store, with its API token: from LABEL_STUDIO_API_KEY, else asked for "
+    "without echo.",
+)
+def config_command(url: str | None) -> None:
+    """Show or store the server URL and API token (the token is never shown).
+
+    The token is never an argument: it would stay in the shell's history.
+    """
+    import os
+
+    from ..redact import display_url
     from ..studio.client import StudioError, config_path, load_settings, save_config
 
     if url:
-        token = token or click.prompt("API token", hide_input=True)
-        click.echo(f"stored in {save_config(url, token)}")
+        token = os.environ.get("LABEL_STUDIO_API_KEY") or click.prompt("API token", hide_input=True)
+        save_config(url, token)
+        click.echo(f"stored {display_url(url)} and its token in {config_path()}")
         return
     try:
         found, _ = load_settings()
     except StudioError as exc:
         click.echo(str(exc))
         return
-    click.echo(f"server: {found}\ntoken: set (config file {config_path()})")
+    click.echo(f"server: {display_url(found)}\ntoken: set (config file {config_path()})")

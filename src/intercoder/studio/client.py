@@ -8,7 +8,8 @@ numpy upgrade that breaks scientific stacks pinned to numpy 1 (ours in CI: irrCA
 Authentication: a legacy API token is sent as ``Authorization: Token …``; a personal access
 token (a JWT, the default in Label Studio 1.23) is exchanged at ``/api/token/refresh`` for a
 short-lived access token sent as ``Bearer``. Tokens are never printed or logged: errors name
-the URL path and the status only.
+the URL path and the status only, and whatever a server answers (an error body may echo the
+request's headers) passes through :func:`intercoder.redact.redact` before it is shown.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import IntercoderError
+from ..fileio import write_atomic
+from ..redact import display_url, redact
 
 #: Errors worth another try: the connection failed, or the server is busy or restarting.
 RETRY_STATUS = (429, 502, 503, 504)
@@ -55,12 +58,9 @@ def config_path() -> Path:
 def save_config(url: str, token: str, path: Path | None = None) -> Path:
     """Write the URL and token to the config file, readable by the owner only."""
     target = path or config_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"url": url, "token": token}, handle)
-    os.replace(tmp, target)
+    # A fresh, unpredictable temporary file created with O_EXCL (never a planted symlink or a
+    # world-readable leftover), mode 0600 before the token is written, then renamed into place.
+    write_atomic(target, json.dumps({"url": url, "token": token}), mode=0o600)
     return target
 
 
@@ -73,6 +73,13 @@ def load_settings(url: str | None = None, token: str | None = None) -> tuple[str
             stored = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise StudioError(f"{path}: not a readable studio config file") from None
+        if not isinstance(stored, dict) or not all(
+            isinstance(stored.get(key, ""), str) for key in ("url", "token")
+        ):
+            raise StudioError(
+                f"{path}: not a studio config file (expected an object with the strings "
+                "'url' and 'token'); run `intercoder studio config --url URL --token` again"
+            )
     url = url or os.environ.get("LABEL_STUDIO_URL") or stored.get("url")
     token = token or os.environ.get("LABEL_STUDIO_API_KEY") or stored.get("token")
     if not url or not token:
@@ -106,7 +113,11 @@ class Client:
         self.server_time: datetime | None = None
 
     def __repr__(self) -> str:  # never show the token
-        return f"Client({self.url!r})"
+        return f"Client({display_url(self.url)!r})"
+
+    def _clean(self, text: str) -> str:
+        """``text`` without this client's token, access token or any credential."""
+        return redact(text, (self._token, self._access))
 
     def _auth(self) -> str:
         if self._token.count(".") != 2:
@@ -138,7 +149,8 @@ class Client:
                     self.server_time = _server_time(response.headers.get("Date"))
                 return json.loads(payload) if payload else None
             except urllib.error.HTTPError as exc:
-                text = exc.read()[:300].decode("utf-8", "replace")
+                # Redacted whole, then shortened: a cut could leave half a token unrecognised.
+                text = self._clean(exc.read(65536).decode("utf-8", "replace"))[:300]
                 if exc.code == 401 and auth and self._access is not None:
                     self._access = None  # the access token expired: refresh once more
                     problem = "access token expired"
@@ -152,15 +164,15 @@ class Client:
                             exc.code,
                         ) from None
                     message = f"{method} {shown}: HTTP {exc.code}: {text}"
-                    raise StudioError(message, exc.code) from None
+                    raise StudioError(self._clean(message), exc.code) from None
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
                 reason = getattr(exc, "reason", exc)
-                problem = f"{type(reason).__name__}: {reason}"
+                problem = self._clean(f"{type(reason).__name__}: {reason}")
             except ValueError:
                 problem = "a truncated or invalid answer"
             if attempt == self.retries:
                 raise StudioError(
-                    f"{method} {shown}: Label Studio at {self.url} failed after "
+                    f"{method} {shown}: Label Studio at {display_url(self.url)} failed after "
                     f"{self.retries + 1} tries ({problem})"
                 )
             time.sleep(delay)

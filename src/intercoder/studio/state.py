@@ -4,16 +4,24 @@ Every change happens inside a transaction, so a crash leaves the file as it was 
 change or after it, never between. Rows are keyed by server URL and project id; annotations by
 their Label Studio id, so pulling twice never duplicates one. ``projects.since`` is the
 server's clock when the last complete pull began: the next pull lists tasks changed after it.
+
+The file holds the coded texts and the coders' e-mail addresses, so it is readable by its owner
+only (0600). Several commands may use it at once: a writer waits for another's lock (up to
+``BUSY_TIMEOUT``) instead of failing with "database is locked". A file that is not a usable
+database is named in one line, never a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from ..errors import IntercoderError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS projects (
@@ -38,20 +46,52 @@ def default_path() -> Path:
     return Path(os.environ.get("INTERCODER_STUDIO_STATE", ".intercoder-studio.sqlite"))
 
 
+#: How long a command waits for another process that holds the state file's write lock.
+BUSY_TIMEOUT = 60.0
+
+
+class StateError(IntercoderError):
+    """The sync state file cannot be opened or used (corrupt, not a database, not writable)."""
+
+
+def _owner_only(path: Path) -> None:
+    """Create ``path`` readable by its owner only, or take group and world access away.
+
+    The state holds the coded texts and the coders' e-mail addresses.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        with contextlib.suppress(OSError):  # someone else's file: leave it as it is
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
+        return
+    os.close(fd)
+
+
 class State:
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        with self.transaction():
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    self.db.execute(statement)
-            columns = {row[1] for row in self.db.execute("PRAGMA table_info(projects)")}
-            if "since" not in columns:  # a state file from before incremental listing
-                self.db.execute("ALTER TABLE projects ADD COLUMN since TEXT")
+        try:
+            _owner_only(self.path)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            with self.transaction():
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                columns = {row[1] for row in self.db.execute("PRAGMA table_info(projects)")}
+                if "since" not in columns:  # a state file from before incremental listing
+                    self.db.execute("ALTER TABLE projects ADD COLUMN since TEXT")
+        except (sqlite3.Error, OSError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise StateError(
+                f"{self.path}: cannot use this sync state file ({reason}); move it away to "
+                "start afresh (the next pull then reads every annotation again), or name "
+                "another with --state"
+            ) from None
 
     def close(self) -> None:
         self.db.close()
