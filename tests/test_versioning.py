@@ -11,7 +11,7 @@ from intercoder.codebook.diff import diff_codebooks
 from intercoder.codebook.migrate import DROPPED, MERGED, RECODE, REPLACED, SAME, migration
 from intercoder.codebook.registry import load_codebook
 from intercoder.codebook.validate import parse_codebook
-from intercoder.errors import CodebookNotFoundError
+from intercoder.errors import CodebookError, CodebookNotFoundError
 
 from support import RunCli, write_version
 
@@ -203,3 +203,55 @@ def test_split_codes_need_recoding(minimal_text: str) -> None:
     assert value is None
     assert outcomes[0].status == RECODE
     assert outcomes[0].codes == ("yes", "unclear")
+
+
+# --- authoring slips ---------------------------------------------------------------------------
+
+
+def test_a_file_must_declare_the_version_its_name_gives(
+    codebook_dir: Path, minimal_text: str, run_cli: RunCli
+) -> None:
+    path = codebook_dir / "pilot" / "1.0.1.yaml"  # copied from 1.0.0, version line not updated
+    path.parent.mkdir()
+    path.write_text(minimal_text.replace("codebook: minimal", "codebook: pilot"), "utf-8")
+    with pytest.raises(CodebookError) as info:
+        load_codebook("pilot@1.0.1")
+    (problem,) = info.value.diagnostics
+    assert problem.location.line == minimal_text.splitlines().index("version: 1.0.0") + 1
+    assert "the file name says '1.0.1' but the file declares '1.0.0'" in problem.message
+    proc = run_cli(
+        "codebook", "show", "pilot@1.0.1", env={"INTERCODER_CODEBOOK_PATH": str(codebook_dir)}
+    )
+    assert proc.returncode == 1
+    assert "1.0.0" not in proc.stdout
+
+
+def test_deleting_a_code_fails_whatever_the_bump(minimal_text: str) -> None:
+    old = _book(minimal_text)
+    start = minimal_text.index('      - code: "no"\n')
+    end = minimal_text.index("  - id: severity")
+    for version in ("1.1.0", "2.0.0"):
+        result = diff_codebooks(old, _book(minimal_text[:start] + minimal_text[end:], version))
+        assert not result.bump_ok, version
+        assert "no version allows" in result.verdict()
+        assert "retired_in" in result.verdict()
+    # the same code kept and retired, with a migration, is a major change that is allowed
+    retired = minimal_text.replace(
+        '      - code: "no"\n',
+        '      - code: "no"\n        retired_in: 2.0.0\n        merged_into: "yes"\n',
+        1,
+    ).replace("version: 1.0.0\ntitle", "version: 2.0.0\ntitle", 1)
+    assert diff_codebooks(old, _book(retired, "2.0.0")).bump_ok
+
+
+def test_a_country_code_for_a_language_is_one_line_that_names_the_tag(
+    minimal_text: str, tmp_path: Path, run_cli: RunCli
+) -> None:
+    path = tmp_path / "book.yaml"
+    path.write_text(minimal_text.replace("languages: [en, ru]", "languages: [en, kg]"), "utf-8")
+    proc = run_cli("codebook", "validate", str(path))
+    assert proc.returncode == 1
+    problems = [line for line in proc.stderr.splitlines() if "book.yaml:" in line]
+    assert len(problems) <= 3  # was one per localised field (36 lines for this small book)
+    assert any("'kg' is a country code; the language tag is 'ky'" in p for p in problems)
+    assert any("language 'ru' is not one of" in p and "more field(s)" in p for p in problems)

@@ -28,6 +28,8 @@ class Change:
     kind: str  # patch | minor | major
     where: str  # e.g. "target_group/uzbeks"
     what: str
+    #: Not allowed under any bump (a deleted code: older codings would lose their meaning).
+    forbidden: bool = False
 
 
 @attrs.frozen
@@ -43,7 +45,14 @@ class CodebookDiff:
         return max((c.kind for c in self.changes), key=_RANK.__getitem__, default=None)
 
     @property
+    def forbidden(self) -> tuple[Change, ...]:
+        """Changes no version bump allows."""
+        return tuple(change for change in self.changes if change.forbidden)
+
+    @property
     def bump_ok(self) -> bool:
+        if self.forbidden:
+            return False
         if self.declared is None:
             return not self.changes and self.old == self.new
         return _RANK[self.declared] >= _RANK[self.required]
@@ -51,6 +60,11 @@ class CodebookDiff:
     def verdict(self) -> str:
         if self.declared is None and self.old != self.new:
             return f"{self.new} is not newer than {self.old}"
+        if self.forbidden:
+            return (
+                f"{len(self.forbidden)} code(s) deleted, which no version allows: keep each "
+                "code with retired_in and merged_into or replaced_by, so older codings migrate"
+            )
         if self.bump_ok:
             return "ok"
         return f"version bump too small: the changes need a {self.required} release"
@@ -89,8 +103,8 @@ def diff_codebooks(old: Codebook, new: Codebook) -> CodebookDiff:
     """Classify every change from ``old`` to ``new``."""
     changes: list[Change] = []
 
-    def add(kind: str, where: str, what: str) -> None:
-        changes.append(Change(kind, where, what))
+    def add(kind: str, where: str, what: str, *, forbidden: bool = False) -> None:
+        changes.append(Change(kind, where, what, forbidden))
 
     if old.id != new.id:
         add(MAJOR, "codebook", f"a different codebook ({old.id} -> {new.id})")
@@ -145,11 +159,12 @@ def _diff_variable(old: Variable, new: Variable, add: Any) -> None:
 
     old_cats = {cat.code: (cat, _parent(old, cat.code)) for cat, _ in old.walk()}
     new_cats = {cat.code: (cat, _parent(new, cat.code)) for cat, _ in new.walk()}
-    for code in old_cats.keys() - new_cats.keys():
+    for code in sorted(old_cats.keys() - new_cats.keys()):
         add(
             MAJOR,
             f"{where}/{code}",
             "code deleted (codes are never deleted; keep it with retired_in and a migration)",
+            forbidden=True,
         )
     for code in new_cats.keys() - old_cats.keys():
         cat = new_cats[code][0]

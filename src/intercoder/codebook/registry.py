@@ -16,7 +16,7 @@ from pathlib import Path
 
 import attrs
 
-from ..errors import CodebookNotFoundError, Diagnostic
+from ..errors import CodebookError, CodebookNotFoundError, Diagnostic, Location
 from .model import Codebook, parse_version
 from .spec import CODEBOOK_ID, SEMVER
 from .validate import parse_codebook
@@ -141,7 +141,44 @@ def _load_file(
     with open(path, "rb") as handle:
         data = handle.read()
     codebook, warnings = parse_codebook(data, _display_name(path), strict=strict)
+    _check_file_name(Path(path), codebook, data)
     return attrs.evolve(codebook, origin=path), tuple(warnings)
+
+
+def _check_file_name(path: Path, codebook: Codebook, data: bytes) -> None:
+    """A ``<id>/<version>.yaml`` file must declare that id and version.
+
+    References find files by their names: ``our@1.0.1`` must never load a file that says it is
+    1.0.0 (a copied file whose version line was not updated).
+    """
+    if not re.search(SEMVER, path.stem):
+        return
+    problems = []
+    for key, declared, named, what in (
+        ("version", codebook.version, path.stem, "file name"),
+        ("codebook", codebook.id, path.parent.name, "directory"),
+    ):
+        if key == "codebook" and not re.search(CODEBOOK_ID, named):
+            continue  # a loose file named like a version, outside a codebook directory
+        if declared != named:
+            line = _line_of(data, key)
+            problems.append(
+                Diagnostic(
+                    Location(_display_name(str(path)), line),
+                    f"the {what} says {named!r} but the file declares {declared!r}: "
+                    f"make them the same (a new version is a new file, "
+                    f"{path.parent.name}/<version>.yaml, with its own version line)",
+                    field=key,
+                )
+            )
+    if problems:
+        raise CodebookError(problems)
+
+
+def _line_of(data: bytes, key: str) -> int:
+    """The 1-based line of a top-level ``key:`` in the YAML text, 0 when not found."""
+    match = re.search(rb"^" + key.encode() + rb"\s*:", data, re.MULTILINE)
+    return data.count(b"\n", 0, match.start()) + 1 if match else 0
 
 
 def _display_name(path: str) -> str:

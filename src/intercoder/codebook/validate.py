@@ -104,7 +104,9 @@ def _ordered(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 def _check_document(data: dict[str, Any], out: _Collector) -> None:
     languages: list[str] = data["languages"]
     version = parse_version(data["version"])
-    _check_translations(data, (), languages, out)
+    use = _LanguageUse(languages)
+    _check_translations(data, (), use, out)
+    _report_language_use(use, out)
 
     source_ids: set[str] = set()
     for i, source in enumerate(data["sources"]):
@@ -137,33 +139,100 @@ def _check_document(data: dict[str, Any], out: _Collector) -> None:
         seen_markers.setdefault(key, i)
 
 
-def _check_translations(node: Any, path: Path_, languages: list[str], out: _Collector) -> None:
+#: Country codes people type where a language tag belongs (Kyrgyzstan's "kg" is Kongo's tag).
+_COUNTRY_NOT_LANGUAGE = {
+    "kg": "ky",
+    "kz": "kk",
+    "tj": "tg",
+    "tm": "tk",
+    "ua": "uk",
+    "by": "be",
+    "ge": "ka",
+    "am": "hy",
+    "cn": "zh",
+    "af": "ps or fa",
+}
+
+
+class _LanguageUse:
+    """Which languages the localised fields use, gathered in one pass.
+
+    A slip in ``languages`` (``[en, kg]`` for ``[en, ky]``, or a language left out) would
+    otherwise be reported once per localised field, tens of lines that blame the texts instead
+    of the one line that is wrong.
+    """
+
+    def __init__(self, languages: list[str]) -> None:
+        self.languages = languages
+        self.fields = 0
+        self.undeclared: dict[str, list[Path_]] = {}
+        self.missing: dict[str, list[Path_]] = {}
+
+    def unused(self) -> list[str]:
+        """Declared languages no localised field has a text in."""
+        if not self.fields:
+            return []
+        return [lang for lang in self.languages if len(self.missing.get(lang, ())) == self.fields]
+
+
+def _check_translations(node: Any, path: Path_, use: _LanguageUse, out: _Collector) -> None:
     """Every localised field: known languages only (error), all languages present (warning)."""
     if isinstance(node, list):
         for i, item in enumerate(node):
-            _check_translations(item, (*path, i), languages, out)
+            _check_translations(item, (*path, i), use, out)
         return
     if not isinstance(node, dict):
         return
     for key, value in node.items():
         if key in _LOCALISED_TEXT or key in _LOCALISED_LISTS:
             field_path = (*path, key)
+            use.fields += 1
             for lang in value:
-                if lang not in languages:
-                    out.add(
-                        (*field_path, lang),
-                        f"language {lang!r} is not one of the codebook's languages "
-                        f"({', '.join(languages)})",
-                        at_key=True,
-                    )
-            missing = [lang for lang in languages if lang not in value]
-            if missing:
-                out.add(field_path, f"missing translation: {', '.join(missing)}", warning=True)
+                if lang not in use.languages:
+                    use.undeclared.setdefault(lang, []).append((*field_path, lang))
+            for lang in use.languages:
+                if lang not in value:
+                    use.missing.setdefault(lang, []).append(field_path)
             for lang, text in value.items():
                 for item_path, item in _texts(text, (*field_path, lang)):
                     _lint_text(lang, item, item_path, out)
         elif key not in ("markers",):
-            _check_translations(value, (*path, key), languages, out)
+            _check_translations(value, (*path, key), use, out)
+
+
+def _report_language_use(use: _LanguageUse, out: _Collector) -> None:
+    """One line per language slip, then the missing translations of the languages in use."""
+    unused = use.unused()
+    for lang in unused:
+        # A slip is an error; a language declared before its translation began, a warning.
+        slip = lang in _COUNTRY_NOT_LANGUAGE or bool(use.undeclared)
+        hint = " yet (every translation of it is missing)"
+        if lang in _COUNTRY_NOT_LANGUAGE:
+            tag = _COUNTRY_NOT_LANGUAGE[lang]
+            hint = f": {lang!r} is a country code; the language tag is {tag!r}"
+        elif use.undeclared:
+            hint = f"; the texts use {', '.join(map(repr, use.undeclared))} instead"
+        out.add(
+            ("languages", use.languages.index(lang)),
+            f"no text is in {lang!r}, a language this codebook declares{hint}",
+            warning=not slip,
+        )
+    for lang, paths in use.undeclared.items():
+        more = f" (and {len(paths) - 1} more field(s))" if len(paths) > 1 else ""
+        hint = f"; declare it instead of {unused[0]!r}?" if len(unused) == 1 else ""
+        out.add(
+            paths[0],
+            f"language {lang!r} is not one of the codebook's languages "
+            f"({', '.join(use.languages)}){more}{hint}",
+            at_key=True,
+        )
+    by_field: dict[Path_, list[str]] = {}
+    for lang in use.languages:
+        if lang not in unused:
+            for field_path in use.missing.get(lang, ()):
+                by_field.setdefault(field_path, []).append(lang)
+    for field_path, langs in by_field.items():
+        out.add(field_path, f"missing translation: {', '.join(langs)}", warning=True)
 
 
 def _texts(value: Any, path: Path_) -> Iterable[tuple[Path_, str]]:
