@@ -246,7 +246,7 @@ def render_queue(path: str | Path, adjudication: Adjudication) -> str:
         }
         for d in adjudication.queue
     ]
-    return render_rows(path, columns, rows)
+    return render_rows(path, columns, rows, ("unit_id", "variable", "decision"))
 
 
 def read_decisions(path: str | Path, cb: Codebook) -> list[Decision]:

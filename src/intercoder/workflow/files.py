@@ -31,8 +31,17 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def render_rows(path: str | Path, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> str:
-    """The text of ``rows`` as the file ``path`` names (``.csv`` or ``.jsonl``)."""
+def render_rows(
+    path: str | Path,
+    columns: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    required: Sequence[str] = (),
+) -> str:
+    """The text of ``rows`` as the file ``path`` names (``.csv`` or ``.jsonl``).
+
+    In JSONL an empty cell is left out of its object, except in the ``required`` columns, which
+    every line keeps (``null``) so the file reads back.
+    """
     suffix = Path(path).suffix.lower()
     if suffix not in SUFFIXES:
         raise IntercoderError(
@@ -50,15 +59,20 @@ def render_rows(path: str | Path, columns: Sequence[str], rows: Sequence[Mapping
         plain = {
             column: list(value) if isinstance(value, tuple) else value
             for column in columns
-            if (value := row.get(column)) is not None
+            if (value := row.get(column)) is not None or column in required
         }
         lines.append(json.dumps(plain, ensure_ascii=False) + "\n")
     return "".join(lines)
 
 
-def write_rows(path: str | Path, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
+def write_rows(
+    path: str | Path,
+    columns: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    required: Sequence[str] = (),
+) -> None:
     """Write ``rows`` (their ``columns``, in order) to ``path`` atomically."""
-    write_atomic(path, render_rows(path, columns, rows))
+    write_atomic(path, render_rows(path, columns, rows, required))
 
 
 def write_tasks(path: str | Path, tasks: Sequence[Task]) -> None:

@@ -202,4 +202,4 @@ def gold_rows(records: Iterable[GoldRecord]) -> list[dict[str, Any]]:
 
 def write_gold(path: str | Path, gold: GoldStandard) -> None:
     """Write ``gold`` to ``path`` (CSV or JSONL by extension) atomically."""
-    write_rows(path, COLUMNS, gold_rows(gold.records))
+    write_rows(path, COLUMNS, gold_rows(gold.records), REQUIRED)
