@@ -176,6 +176,8 @@ def adjudicate(
     waiting = 0
     for position, var in enumerate(_ordered(cb)):
         by_unit = coded.get(var.id, {})
+        if var.id not in coded and not any(v == var.id for _, v in decided):
+            continue  # not part of this round: nothing to settle or to queue
         if var.show_if is None:
             candidates = sorted(set(by_unit) | {u for u, v in decided if v == var.id})
         else:

@@ -34,8 +34,9 @@ class VariableCertification:
     accuracy: float
     n_units: int
     status: str
-    #: (gold value, coder value) -> units; choice variables only (values as text).
-    confusion: dict[tuple[str, str], int] = attrs.field(factory=dict)
+    #: (gold value, coder value) -> units; choice variables only (a multiple choice's values
+    #: as frozensets).
+    confusion: dict[tuple[Any, Any], int] = attrs.field(factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,7 +87,8 @@ def coder_status(statuses: list[str]) -> str:
     return INSUFFICIENT
 
 
-def _label(value: Any) -> str:
+def value_label(value: Any) -> str:
+    """A value as plain text: a code, a number, or a set of codes joined with ``+``."""
     if isinstance(value, tuple | frozenset):
         return "+".join(sorted(str(v) for v in value)) or "(none)"
     return f"{value:g}" if isinstance(value, float) else str(value)
@@ -107,9 +109,9 @@ def certify_variable(
         warnings.simplefilter("ignore", agreement.DegenerateDataWarning)
         result = agreement.alpha_result(data.data(), data.level)
     accuracy = sum(g == c for g, c in pairs) / len(pairs) if pairs else float("nan")
-    confusion: dict[tuple[str, str], int] = {}
+    confusion: dict[tuple[Any, Any], int] = {}
     if var.type in ("single_choice", "ordinal_scale", "multiple_choice"):
-        confusion = dict(Counter((_label(g), _label(c)) for g, c in pairs))
+        confusion = dict(Counter(pairs))
     status = status_of(result.alpha, var.reliability.passing, var.reliability.tentative)
     return VariableCertification(var.id, result.alpha, accuracy, len(pairs), status, confusion)
 

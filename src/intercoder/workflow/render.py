@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 
 from .adjudicate import Adjudication
-from .certify import Certification, VariableCertification
+from .certify import Certification, VariableCertification, value_label
 from .plan import Plan, VariablePlan
 
 
@@ -26,7 +26,7 @@ def _grid(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def _confusion(var: VariableCertification) -> str:
     """``gold→coder n`` for each disagreeing pair, most frequent first."""
-    wrong = [(n, g, c) for (g, c), n in var.confusion.items() if g != c]
+    wrong = [(n, value_label(g), value_label(c)) for (g, c), n in var.confusion.items() if g != c]
     return ", ".join(f"{g}→{c} {n}" for n, g, c in sorted(wrong, key=lambda t: (-t[0], t[1:])))
 
 
