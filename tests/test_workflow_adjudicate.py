@@ -328,3 +328,15 @@ def test_library_adjudication_of_multiple_choice_compares_sets() -> None:
     settled = {(r.variable): (r.provenance, r.value) for r in result.gold}
     assert settled["target_group"] == ("unanimous", ("muslims", "uzbeks"))
     assert json.dumps(list(settled["target_group"][1])) == '["muslims", "uzbeks"]'
+
+
+def test_a_show_if_variable_the_round_did_not_code_is_neither_settled_nor_queued(
+    run_cli: RunCli, minimal_path: Path, tmp_path: Path
+) -> None:
+    only_screening = [row for row in ROUND if row[2] == "relevant"]
+    coded = _round(tmp_path / "screening.csv", only_screening, TEXTS)
+    gold, queue = tmp_path / "gold.csv", tmp_path / "queue.csv"
+    code, out = _adjudicate(run_cli, coded, minimal_path, "-o", str(gold), "--queue", str(queue))
+    assert code == 0, out
+    assert {variable for _, variable in _gold(gold)} == {"relevant"}
+    assert {r["variable"] for r in _queue(queue)} == {"relevant"}
