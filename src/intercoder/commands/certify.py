@@ -7,20 +7,20 @@ import sys
 
 import click
 
-from .options import EXIT_FAILED, codebook_option, load_checked, skip_invalid_option
+from .options import (
+    EXIT_FAILED,
+    codebook_option,
+    load_checked,
+    skip_invalid_option,
+    table_format_option,
+)
 
 
 @click.command("certify")
 @click.argument("gold_file", metavar="GOLD", type=click.Path(exists=True, dir_okay=False))
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @codebook_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "markdown"]),
-    default="table",
-    show_default=True,
-)
+@table_format_option
 @skip_invalid_option
 def certify_command(
     gold_file: str, files: tuple[str, ...], codebook_ref: str, fmt: str, skip_invalid: bool
