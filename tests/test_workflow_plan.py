@@ -159,6 +159,23 @@ def test_codebook_plan_takes_the_smallest_share_of_an_earlier_round(
     # severity: "1" is 1 of 5 values among the shown units; shown on a quarter of the units.
     assert by_var["severity"]["smallest_p"] == 0.2
     assert by_var["severity"]["units"] == math.ceil(_bloch_kraemer(0.8, 0.05, 0.2) / 0.25)
+    assert by_var["severity"]["unseen"] == []
+
+
+def test_codes_an_earlier_round_never_used_are_named(
+    run_cli: RunCli, minimal_path: Path, tmp_path: Path
+) -> None:
+    earlier = tmp_path / "earlier.csv"
+    rows = ["unit_id,coder_id,variable,value"]
+    rows += [f"u{u},{c},relevant,{'yes' if u < 3 else 'no'}" for u in range(10) for c in "ab"]
+    rows += [f"u{u},{c},severity,0" for u in range(3) for c in "ab"]
+    earlier.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = run_cli(
+        "plan", "--codebook", str(minimal_path), "--from", str(earlier), "--format", "json"
+    )
+    by_var = {v["variable"]: v for v in json.loads(result.stdout)["variables"]}
+    assert by_var["severity"]["unseen"] == ["1"]
+    assert "severity: 1 never used in the earlier round" in result.stderr
 
 
 def test_sample_is_seeded_and_stratified(

@@ -150,3 +150,10 @@ def _plan_codebook(
         click.echo(json.dumps(body, ensure_ascii=False))
     else:
         click.echo(render_variable_plans(plans, units), nl=False)
+    for p in plans:
+        if p.unseen:
+            click.echo(
+                f"warning: {p.variable}: {', '.join(p.unseen)} never used in the earlier round; "
+                "the plan counts on the rarest code that was",
+                err=True,
+            )

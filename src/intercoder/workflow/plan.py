@@ -12,7 +12,8 @@ manual, from Krippendorff 2019). Two coders, four equally likely codes (pc = .25
 139 units for alpha .800 and 81 for .667, the published values.
 
 For a codebook, every categorical variable gets its own N: from the smallest category share in an
-earlier round's codings when there are any, else from equally likely codes. A variable shown only
+earlier round's codings when there are any (codes never used there are listed as unseen: a share
+of zero would ask for infinitely many units), else from equally likely codes. A variable shown only
 under ``show_if`` is coded only on the units whose screening answer shows it, so its N is divided
 by the share of such units. The sample is the largest N over the variables, drawn at random
 (seeded) from the task file, stratified by ``lang`` and ``source`` in proportion to each stratum's
@@ -105,6 +106,8 @@ class VariablePlan:
     plan: Plan
     units: int
     source: str  # "equal" or "earlier round"
+    #: Codes the earlier round never used: their share is unknown (taken as not the smallest).
+    unseen: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -115,6 +118,7 @@ class VariablePlan:
             "units_coded": self.plan.units,
             "units": self.units,
             "probabilities": self.source,
+            "unseen": list(self.unseen),
         }
 
 
@@ -140,13 +144,17 @@ def _shares(var: Variable, earlier: AnnotationSet) -> dict[str, float]:
     return shares
 
 
-def _smallest(var: Variable, earlier: AnnotationSet | None) -> tuple[float, str | None, str]:
+def _smallest(
+    var: Variable, earlier: AnnotationSet | None
+) -> tuple[float, str | None, str, tuple[str, ...]]:
+    """The smallest share, its code, where it came from, and the codes never used before."""
     shares = _shares(var, earlier) if earlier is not None else {}
     seen = {code: share for code, share in shares.items() if share > 0}
     if not seen:
-        return min(equal_p(len(var.codes)), 0.5), None, "equal"
+        return min(equal_p(len(var.codes)), 0.5), None, "equal", ()
     code = min(seen, key=lambda c: (seen[c], var.codes.index(c)))
-    return min(seen[code], 0.5), code, "earlier round"
+    unseen = tuple(c for c in var.codes if c not in seen)
+    return min(seen[code], 0.5), code, "earlier round", unseen
 
 
 def _shown_share(var: Variable, cb: Codebook, earlier: AnnotationSet | None) -> float:
@@ -176,12 +184,12 @@ def plan_codebook(
     for var in cb.variables:
         if var.type not in CATEGORICAL or var.level is None:
             continue
-        smallest_p, code, source = _smallest(var, earlier)
+        smallest_p, code, source, unseen = _smallest(var, earlier)
         alpha_min = min_alpha if min_alpha is not None else var.reliability.passing
         plan = required_units(alpha_min, significance, smallest_p, coders)
         shown = _shown_share(var, cb, earlier)
         units = math.ceil(round(plan.units / shown, 9))
-        plans.append(VariablePlan(var.id, smallest_p, code, shown, plan, units, source))
+        plans.append(VariablePlan(var.id, smallest_p, code, shown, plan, units, source, unseen))
     return plans
 
 
