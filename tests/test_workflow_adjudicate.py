@@ -340,3 +340,37 @@ def test_a_show_if_variable_the_round_did_not_code_is_neither_settled_nor_queued
     assert code == 0, out
     assert {variable for _, variable in _gold(gold)} == {"relevant"}
     assert {r["variable"] for r in _queue(queue)} == {"relevant"}
+
+
+def test_a_jsonl_queue_with_a_multiple_choice_decision_merges(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    rows = []
+    for unit, groups in (("u1", (["uzbeks"], ["uzbeks", "muslims"])), ("u2", (["jews"], ["jews"]))):
+        for coder, value in zip(("a", "b"), groups, strict=True):
+            rows.append(
+                {"unit_id": unit, "coder_id": coder, "variable": "hate_speech", "value": "yes"}
+            )
+            rows.append(
+                {"unit_id": unit, "coder_id": coder, "variable": "target_group", "value": value}
+            )
+    coded = tmp_path / "round.jsonl"
+    coded.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    gold, queue = tmp_path / "gold.jsonl", tmp_path / "queue.jsonl"
+    base = ("adjudicate", str(coded), "--codebook", "hate-speech", "-o", str(gold))
+    assert run_cli(*base, "--queue", str(queue)).returncode == 0
+    queued = [json.loads(line) for line in queue.read_text(encoding="utf-8").splitlines()]
+    assert [(q["unit_id"], q["variable"], q["a"], q["b"]) for q in queued] == [
+        ("u1", "target_group", ["uzbeks"], ["muslims", "uzbeks"])
+    ]
+    queued[0].update(decision=["uzbeks", "muslims"], reason="guideline-gap")
+    queue.write_text(json.dumps(queued[0], ensure_ascii=False) + "\n", encoding="utf-8")
+    merged = run_cli(*base, "--decisions", str(queue))
+    assert merged.returncode == 0, merged.stderr
+    settled = {
+        (r["unit_id"], r["variable"]): r
+        for r in map(json.loads, gold.read_text(encoding="utf-8").splitlines())
+    }
+    assert settled[("u1", "target_group")]["value"] == ["muslims", "uzbeks"]
+    assert settled[("u1", "target_group")]["provenance"] == "adjudicated"
+    assert settled[("u2", "target_group")]["provenance"] == "unanimous"
