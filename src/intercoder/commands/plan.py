@@ -97,22 +97,6 @@ def plan_command(
         raise click.UsageError("--categories and --smallest-p do not go with --codebook")
     if (tasks_file is None) != (output is None):
         raise click.UsageError("--tasks and -o go together")
-    _plan_codebook(
-        codebook_ref, min_alpha, significance, coders, earlier, tasks_file, output, seed, fmt
-    )
-
-
-def _plan_codebook(
-    codebook_ref: str,
-    min_alpha: float | None,
-    significance: float,
-    coders: int,
-    earlier: tuple[str, ...],
-    tasks_file: str | None,
-    output: str | None,
-    seed: int,
-    fmt: str,
-) -> None:
     from ..tasks import read_tasks
     from ..workflow.files import write_tasks
     from ..workflow.plan import plan_codebook, stratified_sample
@@ -131,7 +115,7 @@ def _plan_codebook(
     if not plans:
         click.echo(f"{cb.ref} has no categorical variable to plan", err=True)
         sys.exit(EXIT_FAILED)
-    units = max(p.units for p in plans)
+    units = max(variable_plan.units for variable_plan in plans)
     sample = None
     if tasks_file is not None and output is not None:
         sample = stratified_sample(read_tasks(tasks_file), units, seed)
@@ -150,10 +134,11 @@ def _plan_codebook(
         click.echo(json.dumps(body, ensure_ascii=False))
     else:
         click.echo(render_variable_plans(plans, units), nl=False)
-    for p in plans:
-        if p.unseen:
+    for variable_plan in plans:
+        if variable_plan.unseen:
             click.echo(
-                f"warning: {p.variable}: {', '.join(p.unseen)} never used in the earlier round; "
+                f"warning: {variable_plan.variable}: {', '.join(variable_plan.unseen)} "
+                "never used in the earlier round; "
                 "the plan counts on the rarest code that was",
                 err=True,
             )
