@@ -22,6 +22,7 @@ import intercoder
 from intercoder.codebook.spec import LEVELS, VARIABLE_TYPES
 from intercoder.i18n import DOMAIN, catalog_path, languages, translator
 from intercoder.reliability import FAIL, INSUFFICIENT, PASS, TENTATIVE
+from intercoder.workflow.gold import REASONS
 
 PACKAGE = Path(intercoder.__file__).parent
 LOCALE = PACKAGE / "i18n" / "locale"
@@ -29,8 +30,11 @@ LANGUAGES = ("en", "ky", "ru", "uz-Cyrl", "uz-Latn")
 # Python: _(key, ...) of a translator, and ui(lang, key) of the manual's helper.
 PY_KEYWORDS = {"_": None, "ui": (2,)}
 # Keys looked up through a variable: statuses, variable types, levels of measurement, and the
-# lists of a category (the manual and the REFI-QDA export loop over them).
-DATA_KEYS = {PASS, TENTATIVE, FAIL, INSUFFICIENT, *VARIABLE_TYPES, *LEVELS, "include", "exclude"}
+# lists of a category (the manual and the REFI-QDA export loop over them), and the reasons of
+# an adjudicated value (the report's reasons table loops over them).
+DATA_KEYS = {
+    PASS, TENTATIVE, FAIL, INSUFFICIENT, *VARIABLE_TYPES, *LEVELS, "include", "exclude", *REASONS,
+}  # fmt: skip
 
 
 def messages(mo: bytes) -> dict[str, str]:

@@ -190,6 +190,10 @@ def _parse_value(raw: Any, where: Location) -> Any:
     return raw
 
 
+#: The reader's value rules, for other long-format files (gold standards, dispute queues).
+parse_value = _parse_value
+
+
 def _problem(where: Location, message: str) -> AnnotationError:
     return AnnotationError([Diagnostic(where, message)])
 

@@ -24,12 +24,15 @@ if TYPE_CHECKING:
 @hookimpl
 def register_commands(cli: click.Group) -> None:
     """Add the built-in commands (module-level objects: the same ones on every call)."""
+    from .adjudicate import adjudicate_command
     from .agree import agree
+    from .certify import certify_command
     from .check import check_command
     from .code import code_command
     from .codebook import codebook
     from .demo import demo
     from .export import export_command
+    from .plan import plan_command
     from .plugins import plugins_command
     from .report import report
     from .studio import studio
@@ -44,5 +47,8 @@ def register_commands(cli: click.Group) -> None:
         studio,
         check_command,
         report,
+        plan_command,
+        adjudicate_command,
+        certify_command,
     ):
         cli.add_command(command)

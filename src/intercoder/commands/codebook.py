@@ -124,7 +124,7 @@ def codebook_diff(old: str, new: str, as_json: bool) -> None:
         sys.exit(EXIT_FAILED)
 
 
-_EXPORT_FORMATS = ("markdown", "html", "json-schema", "qdc", "yaml")
+_EXPORT_FORMATS = ("markdown", "html", "json-schema", "qdc", "yaml", "training")
 
 
 @codebook.command("export")
@@ -136,7 +136,8 @@ _EXPORT_FORMATS = ("markdown", "html", "json-schema", "qdc", "yaml")
     required=True,
     type=click.Choice(_EXPORT_FORMATS),
     help="markdown/html: coder manual; json-schema: schema of annotation records; "
-    "qdc: REFI-QDA codebook; yaml: canonical YAML.",
+    "qdc: REFI-QDA codebook; yaml: canonical YAML; training: tasks.csv and gold.csv "
+    "from the examples, into the directory -o names.",
 )
 @click.option("--lang", "-l", default=None, help="Language of the manual (default: first).")
 @click.option("-o", "--output", required=True, help="Output file ('-' for stdout).")
@@ -146,6 +147,15 @@ def codebook_export(ref: str, fmt: str, lang: str | None, output: str) -> None:
 
     cb = load_codebook(ref)
     check_language(lang, cb)
+    if fmt == "training":
+        from ..workflow.training import write_training_set
+
+        if output == "-":
+            raise click.BadParameter("training writes a directory, not stdout", param_hint="-o")
+
+        for path in write_training_set(cb, output):
+            click.echo(f"wrote {path}", err=True)
+        return
     language = lang or cb.languages[0]
     text: str
     if fmt == "markdown":

@@ -43,6 +43,13 @@ from .options import check_language, codebook_option, load_checked, skip_invalid
     show_default=True,
     help="Disputed units listed per variable.",
 )
+@click.option(
+    "--gold",
+    "gold_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Gold standard file: adds the coders against the gold and the adjudication reasons.",
+)
 @skip_invalid_option
 def report(
     files: tuple[str, ...],
@@ -53,6 +60,7 @@ def report(
     lang: str | None,
     tasks_path: str | None,
     top: int,
+    gold_path: str | None,
     skip_invalid: bool,
 ) -> None:
     """Write the reliability report of annotation FILES: one self-contained HTML page.
@@ -69,6 +77,11 @@ def report(
         check_language(lang, load_codebook(codebook_ref))
     cb, annotations = load_checked(files, codebook_ref, skip_invalid)
     tasks = read_tasks(tasks_path) if tasks_path is not None else []
+    gold = None
+    if gold_path is not None:
+        from ..workflow.gold import read_gold
+
+        gold = read_gold(gold_path, cb)
     write_report(
         output,
         annotations,
@@ -80,5 +93,6 @@ def report(
         tasks=tasks,
         tasks_file=tasks_path,
         top=top,
+        gold=gold,
     )
     click.echo(f"wrote {output}", err=True)

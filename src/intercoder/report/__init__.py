@@ -31,6 +31,7 @@ from ..errors import IntercoderError
 from ..fileio import write_atomic
 from ..reliability import SourceFile, analyse, source_files
 from ..tasks import Task
+from ..workflow.gold import GoldStandard
 from .page import render_page
 from .tables import render_markdown, render_table
 
@@ -49,13 +50,15 @@ def build_report(
     tasks_file: str | Path | None = None,
     top: int = 10,
     generated_at: datetime | None = None,
+    gold: GoldStandard | None = None,
 ) -> str:
     """The report page for checked ``annotations`` (see :func:`check_annotations`).
 
     ``files`` are the annotation files read (for the provenance, with their SHA-256); texts of
     the disputed units come from ``tasks`` (a task file read with ``read_tasks``) or else from
     the annotations' ``text`` column. Without a ``seed``, one is drawn and shown on the page
-    so that the bootstrap intervals can be reproduced.
+    so that the bootstrap intervals can be reproduced. With a ``gold`` standard, the page adds
+    the coders against the gold and the adjudication reasons (:mod:`.gold`).
     """
     cb = codebook
     lang = lang or cb.languages[0]
@@ -76,6 +79,7 @@ def build_report(
         bootstrap=bootstrap,
         seed=seed,
         generated=generated,
+        gold=gold,
     )
 
 

@@ -43,7 +43,9 @@ from ..reliability import (
 )
 from ..tasks import Task
 from ..templating import environment, resource_text
+from ..workflow.gold import GoldStandard
 from . import plots
+from .gold import gold_view
 from .plots import FONT, DotRow, anchor, count, data_number, num, signed
 from .svg import shorten
 
@@ -336,6 +338,7 @@ def render_page(
     bootstrap: int,
     seed: int | None,
     generated: datetime,
+    gold: GoldStandard | None = None,
 ) -> str:
     """The report page for an analysis of ``annotations`` (see :func:`build_report`)."""
     report = analysis.report
@@ -390,4 +393,5 @@ def render_page(
         coefficient_names=COEFFICIENT_NAMES,
         sections=[_section(analysis.variables[v.variable], cb, labels, texts) for v in assessed],
         provenance_facts=provenance,
+        gold=gold_view(gold, annotations, cb, labels) if gold is not None else None,
     )
