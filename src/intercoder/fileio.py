@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -17,14 +18,23 @@ def replacing(path: str | os.PathLike[str], *, mode: int | None = None) -> Itera
     renamed into place, which is atomic on POSIX and Windows, so readers see the old file or the
     new one, never a mixture, and an existing file is left untouched if anything fails.
 
+    Missing directories of ``path`` are created. An error names ``path`` (never the temporary
+    file, which is removed whatever happens, Ctrl-C included).
+
     The temporary file is new and unpredictable (``mkstemp``: ``O_EXCL``, mode 0600), so a
     planted symlink or a leftover file is never written through. ``mode`` fixes the permissions
     of the result (``0o600`` for a file holding a token); by default an existing file keeps its
     own and a new one gets the usual ``0666 & ~umask``.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    for parent in (target.parent, *target.parent.parents):
+        if parent.exists() and not parent.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, f"{parent} is not a directory", str(target))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _about(exc, target) from None
     os.close(fd)
     tmp = Path(name)
     try:
@@ -40,9 +50,17 @@ def replacing(path: str | os.PathLike[str], *, mode: int | None = None) -> Itera
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _about(exc, target) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _about(exc: OSError, target: Path) -> OSError:
+    """The same error, naming the file the user asked for instead of our temporary file."""
+    return type(exc)(exc.errno, exc.strerror or str(exc), str(target))
 
 
 def write_atomic(
