@@ -237,9 +237,13 @@ class _Converter:
         """
         sizes: dict[int, int] = {}
 
+        aliased = False  # a node reached twice: the document uses aliases
+
         def size(node: yaml.Node) -> int:
+            nonlocal aliased
             known = sizes.get(id(node))
             if known is not None:
+                aliased = True
                 return known
             if id(node) in self._active:
                 raise self.fail(node, "recursive alias: a node contains itself")
@@ -252,11 +256,15 @@ class _Converter:
                 total += sum(size(k) + size(v) for k, v in node.value)
             self._active.discard(id(node))
             if total > self.max_nodes:
-                raise self.fail(
-                    node,
+                why = (
                     f"more than {self.max_nodes:,} values after expanding aliases "
-                    "(an alias bomb?); refusing to read it",
+                    "(an alias bomb?); refusing to read it"
+                    if aliased
+                    else f"more than {self.max_nodes:,} values, far more than a codebook "
+                    "needs; refusing to read it (split very long lists, such as marker terms, "
+                    "into a separate codebook or plugin)"
                 )
+                raise self.fail(node, why)
             sizes[id(node)] = total
             return total
 

@@ -191,11 +191,19 @@ class ListOf(Spec):
         for index, item in enumerate(value):
             self.item.check(item, (*path, index), report)
         if self.unique:
-            seen: list[Any] = []
+            # A set, so 100,000 marker terms take milliseconds; the rare unhashable item (bad
+            # input: a list where a text belongs) falls back to comparing with the others.
+            seen: set[Any] = set()
+            unhashable: list[Any] = []
             for index, item in enumerate(value):
-                if item in seen:
+                try:
+                    twice = item in seen
+                    seen.add(item)
+                except TypeError:
+                    twice = item in unhashable
+                    unhashable.append(item)
+                if twice:
                     report((*path, index), f"{item!r} is listed twice", False)
-                seen.append(item)
 
     def schema(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "array", "items": self.item.schema()}

@@ -17,7 +17,9 @@ from xml.sax.saxutils import quoteattr
 from ..codebook.model import Category, Codebook, Variable
 
 TEXT_TAG = "text"
-_MARK = re.compile(r"<!-- intercoder codebook: (\S+?)@(\S+?) -->")
+# Bounded, @-free parts: the config comes back from the server, and "(\S+?)@(\S+?)" took
+# minutes on a 120 KB config full of "@" (each start tried every split point).
+_MARK = re.compile(r"<!-- intercoder codebook: ([a-z0-9-]{1,64})@([0-9.]{5,32}) -->")
 
 
 def _pick(texts: object, lang: str, cb: Codebook) -> str:
