@@ -100,6 +100,10 @@ def test_yaml_export_round_trips(minimal, run_cli: RunCli, minimal_path: Path, t
     proc = run_cli("codebook", "export", str(minimal_path), "-f", "yaml", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     assert load_codebook(out) == minimal
+    # the editor's schema line of the source comes along
+    schema_line = minimal_path.read_text(encoding="utf-8").splitlines()[0]
+    assert schema_line.startswith("# yaml-language-server: $schema=")
+    assert out.read_text(encoding="utf-8").splitlines()[0] == schema_line
 
 
 def test_export_refuses_unknown_language_and_keeps_existing_file(

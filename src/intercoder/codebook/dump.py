@@ -134,9 +134,17 @@ def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str_representer)
 
 
+#: The first line editors read to validate a codebook against its JSON Schema.
+SCHEMA_LINE = "# yaml-language-server: $schema="
+
+
 def dump_yaml(cb: Codebook) -> str:
-    """The codebook as YAML text."""
-    return yaml.dump(
+    """The codebook as YAML text; the schema line of its source file, if it had one, first.
+
+    Editors (VS Code's YAML extension and others) validate as you type from that line, so an
+    exported codebook keeps it.
+    """
+    return _schema_line(cb) + yaml.dump(
         codebook_to_dict(cb),
         Dumper=_Dumper,
         allow_unicode=True,
@@ -144,3 +152,14 @@ def dump_yaml(cb: Codebook) -> str:
         width=100,
         default_flow_style=False,
     )
+
+
+def _schema_line(cb: Codebook) -> str:
+    if not cb.origin:
+        return ""
+    try:
+        with open(cb.origin, encoding="utf-8") as handle:
+            first = handle.readline(4096)
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return first if first.startswith(SCHEMA_LINE) and first.endswith("\n") else ""
