@@ -34,6 +34,7 @@ LAYERS: dict[str, int] = {
     "errors": 1,
     "fileio": 1,
     "_version": 1,
+    "configfile": 2,
     "yamlsafe": 2,
     "rows": 2,
     "i18n": 2,
