@@ -33,6 +33,7 @@ def register_commands(cli: click.Group) -> None:
     from .plugins import plugins_command
     from .report import report
     from .studio import studio
+    from .validate_coder import validate_coder_command
 
     for command in (
         codebook,
@@ -44,5 +45,6 @@ def register_commands(cli: click.Group) -> None:
         studio,
         check_command,
         report,
+        validate_coder_command,
     ):
         cli.add_command(command)

@@ -1,0 +1,163 @@
+"""`intercoder validate-coder`: a machine coder against humans, per variable and language."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import krippendorff
+import numpy as np
+import pytest
+
+from intercoder import load_codebook
+from intercoder.annotations import Annotation, AnnotationSet, check_annotations
+from intercoder.workflow.validate_coder import (
+    MAY_ASSIST,
+    MAY_REPLACE,
+    NOT_RELIABLE,
+    ValidationError,
+    validate_coder,
+    verdict,
+)
+
+from support import RunCli
+
+MINIMAL = Path(__file__).parent / "data" / "minimal.yaml"
+N_UNITS = 40
+
+
+def _codings(seed: int, flip: float) -> dict[str, list[str]]:
+    """Three humans who mostly agree; a machine that copies the truth with ``flip`` errors."""
+    rng = np.random.default_rng(seed)
+    truth = rng.choice(["yes", "no"], size=N_UNITS)
+    other = {"yes": "no", "no": "yes"}
+
+    def noisy(p: float) -> list[str]:
+        return [other[t] if rng.random() < p else t for t in truth]
+
+    return {"ann": noisy(0.05), "bo": noisy(0.05), "cy": noisy(0.05), "llm:m@0.1.0": noisy(flip)}
+
+
+def _files(tmp_path: Path, codings: dict[str, list[str]]) -> tuple[list[Path], Path, Path]:
+    fields = ["unit_id", "coder_id", "variable", "value"]
+    humans, machine = [], tmp_path / "machine.csv"
+    for coder, values in codings.items():
+        path = machine if coder.startswith("llm") else tmp_path / f"{coder}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(fields)
+            for i, value in enumerate(values):
+                writer.writerow([f"u{i}", coder, "relevant", value])
+        if path != machine:
+            humans.append(path)
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text(
+        "".join(
+            json.dumps({"unit_id": f"u{i}", "text": "t", "lang": "ru" if i % 2 else "ky"}) + "\n"
+            for i in range(N_UNITS)
+        ),
+        encoding="utf-8",
+    )
+    return humans, machine, tasks
+
+
+def _set(codings: dict[str, list[str]], machine: bool) -> AnnotationSet:
+    cb = load_codebook(MINIMAL)
+    records = [
+        Annotation(f"u{i}", coder, "relevant", value)
+        for coder, values in codings.items()
+        if coder.startswith("llm") == machine
+        for i, value in enumerate(values)
+    ]
+    return check_annotations(AnnotationSet.from_records(records), cb).annotations
+
+
+def _reference_alpha(rows: list[list[str]]) -> float:
+    """Alpha by the independent `krippendorff` package (nominal)."""
+    coded = [[1.0 if v == "yes" else 0.0 for v in row] for row in rows]
+    return float(krippendorff.alpha(reliability_data=coded, level_of_measurement="nominal"))
+
+
+def test_alphas_match_an_independent_implementation() -> None:
+    codings = _codings(1, 0.1)
+    result = validate_coder(
+        _set(codings, False), _set(codings, True), load_codebook(MINIMAL), resamples=0
+    )
+    (row,) = [c for c in result.comparisons if c.variable == "relevant"]
+    humans = [codings[c] for c in ("ann", "bo", "cy")]
+    assert row.alpha_humans == pytest.approx(_reference_alpha(humans))
+    pairwise = [_reference_alpha([codings["llm:m@0.1.0"], h]) for h in humans]
+    assert row.alpha_machine == pytest.approx(sum(pairwise) / 3)
+    assert row.difference == pytest.approx(row.alpha_machine - row.alpha_humans)
+    assert row.language == "all" and row.n_units == N_UNITS
+
+
+def test_a_machine_as_good_as_the_humans_may_replace_and_a_poor_one_not() -> None:
+    cb = load_codebook(MINIMAL)
+    good = _codings(2, 0.05)
+    poor = _codings(2, 0.45)
+    best = validate_coder(_set(good, False), _set(good, True), cb, resamples=300).comparisons[0]
+    worst = validate_coder(_set(poor, False), _set(poor, True), cb, resamples=300).comparisons[0]
+    assert best.verdict == MAY_REPLACE, best
+    assert best.ci[0] < best.difference < best.ci[1]
+    assert worst.verdict == NOT_RELIABLE, worst
+    assert worst.ci[1] < 0
+
+
+def test_the_verdict_rule() -> None:
+    assert verdict(0.85, (-0.05, 0.02), 0.667) == MAY_REPLACE
+    assert verdict(0.72, (-0.2, -0.08), 0.667) == MAY_ASSIST
+    assert verdict(0.6, (-0.1, 0.1), 0.667) == NOT_RELIABLE
+    assert verdict(math.nan, (math.nan, math.nan), 0.667) == NOT_RELIABLE
+
+
+def test_one_human_is_not_enough() -> None:
+    codings = _codings(3, 0.1)
+    del codings["bo"], codings["cy"]
+    with pytest.raises(ValidationError, match="at least two human coders, found 1"):
+        validate_coder(_set(codings, False), _set(codings, True), load_codebook(MINIMAL))
+
+
+def test_cli_json_shape_per_language(run_cli: RunCli, tmp_path: Path) -> None:
+    humans, machine, tasks = _files(tmp_path, _codings(4, 0.1))
+    proc = run_cli(
+        "validate-coder", *map(str, humans), "--machine", str(machine), "--codebook",
+        str(MINIMAL), "--tasks", str(tasks), "--format", "json", "--bootstrap", "200",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert list(data) == ["variables"]
+    rows = data["variables"]
+    assert [r["language"] for r in rows] == ["ky", "ru", "all"]
+    for row in rows:
+        assert list(row) == [
+            "variable", "language", "alpha_humans", "alpha_machine", "difference", "ci", "verdict",
+        ]  # fmt: skip
+        assert row["verdict"] in (MAY_REPLACE, MAY_ASSIST, NOT_RELIABLE)
+        assert len(row["ci"]) == 2
+
+
+def test_cli_table_and_markdown_name_the_machine(run_cli: RunCli, tmp_path: Path) -> None:
+    humans, machine, _ = _files(tmp_path, _codings(5, 0.1))
+    base = ["validate-coder", *map(str, humans), "--machine", str(machine)]
+    base += ["--codebook", str(MINIMAL), "--bootstrap", "50"]
+    table = run_cli(*base)
+    assert table.returncode == 0, table.stderr
+    assert "machine coder llm:m@0.1.0 against ann, bo, cy" in table.stdout
+    assert "with majority" in table.stdout
+    markdown = run_cli(*base, "--format", "markdown")
+    assert "| variable | language |" in markdown.stdout
+
+
+def test_cli_two_machines_in_the_machine_file_is_one_line(run_cli: RunCli, tmp_path: Path) -> None:
+    humans, machine, _ = _files(tmp_path, _codings(6, 0.1))
+    with machine.open("a", encoding="utf-8") as handle:
+        handle.write("u0,nearest@0.1.0,relevant,yes\n")
+    proc = run_cli(
+        "validate-coder", *map(str, humans), "--machine", str(machine), "--codebook", str(MINIMAL)
+    )
+    assert proc.returncode == 1
+    assert "the machine file must hold one coder, found 2" in proc.stderr
+    assert "Traceback" not in proc.stderr
