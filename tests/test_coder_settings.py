@@ -21,7 +21,9 @@ from support import RunCli
 def task_file(tmp_path: Path) -> Path:
     path = tmp_path / "tasks.jsonl"
     path.write_text(
-        json.dumps({"unit_id": "u1", "text": "Oʻzbeklar bozorda savdo qilishadi.", "lang": "uz-Latn"})
+        json.dumps(
+            {"unit_id": "u1", "text": "Oʻzbeklar bozorda savdo qilishadi.", "lang": "uz-Latn"}
+        )
         + "\n",
         encoding="utf-8",
     )

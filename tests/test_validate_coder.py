@@ -91,7 +91,8 @@ def test_alphas_match_an_independent_implementation() -> None:
     pairwise = [_reference_alpha([codings["llm:m@0.1.0"], h]) for h in humans]
     assert row.alpha_machine == pytest.approx(sum(pairwise) / 3)
     assert row.difference == pytest.approx(row.alpha_machine - row.alpha_humans)
-    assert row.language == "all" and row.n_units == N_UNITS
+    assert row.language == "all"
+    assert row.n_units == N_UNITS
 
 
 def test_a_machine_as_good_as_the_humans_may_replace_and_a_poor_one_not() -> None:

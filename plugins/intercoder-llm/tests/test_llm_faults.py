@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CODEBOOK, StandIn, completion, run_intercoder, write_tasks
 
+from conftest import CODEBOOK, StandIn, completion, run_intercoder, write_tasks
 from intercoder.annotations import read_annotations
 
 GOOD = json.dumps(
@@ -58,7 +58,8 @@ def test_malformed_json_is_asked_again_once_then_missing_with_reason(
     assert proc.returncode == 0, proc.stderr
     assert len(stand_in.requests) == 2  # asked again once, not more
     again = stand_in.requests[1]["messages"]
-    assert again[-1]["role"] == "user" and "does not fit the codebook" in again[-1]["content"]
+    assert again[-1]["role"] == "user"
+    assert "does not fit the codebook" in again[-1]["content"]
     assert "0 valid, 3 invalid, 0 abstained answers" in proc.stderr
     assert "t1 relevant: missing (the answer is not JSON" in proc.stderr
     assert len(read_annotations(tmp_path / "out.csv")) == 0  # nothing written as a code
@@ -80,7 +81,8 @@ def test_a_timeout_is_retried_then_reported_in_one_line(stand_in: StandIn, tmp_p
     assert proc.returncode == 1
     assert len(stand_in.requests) == 2
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "still failing after 1 retries" in lines[0], proc.stderr
+    assert len(lines) == 1, proc.stderr
+    assert "still failing after 1 retries" in lines[0]
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "out.csv").exists()
 
@@ -132,4 +134,6 @@ def test_tokens_are_counted(stand_in: StandIn, tmp_path: Path, tokens: tuple[int
     proc = _code(stand_in, tmp_path, "response_format=json_schema")
     assert "tokens: 1234 prompt, 56 completion sent now" in proc.stderr
     again = _code(stand_in, tmp_path, "response_format=json_schema")
-    assert "tokens: 0 prompt, 0 completion sent now; 1234 prompt, 56 completion saved" in again.stderr
+    assert (
+        "tokens: 0 prompt, 0 completion sent now; 1234 prompt, 56 completion saved" in again.stderr
+    )

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CODEBOOK
 from intercoder_llm import (
     LLMCoder,
     Reply,
@@ -26,6 +25,7 @@ from intercoder_llm import (
 )
 
 import intercoder
+from conftest import CODEBOOK
 from intercoder.codebook.model import Codebook
 from intercoder.extensions import CoderSettingsError
 from intercoder.tasks import Task
@@ -126,7 +126,8 @@ def test_the_prompt_is_in_the_tasks_language_with_rules_and_examples(codebook: C
     assert user == {"role": "user", "content": KY}
     text = system["content"]
     assert "Текст этникалык топ жөнүндөбү?" in text  # the Kyrgyz question
-    assert "Include: Этнонимдер." in text and "Exclude: Жарандык гана." in text
+    assert "Include: Этнонимдер." in text
+    assert "Exclude: Жарандык гана." in text
     assert "Example: Айылдын дуңган дыйкандары бүгүн чогулушту." in text
     assert 'Answer only when `relevant` is "yes"' in text  # show_if
     assert "Is the text about an ethnic group?" not in text
@@ -167,12 +168,14 @@ def test_show_if_drops_the_detail_when_the_screening_answer_hides_it(codebook: C
     )
     checked = check_answer(answer, codebook, KY)
     assert checked.ok, checked.problems
-    assert checked.hidden == ["tone"] and "tone" not in checked.values
+    assert checked.hidden == ["tone"]
+    assert "tone" not in checked.values
 
 
 def test_null_is_an_abstention(codebook: Codebook) -> None:
     checked = check_answer(_answer(topics={"value": None, "quotes": []}), codebook, KY)
-    assert checked.ok and checked.abstained == ["topics"]
+    assert checked.ok
+    assert checked.abstained == ["topics"]
 
 
 def test_an_answer_that_is_not_json_is_a_problem_as_a_whole(codebook: Codebook) -> None:
@@ -195,7 +198,9 @@ def test_the_key_and_its_pieces_are_redacted() -> None:
     key = "sk-proj-abcdefgh12345678ijklmnop"
     message = f"401: Incorrect API key provided: {key[:8]}*****{key[-8:]}; full {key}"
     cleaned = redact(message, key)
-    assert key not in cleaned and key[:8] not in cleaned and key[-8:] not in cleaned
+    assert key not in cleaned
+    assert key[:8] not in cleaned
+    assert key[-8:] not in cleaned
     assert cleaned.count("[redacted]") == 3
 
 

@@ -68,7 +68,9 @@ def validate_coder_command(
     languages = None
     if tasks_file is not None:
         languages = {task.unit_id: task.lang or "?" for task in read_tasks(tasks_file)}
-    result = validate_coder(humans, machine, cb, languages=languages, resamples=bootstrap, seed=seed)
+    result = validate_coder(
+        humans, machine, cb, languages=languages, resamples=bootstrap, seed=seed
+    )
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:

@@ -23,10 +23,12 @@ from typing import Any
 import attrs
 
 # Re-exported: the gate's public names from before the file reading moved down a layer.
-from ..configfile import CONFIG_FILE, ConfigError, settings_table
+from ..configfile import CONFIG_FILE as CONFIG_FILE
 from ..configfile import PYPROJECT as PYPROJECT
-from ..configfile import find_config as find_config
+from ..configfile import ConfigError as ConfigError
 from ..configfile import display as _display
+from ..configfile import find_config as find_config
+from ..configfile import settings_table
 
 JUDGES = ("point", "ci-low", "q")
 TENTATIVE_CHOICES = ("warn", "fail")

@@ -1,1 +1,1 @@
-"""Workflow steps built on the reliability engine: planning, gold, adjudication, certification, validating a machine coder."""
+"""Workflow steps on the reliability engine: plan, gold, adjudicate, certify, validate a coder."""

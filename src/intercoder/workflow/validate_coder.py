@@ -257,10 +257,16 @@ def render_table(result: CoderValidation, *, markdown: bool = False) -> str:
     ]  # fmt: skip
     rows = [
         [
-            c.variable, c.language, str(c.n_units), _shown(c.alpha_humans),
-            _shown(c.alpha_machine), _shown(c.with_majority), _shown(c.difference),
-            f"[{_shown(c.ci[0])}, {_shown(c.ci[1])}]", c.verdict,
-        ]  # fmt: skip
+            c.variable,
+            c.language,
+            str(c.n_units),
+            _shown(c.alpha_humans),
+            _shown(c.alpha_machine),
+            _shown(c.with_majority),
+            _shown(c.difference),
+            f"[{_shown(c.ci[0])}, {_shown(c.ci[1])}]",
+            c.verdict,
+        ]
         for c in result.comparisons
     ]
     intro = f"machine coder {result.machine} against {', '.join(result.humans)}"

@@ -82,7 +82,9 @@ class ChatClient:
             timeout=settings.timeout,
             max_retries=0,  # retried here, so that retries are counted and reported
         )
-        self.mode: str | None = None if settings.response_format == "auto" else settings.response_format
+        self.mode: str | None = (
+            None if settings.response_format == "auto" else settings.response_format
+        )
         self.fallback: str | None = None
         self._mode_lock = threading.Lock()
         self._count_lock = threading.Lock()
@@ -141,12 +143,15 @@ class ChatClient:
             try:
                 with self._count_lock:
                     self.requests += 1
-                response = self._client.chat.completions.create(
+                # Typed loosely on purpose: json_object with a schema is llama-cpp-python's
+                # dialect, which the client's types do not know.
+                create: Any = self._client.chat.completions.create
+                response = create(
                     model=str(settings.model),
-                    messages=messages,  # type: ignore[arg-type]
+                    messages=messages,
                     temperature=settings.temperature,
                     max_tokens=settings.max_tokens,
-                    response_format=response_format(mode, schema),  # type: ignore[arg-type]
+                    response_format=response_format(mode, schema),
                     **extra,
                 )
                 break
@@ -160,7 +165,11 @@ class ChatClient:
                 raise self._fail(
                     f"model {settings.model!r} not found at {self.where}", exc
                 ) from None
-            except (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError) as exc:
+            except (
+                openai.RateLimitError,
+                openai.InternalServerError,
+                openai.APITimeoutError,
+            ) as exc:
                 if probing and isinstance(exc, openai.InternalServerError):
                     raise _Refused(redact(str(exc), self._secret)) from None
                 if attempt >= settings.retries:

@@ -83,7 +83,8 @@ def _variable_lines(var: Variable, lang: str, codebook: Codebook, examples: int)
             continue
         indent = "  " * depth
         name = _pick(category.label, lang, codebook) or category.code
-        lines.append(f'{indent}- "{category.code}" ({name}): {_pick(category.definition, lang, codebook) or ""}')
+        definition = _pick(category.definition, lang, codebook) or ""
+        lines.append(f'{indent}- "{category.code}" ({name}): {definition}')
         for rule in _pick(category.include, lang, codebook) or ():
             lines.append(f"{indent}  Include: {rule}")
         for rule in _pick(category.exclude, lang, codebook) or ():

@@ -44,9 +44,7 @@ def _float(name: str, low: float, high: float) -> Any:
         except ValueError:
             raise CoderSettingsError(f"llm coder: {name}={text!r} is not a number") from None
         if not (math.isfinite(value) and low <= value <= high):
-            raise CoderSettingsError(
-                f"llm coder: {name}={text!r} must be from {low:g} to {high:g}"
-            )
+            raise CoderSettingsError(f"llm coder: {name}={text!r} must be from {low:g} to {high:g}")
         return value
 
     return convert
@@ -143,7 +141,9 @@ def parse_settings(options: Mapping[str, str], base: LLMSettings | None = None) 
             )
         if key not in _CONVERTERS:
             close = difflib.get_close_matches(key, list(_CONVERTERS), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(_CONVERTERS)})"
+            hint = (
+                f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(_CONVERTERS)})"
+            )
             raise CoderSettingsError(f"llm coder: unknown setting {raw_key!r}{hint}")
         values[key] = _CONVERTERS[key](text)
     return attrs.evolve(base or LLMSettings(), **values)
