@@ -6,19 +6,13 @@ import json
 
 import click
 
-from .options import codebook_option, load_checked, skip_invalid_option
+from .options import codebook_option, format_option, load_checked, skip_invalid_option
 
 
 @click.command("agree")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @codebook_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "markdown"]),
-    default="table",
-    show_default=True,
-)
+@format_option
 @click.option(
     "--bootstrap",
     type=click.IntRange(min=0),

@@ -28,6 +28,13 @@ MAX_SHOWN = 20
 codebook_option = click.option(
     "--codebook", "codebook_ref", required=True, help="Codebook reference or path."
 )
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+)
 skip_invalid_option = click.option(
     "--skip-invalid",
     is_flag=True,

@@ -7,7 +7,7 @@ import json
 
 import click
 
-from .options import codebook_option, load_checked, skip_invalid_option
+from .options import codebook_option, format_option, load_checked, skip_invalid_option
 
 
 @click.command("validate-coder")
@@ -29,13 +29,7 @@ from .options import codebook_option, load_checked, skip_invalid_option
     type=click.Path(exists=True, dir_okay=False),
     help="Task file giving each unit's language (lang); without it every unit is in 'all'.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "markdown"]),
-    default="table",
-    show_default=True,
-)
+@format_option
 @click.option(
     "--bootstrap",
     type=click.IntRange(min=0),
