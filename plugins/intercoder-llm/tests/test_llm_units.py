@@ -105,9 +105,11 @@ def intercoder_llm_version() -> str:
 def test_the_schema_lists_every_code_and_allows_abstaining(codebook: Codebook) -> None:
     schema = answer_schema(codebook)
     assert schema["required"] == ["relevant", "tone", "topics"]
-    assert schema["properties"]["relevant"]["properties"]["value"]["enum"] == ["yes", "no", None]
-    assert schema["properties"]["tone"]["properties"]["value"]["enum"] == ["0", "1", None]
-    topics = schema["properties"]["topics"]["properties"]["value"]
+    relevant = schema["properties"]["relevant"]["properties"]["value"]["anyOf"]
+    assert relevant == [{"type": "string", "enum": ["yes", "no"]}, {"type": "null"}]
+    tone = schema["properties"]["tone"]["properties"]["value"]["anyOf"]
+    assert tone[0]["enum"] == ["0", "1"]
+    topics = schema["properties"]["topics"]["properties"]["value"]["anyOf"][0]
     assert topics["items"]["enum"] == ["economy", "culture"]
 
 

@@ -41,23 +41,28 @@ def _quote() -> dict[str, Any]:
 
 
 def _value(var: Variable) -> dict[str, Any]:
+    """A value or null, as ``anyOf``: the one form OpenAI's strict mode, vLLM and llama.cpp's
+    grammar converter all read the same way (llama.cpp reads a ``type`` list before an
+    ``enum``, which would let any string through)."""
     codes = list(var.codes)
+    value: dict[str, Any]
     if var.type in ("single_choice", "ordinal_scale"):
-        return {"type": ["string", "null"], "enum": [*codes, None]}
-    if var.type == "multiple_choice":
-        return {
-            "type": ["array", "null"],
+        value = {"type": "string", "enum": codes}
+    elif var.type == "multiple_choice":
+        value = {
+            "type": "array",
             "items": {"type": "string", "enum": codes},
             "maxItems": len(codes),
         }
-    if var.type == "number":
-        number: dict[str, Any] = {"type": ["number", "null"]}
+    elif var.type == "number":
+        value = {"type": "number"}
         if var.minimum is not None:
-            number["minimum"] = var.minimum
+            value["minimum"] = var.minimum
         if var.maximum is not None:
-            number["maximum"] = var.maximum
-        return number
-    raise ValueError(f"no value schema for type {var.type!r}")  # pragma: no cover - guarded
+            value["maximum"] = var.maximum
+    else:  # pragma: no cover - coded_variables() lets no other type through
+        raise ValueError(f"no value schema for type {var.type!r}")
+    return {"anyOf": [value, {"type": "null"}]}
 
 
 def variable_schema(var: Variable) -> dict[str, Any]:
