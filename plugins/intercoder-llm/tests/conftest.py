@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -18,7 +19,7 @@ from typing import Any
 
 import attrs
 import pytest
-from tinymodel import write_tiny_model
+from tinymodel import QUOTING, write_tiny_model
 
 HERE = Path(__file__).parent
 CODEBOOK = HERE / "data" / "screening.yaml"
@@ -64,22 +65,16 @@ class Server:
     log: Path
 
 
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_tiny_model(tmp_path_factory.mktemp("model") / "tiny.gguf")
-
-
-@pytest.fixture(scope="session")
-def llama_server(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A real llama-cpp-python server on 127.0.0.1 serving the tiny model, with an API key."""
+@contextlib.contextmanager
+def _llama_server(model: Path, log: Path) -> Iterator[Server]:
+    """A real llama-cpp-python server on 127.0.0.1 serving ``model``, with an API key."""
     try:
         import llama_cpp.server  # noqa: F401
     except ImportError as exc:
         pytest.fail(f"{INSTALL_HINT} ({exc})")
     port = free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
     command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_model),
+        sys.executable, "-m", "llama_cpp.server", "--model", str(model),
         "--model_alias", "tiny", "--host", "127.0.0.1", "--port", str(port),
         "--n_ctx", "8192", "--n_threads", "1", "--api_key", SERVER_KEY,
     ]  # fmt: skip
@@ -109,6 +104,23 @@ def llama_server(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The tiny model that answers every text with the same valid coding at temperature 0."""
+    where = tmp_path_factory.mktemp("coding")
+    with _llama_server(write_tiny_model(where / "tiny.gguf"), where / "server.log") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def quoting_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The tiny model that quotes "]", a passage no test text holds."""
+    where = tmp_path_factory.mktemp("quoting")
+    model = write_tiny_model(where / "quoting.gguf", preferences=QUOTING)
+    with _llama_server(model, where / "server.log") as server:
+        yield server
 
 
 # --- a stand-in for faults a real server cannot be made to produce ---------------------------

@@ -137,3 +137,12 @@ def test_tokens_are_counted(stand_in: StandIn, tmp_path: Path, tokens: tuple[int
     assert (
         "tokens: 0 prompt, 0 completion sent now; 1234 prompt, 56 completion saved" in again.stderr
     )
+
+
+def test_a_model_the_server_lacks_is_one_line(stand_in: StandIn, tmp_path: Path) -> None:
+    # llama-cpp-python serves its one model whatever the name asked for; hosted APIs answer 404.
+    stand_in.script[:] = [status(404, "The model `standin` does not exist")]
+    proc = _code(stand_in, tmp_path)
+    assert proc.returncode == 1
+    assert f"model 'standin' not found at {stand_in.url}" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

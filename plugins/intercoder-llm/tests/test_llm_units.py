@@ -249,7 +249,7 @@ def test_concurrency_is_bounded(codebook: Codebook, monkeypatch: pytest.MonkeyPa
     lock = threading.Lock()
     seen = {"now": 0, "most": 0}
 
-    def complete(self: Any, messages: list[dict[str, str]], schema: Any) -> Reply:
+    def complete(self: Any, messages: list[dict[str, str]], schema: Any, run: int) -> Reply:
         with lock:
             seen["now"] += 1
             seen["most"] = max(seen["most"], seen["now"])
@@ -264,3 +264,18 @@ def test_concurrency_is_bounded(codebook: Codebook, monkeypatch: pytest.MonkeyPa
     records = list(coder.code(tasks, codebook))
     assert seen["most"] == 3
     assert len({r.unit_id for r in records}) == 12
+
+
+def test_quotes_become_evidence_with_offsets(
+    codebook: Codebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from intercoder_llm import client as client_module
+
+    monkeypatch.setattr(
+        client_module.ChatClient, "complete", lambda self, m, s, r: Reply(_answer(), 1, 1, "x")
+    )
+    coder = LLMCoder(model="m", base_url="http://127.0.0.1:9/v1", cache="off")
+    task = Task("u", KY, "ky")
+    list(coder.code([task], codebook))
+    found = {(e.variable, KY[e.start : e.end]) for e in coder.matches(task, codebook)}
+    assert found == {("relevant", "дуңган дыйкандары"), ("topics", "базарда жашылча сатышты")}

@@ -2,12 +2,13 @@
 
 The model knows nothing, but the server's grammar-constrained output makes every answer JSON
 of the codebook's schema, so the prompt, schema dialect, parsing, checking, caching and
-concurrency all run against the real thing, offline, on 127.0.0.1.
+concurrency all run against the real thing, offline, on 127.0.0.1. The model's fixed token
+preferences (see ``tinymodel.py``) make its answer at temperature 0 known in advance:
+``relevant`` "yes", ``tone`` "0", ``topics`` [], no quotes.
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def _project(tmp_path: Path, server: Server, **extra: str) -> Path:
         "model": "tiny", "base_url": server.url, "api_key_env": KEY_VAR, "temperature": "0",
         "seed": "7", "max_tokens": "1500", **extra,
     }  # fmt: skip
-    table = "".join(f'{key} = "{value}"\n' for key, value in settings.items())
+    table = "".join(f'{key} = "{value}"\n' for key, value in settings.items() if value)
     (tmp_path / "pyproject.toml").write_text(
         f"[tool.intercoder.coders.llm]\n{table}", encoding="utf-8"
     )
@@ -49,7 +50,7 @@ def _code(
 def _counts(stderr: str) -> tuple[int, int, int, int]:
     line = next(line for line in stderr.splitlines() if " valid, " in line)
     words = line.split(": ", 1)[1].replace(",", "").replace("(", "").split()
-    return int(words[0]), int(words[2]), int(words[4]), int(words[6])
+    return int(words[0]), int(words[2]), int(words[4]), int(words[7])
 
 
 def test_codes_checks_and_caches_against_the_real_server(
@@ -61,13 +62,18 @@ def test_codes_checks_and_caches_against_the_real_server(
     stderr = first.stderr
     # llama-cpp-python refuses OpenAI's json_schema and takes its own json_object dialect.
     assert "structured output: json_object (the server refused json_schema" in stderr
-    valid, invalid, abstained, hidden = _counts(stderr)
-    assert valid + invalid + abstained + hidden == len(TASKS) * VARIABLES
+    assert _counts(stderr) == (len(TASKS) * VARIABLES, 0, 0, 0)
     codebook = intercoder.load_codebook(CODEBOOK)
     written = read_annotations(project / "out.csv")
     assert check_annotations(written, codebook).problems == ()  # only codes of the codebook
-    assert len(written) == valid
-    assert set(written.coder_id.tolist()) <= {CODER_ID}
+    assert set(written.coder_id.tolist()) == {CODER_ID}
+    assert set(written.codebook.tolist()) == {codebook.ref}
+    values = {(r.unit_id, r.variable): r.value for r in written}
+    assert values == {
+        (unit, variable): value
+        for unit, _, _ in TASKS
+        for variable, value in (("relevant", "yes"), ("tone", "0"), ("topics", []))
+    }
     assert f"{CODER_ID}: {len(written)} annotations for {len(TASKS)} texts" in stderr
     assert "answers from the cache" in stderr
     assert "tokens: " in stderr
@@ -81,21 +87,37 @@ def test_codes_checks_and_caches_against_the_real_server(
     assert (project / "out.csv").read_bytes() == before
 
 
-def test_evidence_quotes_are_located_in_the_text(llama_server: Server, tmp_path: Path) -> None:
-    project = _project(tmp_path, llama_server, cache="off")
-    proc = _code(project, llama_server.key, "--evidence", "evidence.jsonl")
+def test_a_quote_not_in_the_text_is_asked_again_then_missing(
+    quoting_server: Server, tmp_path: Path
+) -> None:
+    project = _project(tmp_path, quoting_server, cache="off")
+    proc = _code(project, quoting_server.key)
     assert proc.returncode == 0, proc.stderr
-    texts = {unit: text for unit, text, _ in TASKS}
-    for line in (project / "evidence.jsonl").read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        assert texts[record["unit_id"]][record["start"] : record["end"]] == record["quote"]
+    # Every variable of every text quotes "]": each answer is asked again once, then missing.
+    assert f"; {len(TASKS)} asked again)" in proc.stderr
+    # One more: the first request, refused in the json_schema dialect.
+    assert f"{2 * len(TASKS) + 1} requests sent" in proc.stderr
+    valid, invalid, abstained, hidden = _counts(proc.stderr)
+    assert (valid, abstained) == (0, 0)
+    assert invalid + hidden == len(TASKS) * VARIABLES
+    assert "quote ']' is not in the text" in proc.stderr
+    assert len(read_annotations(project / "out.csv")) == 0
 
 
 def test_self_consistency_over_runs(llama_server: Server, tmp_path: Path) -> None:
-    project = _project(tmp_path, llama_server, temperature="1.0", runs="3")
+    # No seed: the tiny model ignores its input, so one seed per run would give every text the
+    # same draw. Unseeded, 12 texts x 3 runs at p(yes) = 0.69 all agreeing has odds ~5e-6.
+    project = _project(tmp_path, llama_server, temperature="1.0", runs="3", cache="off", seed="")
+    twelve = [(f"{unit}-{copy}", text, lang) for unit, text, lang in TASKS for copy in (1, 2)]
+    write_tasks(project / "tasks.jsonl", twelve)
     proc = _code(project, llama_server.key)
     assert proc.returncode == 0, proc.stderr
-    assert "self-consistency over 3 runs (alpha): " in proc.stderr
+    assert f"{3 * len(twelve) + 1} requests sent" in proc.stderr  # + the refused json_schema
+    line = next(line for line in proc.stderr.splitlines() if "self-consistency" in line)
+    assert "self-consistency over 3 runs (alpha): relevant " in line
+    # At temperature 1 the tiny model's yes/no choice varies between runs: alpha is below 1.
+    alpha = float(line.split("relevant ")[1].split(",")[0])
+    assert alpha < 1.0
 
 
 def test_dry_run_prints_the_kyrgyz_prompt_and_sends_nothing(tmp_path: Path) -> None:

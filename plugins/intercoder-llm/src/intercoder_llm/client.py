@@ -96,20 +96,26 @@ class ChatClient:
     def _fail(self, what: str, exc: Exception) -> ServerError:
         return ServerError(redact(f"llm coder: {what}: {exc}", self._secret))
 
-    def complete(self, messages: list[dict[str, str]], schema: dict[str, Any]) -> Reply:
-        """The server's answer to ``messages``, constrained by ``schema``."""
+    def complete(
+        self, messages: list[dict[str, str]], schema: dict[str, Any], run: int = 0
+    ) -> Reply:
+        """The server's answer to ``messages``, constrained by ``schema``.
+
+        ``run`` numbers self-consistency runs: with a ``seed`` set, run ``k`` is sent seed
+        ``seed + k``, so that the runs are draws of their own rather than one draw repeated.
+        """
         if self.mode is None:
             with self._mode_lock:
                 if self.mode is None:  # the first request decides the dialect for all
-                    return self._probe(messages, schema)
-        return self._send(messages, schema, self.mode)
+                    return self._probe(messages, schema, run)
+        return self._send(messages, schema, self.mode, run)
 
-    def _probe(self, messages: list[dict[str, str]], schema: dict[str, Any]) -> Reply:
+    def _probe(self, messages: list[dict[str, str]], schema: dict[str, Any], run: int) -> Reply:
         try:
-            reply = self._send(messages, schema, JSON_SCHEMA, probing=True)
+            reply = self._send(messages, schema, JSON_SCHEMA, run, probing=True)
         except _Refused as first:
             try:
-                reply = self._send(messages, schema, JSON_OBJECT, probing=True)
+                reply = self._send(messages, schema, JSON_OBJECT, run, probing=True)
             except _Refused as second:
                 raise ServerError(
                     redact(
@@ -129,6 +135,7 @@ class ChatClient:
         messages: list[dict[str, str]],
         schema: dict[str, Any],
         mode: str,
+        run: int,
         *,
         probing: bool = False,
     ) -> Reply:
@@ -137,7 +144,7 @@ class ChatClient:
         settings = self.settings
         extra: dict[str, Any] = {}
         if settings.seed is not None:
-            extra["seed"] = settings.seed
+            extra["seed"] = settings.seed + run
         attempt = 0
         while True:
             try:

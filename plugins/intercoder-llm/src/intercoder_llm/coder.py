@@ -139,6 +139,7 @@ class LLMCoder(Coder):
         key: str,
         client: ChatClient,
         cache: ResponseCache | None,
+        run: int,
     ) -> Reply:
         cached = cache.get(key) if cache is not None else None
         if cached is not None:
@@ -148,7 +149,7 @@ class LLMCoder(Coder):
                 self.tally.cached_completion_tokens += cached.completion_tokens
                 self.tally.modes.add(cached.mode)
             return cached
-        reply = client.complete(messages, schema)
+        reply = client.complete(messages, schema, run)
         with self._lock:
             self.tally.modes.add(reply.mode)
         if cache is not None:
@@ -173,7 +174,7 @@ class LLMCoder(Coder):
             "run": run,
         }
         reply = self._reply(
-            messages, schema, cache_key(messages=messages, **key_parts), client, cache
+            messages, schema, cache_key(messages=messages, **key_parts), client, cache, run
         )
         checked = check_answer(reply.content, codebook, task.text)
         if checked.ok:
@@ -181,7 +182,9 @@ class LLMCoder(Coder):
         with self._lock:
             self.tally.asked_again += 1
         again = retry_messages(messages, reply.content, list(checked.problems.values()))
-        reply = self._reply(again, schema, cache_key(messages=again, **key_parts), client, cache)
+        reply = self._reply(
+            again, schema, cache_key(messages=again, **key_parts), client, cache, run
+        )
         return check_answer(reply.content, codebook, task.text)
 
     def _annotations(
