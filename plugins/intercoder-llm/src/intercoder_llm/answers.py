@@ -9,12 +9,10 @@ screening answer (``show_if``) does not show it is dropped, whatever its value.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import attrs
-
-from intercoder.annotations import check_value
 from intercoder.text import nfc
 
 from .schema import coded_variables
@@ -36,7 +34,7 @@ class Evidence(NamedTuple):
     end: int
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True)
 class Checked:
     """One answer after checking: what may be written, and what went wrong."""
 
@@ -139,6 +137,8 @@ def _answer(
     if value is None:
         checked.abstained.append(var.id)
         return
+    from intercoder.annotations import check_value  # numpy: loaded on use, not on registering
+
     canonical = check_value(var, value)
     code = canonical if isinstance(canonical, str) else None
     pending[var.id] = _quotes(var, raw.get("quotes", []), text, code)
@@ -148,6 +148,8 @@ def _answer(
 def _spans(
     var: Variable, raw: Any, text: str, pending: dict[str, list[Evidence]]
 ) -> list[tuple[str, int, int]]:
+    from intercoder.annotations import check_value
+
     if not isinstance(raw, list):
         raise ValueError("expected a list of {code, quote}")
     spans = []

@@ -10,6 +10,7 @@ asked for is the same either way.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import sqlite3
@@ -17,10 +18,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import attrs
 
-
-@attrs.frozen
+@dataclasses.dataclass(frozen=True)
 class Reply:
     """A server's answer: its text, the tokens it cost, and how structured output was asked."""
 

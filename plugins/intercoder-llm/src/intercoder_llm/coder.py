@@ -10,13 +10,12 @@ other is reported per variable (:mod:`.consistency`).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from typing import TYPE_CHECKING, Any
-
-import attrs
 
 from intercoder.extensions import Coder
 
@@ -38,7 +37,7 @@ if TYPE_CHECKING:
 SHOWN_REASONS = 5
 
 
-@attrs.define
+@dataclasses.dataclass
 class Tally:
     """What happened to the answers of one call of :meth:`LLMCoder.code`."""
 
@@ -52,9 +51,9 @@ class Tally:
     from_cache: int = 0
     cached_prompt_tokens: int = 0
     cached_completion_tokens: int = 0
-    modes: set[str] = attrs.field(factory=set)
-    reasons: list[str] = attrs.field(factory=list)
-    consistency: dict[str, float] = attrs.field(factory=dict)
+    modes: set[str] = dataclasses.field(default_factory=set)
+    reasons: list[str] = dataclasses.field(default_factory=list)
+    consistency: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 class LLMCoder(Coder):

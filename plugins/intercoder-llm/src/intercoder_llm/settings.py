@@ -7,12 +7,11 @@ setting: ``api_key_env`` names the environment variable that holds it.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 from collections.abc import Mapping
 from typing import Any
-
-import attrs
 
 from intercoder.extensions import CoderSettingsError
 
@@ -70,7 +69,7 @@ def _choice(name: str, choices: tuple[str, ...]) -> Any:
     return convert
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True)
 class LLMSettings:
     """Everything that decides what is sent and how; see the plugin README for each."""
 
@@ -146,4 +145,4 @@ def parse_settings(options: Mapping[str, str], base: LLMSettings | None = None) 
             )
             raise CoderSettingsError(f"llm coder: unknown setting {raw_key!r}{hint}")
         values[key] = _CONVERTERS[key](text)
-    return attrs.evolve(base or LLMSettings(), **values)
+    return dataclasses.replace(base or LLMSettings(), **values)
