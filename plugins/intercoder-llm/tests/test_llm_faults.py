@@ -146,3 +146,13 @@ def test_a_model_the_server_lacks_is_one_line(stand_in: StandIn, tmp_path: Path)
     assert proc.returncode == 1
     assert f"model 'standin' not found at {stand_in.url}" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_a_response_body_that_is_not_json_is_one_line(stand_in: StandIn, tmp_path: Path) -> None:
+    stand_in.script[:] = [lambda body: (200, "<html>gateway</html>", 0.0)]
+    proc = _code(stand_in, tmp_path, "response_format=json_schema")
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert f"{stand_in.url} answered something that is not a chat completion" in proc.stderr
+    assert not (tmp_path / "out.csv").exists()

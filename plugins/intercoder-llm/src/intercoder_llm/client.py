@@ -185,6 +185,12 @@ class ChatClient:
                     ) from None
             except openai.APIConnectionError as exc:
                 raise self._fail(f"cannot reach the server at {self.where}", exc) from None
+            except (openai.APIResponseValidationError, ValueError) as exc:
+                raise self._fail(
+                    f"{self.where} answered something that is not a chat completion", exc
+                ) from None
+            except openai.OpenAIError as exc:  # anything else the client raises: one line too
+                raise self._fail(f"the request to {self.where} failed", exc) from None
             except openai.APIStatusError as exc:
                 if probing:
                     raise _Refused(redact(str(exc), self._secret)) from None
@@ -193,14 +199,19 @@ class ChatClient:
             attempt += 1
             with self._count_lock:
                 self.retries += 1
-        content = response.choices[0].message.content if response.choices else None
-        usage = response.usage
-        reply = Reply(
-            content=content or "",
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
-            mode=mode,
-        )
+        try:
+            content = response.choices[0].message.content if response.choices else None
+            usage = response.usage
+            reply = Reply(
+                content=content or "",
+                prompt_tokens=int(usage.prompt_tokens) if usage else 0,
+                completion_tokens=int(usage.completion_tokens) if usage else 0,
+                mode=mode,
+            )
+        except (AttributeError, IndexError, TypeError, ValueError) as exc:
+            raise self._fail(
+                f"{self.where} answered something that is not a chat completion", exc
+            ) from None
         with self._count_lock:
             self.prompt_tokens += reply.prompt_tokens
             self.completion_tokens += reply.completion_tokens
