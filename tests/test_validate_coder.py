@@ -91,6 +91,9 @@ def test_alphas_match_an_independent_implementation() -> None:
     pairwise = [_reference_alpha([codings["llm:m@0.1.0"], h]) for h in humans]
     assert row.alpha_machine == pytest.approx(sum(pairwise) / 3)
     assert row.difference == pytest.approx(row.alpha_machine - row.alpha_humans)
+    # Three humans on two codes always have a majority.
+    majority = [max(set(column), key=column.count) for column in zip(*humans, strict=True)]
+    assert row.with_majority == pytest.approx(_reference_alpha([codings["llm:m@0.1.0"], majority]))
     assert row.language == "all"
     assert row.n_units == N_UNITS
 

@@ -118,19 +118,35 @@ def _alphas(
     matrix: np.ndarray[Any, Any], level: str, categories: list[Any] | None
 ) -> tuple[float, list[float], float]:
     """Humans' alpha, the machine's with each human, the machine's with the majority
-    (``matrix``: humans' rows, then the machine's)."""
-    humans, machine = matrix[:-1], matrix[-1:]
+    (``matrix``: the humans' rows, then the machine's, then the majority's)."""
+    humans, machine, majority = matrix[:-2], matrix[-2:-1], matrix[-1:]
     among = _alpha(humans, level, categories)
     each = [_alpha(np.vstack([machine, row[None, :]]), level, categories) for row in humans]
-    majority = np.empty((1, matrix.shape[1]), dtype=object)
-    majority[0, :] = [_majority(humans[:, j].tolist()) for j in range(matrix.shape[1])]
-    with_majority = _alpha(np.vstack([machine, majority]), level, categories)
-    return among, each, with_majority
+    return among, each, _alpha(np.vstack([machine, majority]), level, categories)
 
 
 def _mean(values: list[float]) -> float:
     defined = [v for v in values if not math.isnan(v)]
     return sum(defined) / len(defined) if len(defined) == len(values) and defined else math.nan
+
+
+def _numeric(
+    matrix: np.ndarray[Any, Any], level: str, categories: list[Any] | None
+) -> tuple[np.ndarray[Any, Any], list[Any] | None]:
+    """The matrix as floats (NaN missing) when its values allow, for the vectorised path of
+    :meth:`ReliabilityData.from_matrix`: codes become their index in the declared order
+    (which keeps the ordinal order); sets (MASI) stay objects."""
+    if level == "masi":
+        return matrix, categories
+    if level in ("interval", "ratio"):
+        return np.array([[np.nan if v is None else v for v in row] for row in matrix], float), (
+            categories
+        )
+    if categories is None:  # pragma: no cover - choice variables always declare their codes
+        return matrix, categories
+    index = {code: float(i) for i, code in enumerate(categories)}
+    coded = np.array([[np.nan if v is None else index[v] for v in row] for row in matrix], float)
+    return coded, [float(i) for i in range(len(categories))]
 
 
 def _compare(
@@ -145,10 +161,13 @@ def _compare(
 ) -> tuple[float, float, float, tuple[float, float], list[float], float]:
     index = {unit: j for j, unit in enumerate(units)}
     rows = {coder: i for i, coder in enumerate([*humans, machine])}
-    matrix = np.full((len(rows), len(units)), None, dtype=object)
+    matrix = np.full((len(rows) + 1, len(units)), None, dtype=object)
     for unit, coder, value in records:
         if unit in index and coder in rows:
             matrix[rows[coder], index[unit]] = value
+    # A resampled unit keeps its humans, so its majority: computed once, carried as a row.
+    matrix[-1, :] = [_majority(matrix[: len(humans), j].tolist()) for j in range(len(units))]
+    matrix, categories = _numeric(matrix, level, categories)
     among, each, with_majority = _alphas(matrix, level, categories)
     alpha_machine = _mean(each)
     difference = alpha_machine - among
