@@ -165,3 +165,37 @@ def test_cli_two_machines_in_the_machine_file_is_one_line(run_cli: RunCli, tmp_p
     assert proc.returncode == 1
     assert "the machine file must hold one coder, found 2" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_an_ordinal_variable_is_compared_at_its_level() -> None:
+    """``severity`` (ordinal, shown after ``relevant`` = yes) against krippendorff's ordinal."""
+    cb = load_codebook(MINIMAL)
+    rng = np.random.default_rng(7)
+    truth = rng.choice(["0", "1"], size=N_UNITS)
+    coders = {"ann": 0.05, "bo": 0.1, "llm:m@0.1.0": 0.2}
+    values = {
+        c: [("1" if t == "0" else "0") if rng.random() < p else t for t in truth]
+        for c, p in coders.items()
+    }
+    records = [
+        Annotation(f"u{i}", c, variable, value)
+        for c, row in values.items()
+        for i, code in enumerate(row)
+        for variable, value in (("relevant", "yes"), ("severity", code))
+    ]
+    checked = check_annotations(AnnotationSet.from_records(records), cb).annotations
+    machine = checked.take(checked.coder_id == "llm:m@0.1.0")
+    humans = checked.take(checked.coder_id != "llm:m@0.1.0")
+    result = validate_coder(humans, machine, cb, resamples=0)
+    (row,) = [c for c in result.comparisons if c.variable == "severity"]
+
+    def ordinal(rows: list[list[str]]) -> float:
+        data = [[float(v) for v in r] for r in rows]
+        return float(krippendorff.alpha(reliability_data=data, level_of_measurement="ordinal"))
+
+    assert row.alpha_humans == pytest.approx(ordinal([values["ann"], values["bo"]]))
+    expected = (
+        ordinal([values["llm:m@0.1.0"], values["ann"]])
+        + ordinal([values["llm:m@0.1.0"], values["bo"]])
+    ) / 2
+    assert row.alpha_machine == pytest.approx(expected)

@@ -20,7 +20,8 @@ from .options import codebook_option
 @click.option(
     "--evidence",
     default=None,
-    help="Also write each marker match with its offsets (JSONL); lexicon coder only.",
+    help="Also write the coder's evidence with its offsets (JSONL): the lexicon's marker "
+    "matches, the llm coder's accepted quotes.",
 )
 @click.option(
     "--coder-option",
