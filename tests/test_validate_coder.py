@@ -199,3 +199,21 @@ def test_an_ordinal_variable_is_compared_at_its_level() -> None:
         + ordinal([values["llm:m@0.1.0"], values["bo"]])
     ) / 2
     assert row.alpha_machine == pytest.approx(expected)
+
+
+def test_a_gold_file_replaces_the_majority(run_cli: RunCli, tmp_path: Path) -> None:
+    codings = _codings(8, 0.1)
+    humans, machine, _ = _files(tmp_path, codings)
+    gold = tmp_path / "gold.csv"
+    truth = codings["ann"]  # any fixed reference will do; its alpha is checked independently
+    gold.write_text(
+        "unit_id,coder_id,variable,value\n"
+        + "".join(f"u{i},gold,relevant,{v}\n" for i, v in enumerate(truth)),
+        encoding="utf-8",
+    )
+    base = ["validate-coder", *map(str, humans), "--machine", str(machine)]
+    proc = run_cli(*base, "--codebook", str(MINIMAL), "--gold", str(gold), "--bootstrap", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert "with gold" in proc.stdout
+    expected = _reference_alpha([codings["llm:m@0.1.0"], truth])
+    assert f"{expected:.3f}" in proc.stdout.splitlines()[-1]

@@ -29,6 +29,14 @@ from .options import codebook_option, format_option, load_checked, skip_invalid_
     type=click.Path(exists=True, dir_okay=False),
     help="Task file giving each unit's language (lang); without it every unit is in 'all'.",
 )
+@click.option(
+    "--gold",
+    "gold_file",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Adjudicated codings (one coder id) to compare the machine with instead of the "
+    "humans' majority.",
+)
 @format_option
 @click.option(
     "--bootstrap",
@@ -44,6 +52,7 @@ def validate_coder_command(
     machine_file: str,
     codebook_ref: str,
     tasks_file: str | None,
+    gold_file: str | None,
     fmt: str,
     bootstrap: int,
     seed: int,
@@ -62,8 +71,9 @@ def validate_coder_command(
     languages = None
     if tasks_file is not None:
         languages = {task.unit_id: task.lang or "?" for task in read_tasks(tasks_file)}
+    gold = None if gold_file is None else load_checked((gold_file,), codebook_ref, skip_invalid)[1]
     result = validate_coder(
-        humans, machine, cb, languages=languages, resamples=bootstrap, seed=seed
+        humans, machine, cb, languages=languages, gold=gold, resamples=bootstrap, seed=seed
     )
     if fmt == "json":
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))

@@ -7,7 +7,7 @@ for each language of the units (the task file's ``lang``; ``all`` pools every un
 * ``alpha_humans``: Krippendorff's alpha among the human coders;
 * ``alpha_machine``: the mean of the machine's alpha with each human coder (pairwise, so each
   human counts once), with the alpha with the humans' majority alongside (units whose humans
-  tie have no majority);
+  tie have no majority), or with a gold standard (adjudicated codings) when one is given;
 * ``difference``: ``alpha_machine - alpha_humans``, with a paired bootstrap interval (units
   resampled with replacement, both alphas recomputed on the same resample; percentile
   interval, fixed seed);
@@ -65,7 +65,7 @@ class CoderComparison:
     difference: float
     ci: tuple[float, float]
     verdict: str
-    #: The machine's alpha with each human coder, and with the humans' majority.
+    #: The machine's alpha with each human coder, and with the humans' majority (or the gold).
     with_each: Mapping[str, float] = attrs.field(factory=dict)
     with_majority: float = math.nan
     n_units: int = 0
@@ -88,6 +88,8 @@ class CoderValidation:
     machine: str
     humans: tuple[str, ...]
     comparisons: tuple[CoderComparison, ...]
+    #: What ``with_majority`` compares with: ``"majority"`` or the gold file's coder id.
+    reference: str = "majority"
 
     def as_dict(self) -> dict[str, Any]:
         return {"variables": [c.as_dict() for c in self.comparisons]}
@@ -158,15 +160,19 @@ def _compare(
     categories: list[Any] | None,
     resamples: int,
     rng: np.random.Generator,
+    gold: str | None = None,
 ) -> tuple[float, float, float, tuple[float, float], list[float], float]:
     index = {unit: j for j, unit in enumerate(units)}
     rows = {coder: i for i, coder in enumerate([*humans, machine])}
-    matrix = np.full((len(rows) + 1, len(units)), None, dtype=object)
+    if gold is not None:
+        rows[gold] = len(rows)
+    matrix = np.full((len(humans) + 2, len(units)), None, dtype=object)
     for unit, coder, value in records:
         if unit in index and coder in rows:
             matrix[rows[coder], index[unit]] = value
-    # A resampled unit keeps its humans, so its majority: computed once, carried as a row.
-    matrix[-1, :] = [_majority(matrix[: len(humans), j].tolist()) for j in range(len(units))]
+    if gold is None:
+        # A resampled unit keeps its humans, so its majority: computed once, carried as a row.
+        matrix[-1, :] = [_majority(matrix[: len(humans), j].tolist()) for j in range(len(units))]
     matrix, categories = _numeric(matrix, level, categories)
     among, each, with_majority = _alphas(matrix, level, categories)
     alpha_machine = _mean(each)
@@ -200,6 +206,7 @@ def validate_coder(
     codebook: Codebook,
     *,
     languages: Mapping[str, str] | None = None,
+    gold: AnnotationSet | None = None,
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
 ) -> CoderValidation:
@@ -207,8 +214,9 @@ def validate_coder(
 
     Both sets are checked annotations (:func:`intercoder.annotations.check_annotations`).
     ``languages`` maps unit ids to a language (a task file's ``lang``); without it every unit
-    is in ``all``. Raises :class:`ValidationError` when there are fewer than two human coders
-    or not exactly one machine coder.
+    is in ``all``. ``gold`` (adjudicated codings, one coder id) replaces the humans' majority
+    as the reference the machine is also compared with. Raises :class:`ValidationError` when
+    there are fewer than two human coders, or not exactly one machine (or gold) coder.
     """
     from ..annotations import AnnotationSet
 
@@ -226,7 +234,17 @@ def validate_coder(
         raise ValidationError(
             f"validating a machine coder needs at least two human coders, found {len(human_ids)}"
         )
-    both = AnnotationSet.concatenate([humans, machine])
+    parts = [humans, machine]
+    gold_id: str | None = None
+    if gold is not None:
+        golds = gold.coders
+        if len(golds) != 1 or golds[0] in (machine_id, *human_ids):
+            raise ValidationError(
+                f"the gold file must hold one coder of its own, found {', '.join(golds) or 'none'}"
+            )
+        gold_id = golds[0]
+        parts.append(gold)
+    both = AnnotationSet.concatenate(parts)
     unit_language = dict(languages or {})
     comparisons = []
     rng = np.random.default_rng(seed)
@@ -245,7 +263,7 @@ def validate_coder(
             units = groups[language]
             among, alpha_machine, difference, ci, each, with_majority = _compare(
                 data.records, units, human_ids, machine_id, data.level, data.categories,
-                resamples, rng,
+                resamples, rng, gold_id,
             )  # fmt: skip
             comparisons.append(
                 CoderComparison(
@@ -261,7 +279,7 @@ def validate_coder(
                     n_units=len(units),
                 )
             )
-    return CoderValidation(machine_id, tuple(human_ids), tuple(comparisons))
+    return CoderValidation(machine_id, tuple(human_ids), tuple(comparisons), gold_id or "majority")
 
 
 def _shown(value: float) -> str:
@@ -271,7 +289,8 @@ def _shown(value: float) -> str:
 def render_table(result: CoderValidation, *, markdown: bool = False) -> str:
     """The comparisons as a plain-text or Markdown table."""
     header = [
-        "variable", "language", "units", "alpha humans", "alpha machine", "with majority",
+        "variable", "language", "units", "alpha humans", "alpha machine",
+        f"with {result.reference}",
         "difference", "95% CI", "verdict",
     ]  # fmt: skip
     rows = [
