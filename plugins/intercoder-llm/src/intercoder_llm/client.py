@@ -189,12 +189,12 @@ class ChatClient:
                 raise self._fail(
                     f"{self.where} answered something that is not a chat completion", exc
                 ) from None
-            except openai.OpenAIError as exc:  # anything else the client raises: one line too
-                raise self._fail(f"the request to {self.where} failed", exc) from None
             except openai.APIStatusError as exc:
                 if probing:
                     raise _Refused(redact(str(exc), self._secret)) from None
                 raise self._fail(f"the server at {self.where} refused the request", exc) from None
+            except openai.OpenAIError as exc:  # anything else the client raises: one line too
+                raise self._fail(f"the request to {self.where} failed", exc) from None
             time.sleep(settings.backoff * 2**attempt)
             attempt += 1
             with self._count_lock:
