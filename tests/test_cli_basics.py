@@ -53,6 +53,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
         "plugins",
         "report",
         "studio",
+        "validate-coder",
     ),
     "codebook": ("diff", "export", "import", "list", "schema", "show", "validate"),
     "studio": ("config", "pull", "push", "serve", "status"),

@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
     "fileio": 1,
     "redact": 1,
     "_version": 1,
+    "configfile": 2,
     "yamlsafe": 2,
     "rows": 2,
     "i18n": 2,

@@ -301,6 +301,17 @@ def _normalise(var: Variable, value: Any, active: set[str], retired: dict[str, s
     return str(value)
 
 
+def check_value(var: Variable, value: Any) -> Any:
+    """``value`` in canonical form for ``var`` (codes as text, a multiple choice as a sorted
+    tuple, numbers within range), or a ValueError saying why it is not a value of ``var``.
+
+    The same rules :func:`check_annotations` applies to every record; machine coders use it
+    to validate an answer before writing it.
+    """
+    retired = {cat.code: cat.retired_in or "" for cat, _ in var.walk() if cat.retired}
+    return _normalise(var, value, set(var.codes), retired)
+
+
 def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
     """Keep the records that fit ``cb``; report the others (file and line) as problems.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -48,6 +48,33 @@ class Coder(ABC):
     @abstractmethod
     def code(self, tasks: Iterable[Task], codebook: Codebook) -> Iterator[Annotation]:
         """Annotations for ``tasks`` under ``codebook`` (coder id :attr:`coder_id`)."""
+
+    # Optional parts (added in 0.2). A coder that leaves them alone keeps working unchanged.
+
+    def configure(self, options: Mapping[str, str]) -> None:
+        """Take the user's settings before coding: ``--coder-option KEY=VALUE`` over the
+        ``[tool.intercoder.coders.NAME]`` table, every value as text.
+
+        Raise :class:`CoderSettingsError` for an unknown key or a bad value (the command exits
+        with a usage error). The default accepts no settings at all.
+        """
+        if options:
+            raise CoderSettingsError(
+                f"coder {self.name!r} takes no settings (got {', '.join(sorted(options))})"
+            )
+
+    def preview(self, task: Task, codebook: Codebook) -> str:
+        """What coding ``task`` would send or do, for ``intercoder code --dry-run``; nothing is
+        coded. The default says the coder has nothing to preview."""
+        raise CoderSettingsError(f"coder {self.name!r} has no dry run")
+
+    def summary(self) -> list[str]:
+        """Lines ``intercoder code`` prints after coding (counts, tokens, which mode was used)."""
+        return []
+
+
+class CoderSettingsError(ValueError):
+    """A coder setting that is unknown or has a bad value (a usage error, exit 2)."""
 
 
 class Importer(ABC):

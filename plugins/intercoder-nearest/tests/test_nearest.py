@@ -511,3 +511,44 @@ def test_intercoder_code_reports_a_bad_setting(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert f"{MARGIN_ENV}='lots' is not a number" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_settings_from_coder_options_win_over_the_environment(
+    tmp_path: Path, sample_codebook: Codebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(THRESHOLD_ENV, "0.0")
+    coder = NearestCoder()
+    coder.configure({"threshold": "1.0"})  # only identical texts are near enough
+    assert _by_unit(list(coder.code([Task("q", "Узбеки и кыргызы")], sample_codebook))) == {}
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"threshold": "high"}, "threshold='high' is not a number"),
+        ({"margin": "1.5"}, "margin 1.5 is not between 0 and 1"),
+        ({"treshold": "0.2"}, "unknown setting 'treshold'"),
+    ],
+)
+def test_a_bad_coder_option_is_a_settings_error(options: dict[str, str], message: str) -> None:
+    from intercoder.extensions import CoderSettingsError
+
+    with pytest.raises(CoderSettingsError, match=message):
+        NearestCoder().configure(options)
+
+
+def test_intercoder_code_takes_the_threshold_from_the_configuration_file(tmp_path: Path) -> None:
+    tasks = tmp_path / "tasks.csv"
+    tasks.write_text(f'unit_id,text\nsnow,"{WEATHER}"\n', encoding="utf-8")
+    (tmp_path / "intercoder.toml").write_text("[coders.nearest]\nmargin = 2\n", encoding="utf-8")
+    args = ["code", str(tasks), "--coder", "nearest", "--codebook", "hate-speech"]
+    done = subprocess.run(
+        [sys.executable, "-m", "intercoder", *args, "-o", str(tmp_path / "out.csv")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "margin 2.0 is not between 0 and 1" in done.stderr

@@ -36,6 +36,7 @@ def register_commands(cli: click.Group) -> None:
     from .plugins import plugins_command
     from .report import report
     from .studio import studio
+    from .validate_coder import validate_coder_command
 
     for command in (
         codebook,
@@ -50,5 +51,6 @@ def register_commands(cli: click.Group) -> None:
         plan_command,
         adjudicate_command,
         certify_command,
+        validate_coder_command,
     ):
         cli.add_command(command)

@@ -20,12 +20,35 @@ from .options import codebook_option
 @click.option(
     "--evidence",
     default=None,
-    help="Also write each marker match with its offsets (JSONL); lexicon coder only.",
+    help="Also write the coder's evidence with its offsets (JSONL): the lexicon's marker "
+    "matches, the llm coder's accepted quotes.",
+)
+@click.option(
+    "--coder-option",
+    "coder_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A setting of the coder (repeatable); wins over [tool.intercoder.coders.NAME].",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Show what coding the first task would send (an LLM coder's prompt); code nothing.",
 )
 def code_command(
-    input_file: str, coder_name: str, codebook_ref: str, output: str, evidence: str | None
+    input_file: str,
+    coder_name: str,
+    codebook_ref: str,
+    output: str,
+    evidence: str | None,
+    coder_options: tuple[str, ...],
+    dry_run: bool,
 ) -> None:
-    """Code the texts of a task file INPUT with an automatic coder."""
+    """Code the texts of a task file INPUT with an automatic coder.
+
+    Settings of the coder come from the `[tool.intercoder.coders.NAME]` table of the nearest
+    pyproject.toml (`[coders.NAME]` in intercoder.toml) and from `--coder-option`, which wins.
+    """
     from ..annotations import AnnotationSet
     from ..codebook.registry import load_codebook
     from ..formats import UnknownFormatError, exporter_for
@@ -44,8 +67,19 @@ def code_command(
     except UnknownFormatError as exc:
         raise click.BadParameter(str(exc), param_hint="-o") from None
     coder = coders[coder_name]
+    _configure(coder, coder_options)
     codebook = load_codebook(codebook_ref)
     tasks = read_tasks(input_file)
+    if dry_run:
+        if not tasks:
+            raise click.UsageError(f"{input_file}: no task to show")
+        from ..extensions import CoderSettingsError
+
+        try:
+            click.echo(coder.preview(tasks[0], codebook))
+        except CoderSettingsError as exc:
+            raise click.BadParameter(str(exc), param_hint="--dry-run") from None
+        return
     show_progress = sys.stderr.isatty() and len(tasks) > 200
     with click.progressbar(
         tasks, label=f"coding with {coder.coder_id}", file=sys.stderr, hidden=not show_progress
@@ -56,8 +90,26 @@ def code_command(
         f"{coder.coder_id}: {len(annotations)} annotations for {len(tasks)} texts -> {output}",
         err=True,
     )
+    for line in coder.summary():
+        click.echo(f"{coder.coder_id}: {line}", err=True)
     if evidence is not None:
         _write_evidence(coder, tasks, codebook, evidence)
+
+
+def _configure(coder: Any, given: tuple[str, ...]) -> None:
+    """Hand the coder its settings: the configuration file's table, then the options."""
+    from ..configfile import ConfigError, coder_settings, find_config, parse_option
+    from ..extensions import CoderSettingsError
+
+    try:
+        options = coder_settings(find_config(Path.cwd()), coder.name)
+        options.update(parse_option(text) for text in given)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--coder-option") from None
+    try:
+        coder.configure(options)
+    except CoderSettingsError as exc:
+        raise click.BadParameter(str(exc), param_hint="--coder-option") from None
 
 
 def _write_evidence(coder: Any, tasks: list[Any], codebook: Any, path: str) -> None:

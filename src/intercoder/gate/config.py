@@ -16,13 +16,19 @@ from __future__ import annotations
 
 import difflib
 import math
-import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
+
+# Re-exported: the gate's public names from before the file reading moved down a layer.
+from ..configfile import CONFIG_FILE as CONFIG_FILE
+from ..configfile import PYPROJECT as PYPROJECT
+from ..configfile import ConfigError as ConfigError
+from ..configfile import display as _display
+from ..configfile import find_config as find_config
+from ..configfile import settings_table
 
 JUDGES = ("point", "ci-low", "q")
 TENTATIVE_CHOICES = ("warn", "fail")
@@ -32,16 +38,10 @@ DEFAULT_BOOTSTRAP = 10_000
 #: A fixed default seed: the same data always give the same verdict.
 DEFAULT_SEED = 0
 DEFAULT_MAX_Q = 0.05
-CONFIG_FILE = "intercoder.toml"
-PYPROJECT = "pyproject.toml"
 
 OK, WARNING, FAILURE = "ok", "warning", "failure"
 #: Problems listed before "... and N more" in every rendering.
 MAX_SHOWN = 20
-
-
-class ConfigError(Exception):
-    """A bad setting (configuration file, option or combination): a usage error, exit 2."""
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -105,49 +105,13 @@ _SETTING_KEYS = {
     "judge": "judge",
     "max-q": "max_q",
 }
-_TOP_KEYS = (*_SETTING_KEYS, "bootstrap", "seed", "variables")
-
-
-def find_config(start: Path) -> Path | None:
-    """The nearest ``intercoder.toml``, or ``pyproject.toml`` with ``[tool.intercoder]``."""
-    start = start.resolve()
-    for directory in (start, *start.parents):
-        candidate = directory / CONFIG_FILE
-        if candidate.is_file():
-            return candidate
-        candidate = directory / PYPROJECT
-        if candidate.is_file() and _tool_table(_read_toml(candidate)) is not None:
-            return candidate
-    return None
-
-
-def _tool_table(pyproject: Mapping[str, Any]) -> Any:
-    """``[tool.intercoder]`` of a pyproject.toml, None when there is none."""
-    tool = pyproject.get("tool")
-    return tool.get("intercoder") if isinstance(tool, dict) else None
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    shown = _display(path)
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{shown}: invalid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+# ``coders`` holds the coders' settings (read by ``intercoder code``, see intercoder.configfile).
+_TOP_KEYS = (*_SETTING_KEYS, "bootstrap", "seed", "variables", "coders")
 
 
 def load_config(path: Path) -> GateConfig:
     """Read and check the gate settings in ``path`` (``pyproject.toml`` or ``intercoder.toml``)."""
-    data = _read_toml(path)
-    if path.name == PYPROJECT:
-        section = "tool.intercoder"
-        table = _tool_table(data)
-        table = {} if table is None else table
-    else:
-        section = ""
-        table = data
+    table, section = settings_table(path)
     shown = _display(path)
     config = GateConfig(path=shown, section=section)
     if not isinstance(table, dict):
@@ -175,15 +139,6 @@ def load_config(path: Path) -> GateConfig:
         bootstrap=_integer(table, "bootstrap", config.where()),
         seed=_integer(table, "seed", config.where()),
     )
-
-
-def _display(path: Path) -> Path:
-    """``path`` relative to the working directory when below it (shorter messages)."""
-    try:
-        relative = Path(os.path.relpath(path))
-    except ValueError:  # pragma: no cover - another drive on Windows
-        return path
-    return path if relative.parts[:1] == ("..",) else relative
 
 
 def _check_keys(table: Mapping[str, Any], known: Sequence[str], where: str) -> None:

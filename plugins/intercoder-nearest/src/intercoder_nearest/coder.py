@@ -71,6 +71,47 @@ class NearestCoder(Coder):
         self.ngram_range = ngram_range
         self._models: dict[str, NearestModel] = {}
 
+    def configure(self, options: Mapping[str, str]) -> None:
+        """Settings from ``--coder-option`` or ``[tool.intercoder.coders.nearest]``:
+        ``threshold``, ``margin`` (numbers from 0 to 1), ``training`` and ``tasks`` (paths,
+        several separated by ``os.pathsep``). They win over the environment variables."""
+        from intercoder.errors import IntercoderError
+        from intercoder.extensions import CoderSettingsError
+
+        for key, value in options.items():
+            if key in ("threshold", "margin"):
+                try:
+                    number = float(value)
+                except ValueError:
+                    raise CoderSettingsError(
+                        f"nearest coder: {key}={value!r} is not a number"
+                    ) from None
+                try:
+                    check_parameters(
+                        number if key == "threshold" else DEFAULT_THRESHOLD,
+                        number if key == "margin" else DEFAULT_MARGIN,
+                    )
+                except IntercoderError as exc:
+                    raise CoderSettingsError(str(exc)) from None
+                setattr(self, f"_{key}", number)
+            elif key in ("training", "tasks"):
+                paths = [part for part in value.split(os.pathsep) if part.strip()]
+                if key == "training":
+                    self._training = paths
+                else:
+                    self._texts = paths[0] if len(paths) == 1 else None
+                    if len(paths) > 1:
+                        found: dict[str, str] = {}
+                        for path in paths:
+                            found.update(text_lookup(path))
+                        self._texts = found
+            else:
+                raise CoderSettingsError(
+                    f"nearest coder: unknown setting {key!r} "
+                    "(known: threshold, margin, training, tasks)"
+                )
+        self._models.clear()
+
     def _training_annotations(self) -> AnnotationSet | None:
         from intercoder.annotations import AnnotationSet
 
