@@ -14,7 +14,7 @@ from intercoder.codebook.model import Codebook, Translations
 from intercoder.codebook.registry import available_codebooks, load_codebook_with_warnings
 from intercoder.codebook.render import manual_html, manual_markdown
 
-BUNDLED = ("hate-speech", "stereotypes", "enemy-images")
+BUNDLED = ("hate-speech", "stereotypes", "enemy-images", "conflict-sensitive-reporting")
 LANGUAGES = ("en", "ru", "ky", "uz-Latn", "uz-Cyrl")
 
 
@@ -42,7 +42,7 @@ def _texts(cb: Codebook) -> Iterator[tuple[str, str, str]]:
                 yield from emit(f"{var.id}/{cat.code}.{name}", getattr(cat, name))
 
 
-def test_all_three_are_bundled() -> None:
+def test_all_four_are_bundled() -> None:
     assert set(BUNDLED) <= set(available_codebooks())
 
 
@@ -79,7 +79,15 @@ def test_screening_variable_gates_the_details(book: Codebook) -> None:
     assert first.type == "single_choice"
     gated = [var for var in book.variables[1:] if var.show_if is not None]
     assert gated
-    assert all(var.show_if.variable == first.id for var in gated if var.show_if)
+    # A detail may depend on another detail (ethnicity relevant only when ethnicity is
+    # mentioned), but every chain of show_if leads back to the screening question.
+    by_id = {var.id: var for var in book.variables}
+    for var in gated:
+        chain = [var.id]
+        while (parent := by_id[chain[-1]].show_if) is not None:
+            assert parent.variable not in chain, f"{book.id}: show_if cycle {chain}"
+            chain.append(parent.variable)
+        assert chain[-1] == first.id, f"{book.id}: {var.id} is not gated by {first.id}: {chain}"
     assert any(var.type == "spans" for var in book.variables)
 
 

@@ -100,7 +100,7 @@ def test_bundled_codebooks_work_outside_the_checkout(run_cli: RunCli, tmp_path: 
     proc = run_cli("codebook", "list", "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     ids = {row["id"] for row in json.loads(proc.stdout)}
-    assert {"hate-speech", "stereotypes", "enemy-images"} <= ids
+    assert {"hate-speech", "stereotypes", "enemy-images", "conflict-sensitive-reporting"} <= ids
 
 
 def test_installed_package_carries_its_codebooks() -> None:

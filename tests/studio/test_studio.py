@@ -34,7 +34,13 @@ def _tasks(n: int = 50) -> list[Task]:
 
 
 @pytest.mark.parametrize(
-    ("ref", "lang"), [("hate-speech", "en"), ("stereotypes", "ru"), ("enemy-images", "uz-Cyrl")]
+    ("ref", "lang"),
+    [
+        ("hate-speech", "en"),
+        ("stereotypes", "ru"),
+        ("enemy-images", "uz-Cyrl"),
+        ("conflict-sensitive-reporting", "ky"),
+    ],
 )
 def test_label_config_is_accepted_by_the_server(client: Client, ref: str, lang: str) -> None:
     cb = intercoder.load_codebook(ref)
