@@ -8,7 +8,7 @@ SQLite, and writes the codings under the coder id ``llm:MODEL@VERSION``. See the
 every setting and ``intercoder validate-coder`` for whether its codings may be used.
 
 The modules, one job each: :mod:`.settings`, :mod:`.schema`, :mod:`.prompt`, :mod:`.answers`,
-:mod:`.cache`, :mod:`.redact`, :mod:`.client`, :mod:`.consistency`, :mod:`.coder`.
+:mod:`.cache`, :mod:`.client`, :mod:`.consistency`, :mod:`.coder`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from intercoder.extensions import Coder
 from intercoder.hookspecs import hookimpl
+from intercoder.redact import redact
 
 from ._version import __version__
 from .answers import Checked, Evidence, check_answer, locate
@@ -25,7 +26,6 @@ from .client import JSON_OBJECT, JSON_SCHEMA, ChatClient, ServerError, response_
 from .coder import LLMCoder, Tally
 from .consistency import majority, run_alphas
 from .prompt import build_messages, prompt_language, system_message
-from .redact import redact
 from .schema import CODED_TYPES, answer_schema, coded_variables
 from .settings import CODER_NAME, LLMSettings, parse_settings
 

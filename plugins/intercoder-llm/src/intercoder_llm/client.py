@@ -22,9 +22,9 @@ import time
 from typing import Any
 
 from intercoder.errors import IntercoderError
+from intercoder.redact import redact
 
 from .cache import Reply
-from .redact import redact
 from .schema import SCHEMA_NAME
 from .settings import LLMSettings
 
