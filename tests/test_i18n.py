@@ -23,6 +23,7 @@ from intercoder.codebook.spec import LEVELS, VARIABLE_TYPES
 from intercoder.i18n import DOMAIN, catalog_path, languages, translator
 from intercoder.reliability import FAIL, INSUFFICIENT, PASS, TENTATIVE
 from intercoder.workflow.gold import REASONS
+from intercoder.workflow.validate_coder import MAY_ASSIST, MAY_REPLACE, NOT_RELIABLE
 
 PACKAGE = Path(intercoder.__file__).parent
 LOCALE = PACKAGE / "i18n" / "locale"
@@ -32,8 +33,10 @@ PY_KEYWORDS = {"_": None, "ui": (2,)}
 # Keys looked up through a variable: statuses, variable types, levels of measurement, and the
 # lists of a category (the manual and the REFI-QDA export loop over them), and the reasons of
 # an adjudicated value (the report's reasons table loops over them).
+VERDICTS = (MAY_REPLACE, MAY_ASSIST, NOT_RELIABLE)
 DATA_KEYS = {
     PASS, TENTATIVE, FAIL, INSUFFICIENT, *VARIABLE_TYPES, *LEVELS, "include", "exclude", *REASONS,
+    *VERDICTS,
 }  # fmt: skip
 
 

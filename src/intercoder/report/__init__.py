@@ -32,7 +32,9 @@ from ..fileio import write_atomic
 from ..reliability import SourceFile, analyse, source_files
 from ..tasks import Task
 from ..workflow.gold import GoldStandard
-from .page import render_page
+from ..workflow.validate_coder import machine_coder_ids
+from .machines import machine_view, split_machines
+from .page import Labels, render_page
 from .tables import render_markdown, render_table
 
 __all__ = ["build_report", "render_markdown", "render_table", "write_report"]
@@ -58,7 +60,9 @@ def build_report(
     the disputed units come from ``tasks`` (a task file read with ``read_tasks``) or else from
     the annotations' ``text`` column. Without a ``seed``, one is drawn and shown on the page
     so that the bootstrap intervals can be reproduced. With a ``gold`` standard, the page adds
-    the coders against the gold and the adjudication reasons (:mod:`.gold`).
+    the coders against the gold and the adjudication reasons (:mod:`.gold`). Codings of a machine
+    coder (a registered coder's ``NAME@VERSION``) are kept out of the headline numbers and
+    compared with the humans in their own section (:mod:`.machines`).
     """
     cb = codebook
     lang = lang or cb.languages[0]
@@ -67,19 +71,31 @@ def build_report(
     if bootstrap and seed is None:
         seed = secrets.randbelow(2**31)
     generated = (generated_at or datetime.now(UTC)).astimezone(UTC)
+    # Machine coders among the inputs: the headline is the humans' agreement, and each machine
+    # is compared with the humans in a section of its own (with at least two humans).
+    everything = annotations
+    view = None
+    machines = machine_coder_ids(annotations.coders)
+    if machines:
+        humans, machine_sets = split_machines(annotations, machines)
+        if len(humans.coders) >= 2:
+            annotations = humans
+            view = machine_view(humans, machine_sets, cb, Labels(cb, lang), seed=seed)
     analysis = analyse(annotations, cb, bootstrap=bootstrap, seed=seed, top=top)
     return render_page(
         analysis,
         annotations,
         cb,
         lang=lang,
-        files=source_files(annotations, files),
+        files=source_files(everything, files),
         tasks=tasks,
         tasks_file=SourceFile.of(tasks_file, len(tasks)) if tasks_file is not None else None,
         bootstrap=bootstrap,
         seed=seed,
         generated=generated,
         gold=gold,
+        machines=view,
+        everything=everything,
     )
 
 

@@ -46,6 +46,7 @@ from ..templating import environment, resource_text
 from ..workflow.gold import GoldStandard
 from . import plots
 from .gold import gold_view
+from .machines import MachineView
 from .plots import FONT, DotRow, anchor, count, data_number, num, signed
 from .svg import shorten
 
@@ -339,8 +340,15 @@ def render_page(
     seed: int | None,
     generated: datetime,
     gold: GoldStandard | None = None,
+    machines: MachineView | None = None,
+    everything: AnnotationSet | None = None,
 ) -> str:
-    """The report page for an analysis of ``annotations`` (see :func:`build_report`)."""
+    """The report page for an analysis of ``annotations`` (see :func:`build_report`).
+
+    With ``machines``, ``annotations`` are the human codings the headline numbers are about and
+    ``everything`` all records read (the provenance counts them all).
+    """
+    everything = annotations if everything is None else everything
     report = analysis.report
     labels = Labels(cb, lang)
     _ = labels._
@@ -355,7 +363,7 @@ def render_page(
         *[(s, str(counts.get(s, 0)), _(s)) for s in (PASS, TENTATIVE, FAIL, INSUFFICIENT)],
         ("", str(len(report.coders)), _("coders")),
         ("", str(report.n_units), _("units")),
-        ("", str(len(annotations)), _("records")),
+        ("", str(len(everything)), _("records")),
     ]
     origin = cb.origin
     origin_hash = ""
@@ -367,11 +375,11 @@ def render_page(
         "numpy": np.__version__,
         "bootstrap": bootstrap,
         "seed": seed,
-        "records": len(annotations),
+        "records": len(everything),
         "files": files,
         "tasks_file": tasks_file,
         "n_tasks": len(tasks),
-        "coders": [(str(c), *n) for c, n in coder_counts(annotations, report.coders).items()],
+        "coders": [(str(c), *n) for c, n in coder_counts(everything, everything.coders).items()],
     }
     return _ENV.get_template("page.html.j2").render(
         _=_,
@@ -394,4 +402,5 @@ def render_page(
         sections=[_section(analysis.variables[v.variable], cb, labels, texts) for v in assessed],
         provenance_facts=provenance,
         gold=gold_view(gold, annotations, cb, labels) if gold is not None else None,
+        machines=machines,
     )

@@ -28,6 +28,7 @@ multiple choice compared with MASI, declared category order), so the numbers mat
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
@@ -317,3 +318,28 @@ def render_table(result: CoderValidation, *, markdown: bool = False) -> str:
     lines = [intro, "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
     return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+#: A machine coder's id: a registered coder's name, an optional ``:detail`` (the model), and
+#: ``@VERSION`` (``lexicon@0.1.0``, ``llm:qwen2.5-7b@0.1.0``). Human coder ids are names or
+#: e-mail addresses, which never end in a version.
+_MACHINE_ID = re.compile(r"(?P<name>[a-z][a-z0-9_-]*)(?::[^@\s]+)?@\d+\.\d+\.\d+")
+
+
+def machine_coder_ids(coder_ids: Sequence[str], names: Sequence[str] | None = None) -> list[str]:
+    """The ids among ``coder_ids`` that a machine coder wrote.
+
+    ``names`` are the coder names to recognise; by default every coder the plugins registered
+    (built-in and third-party), so a coder from a plugin that is not installed here counts as a
+    human, never the other way round.
+    """
+    if names is None:
+        from ..plugins import get_host
+
+        names = list(get_host().coders())
+    known = set(names)
+    return [
+        coder
+        for coder in coder_ids
+        if (match := _MACHINE_ID.fullmatch(str(coder))) and match.group("name") in known
+    ]
