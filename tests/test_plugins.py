@@ -153,8 +153,13 @@ def test_plugin_is_listed_with_version_and_hooks(run_cli: RunCli, site: Path) ->
     # Every hook of hookspecs.py: a new hook fails here until the test plugin implements it
     # (and the tests below use what it registers).
     assert info["hooks"] == HOOKS
+    # what it provides, by the names the commands take (code --coder, export --to, file endings)
+    assert info["provides"] == {"coders": ["shouting"], "exporters": ["tsv"], "importers": ["pipe"]}
     everything = json.loads(run_cli("plugins", "--all", "--json", env=env_for(site)).stdout)
     assert any(p["builtin"] for p in everything)
+    table = run_cli("plugins", "--all", env=env_for(site)).stdout
+    assert "    coders: lexicon" in table  # the coder `code --help` refers to is listed
+    assert "    coders: shouting" in table
 
 
 def test_plugin_command_runs(run_cli: RunCli, site: Path) -> None:

@@ -65,6 +65,9 @@ class PluginInfo:
     hooks: list[str]
     builtin: bool
     distribution: str | None = None
+    #: What the plugin registered, by kind ("coders", "importers", "exporters"): the names
+    #: ``code --coder``, the file endings and ``export --to`` take.
+    provides: dict[str, list[str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -137,10 +140,19 @@ class Host:
                     return
                 found[name] = item
                 owners[name] = plugin
+                info = self.infos.get(plugin)
+                if info is not None:
+                    info.provides.setdefault(hook_name.removeprefix("register_"), []).append(name)
 
             self.call(hook_name, plugin, impl.function, register=register)
         self._registries[hook_name] = found
         return found
+
+    def collect_all(self) -> None:
+        """Collect every registry (``intercoder plugins`` shows what each plugin provides)."""
+        self.coders()
+        self.importers()
+        self.exporters()
 
     def coders(self) -> dict[str, Coder]:
         return self._collect("register_coders", "coder", _validator(Coder, "coder"))
