@@ -34,8 +34,12 @@ def _same(left: AnnotationSet, right: AnnotationSet) -> None:
 
 CSV_CASES = {
     "plain": "unit_id,coder_id,variable,value\nu1,ana,relevant,yes\nu1,bakyt,relevant,no\n",
-    "crlf, no final newline": "unit_id,coder_id,variable,value\r\nu1,ana,relevant,yes\r\nu2,ana,relevant,no",
-    "blank lines": "unit_id,coder_id,variable,value\n\nu1,ana,relevant,yes\n\n\nu2,ana,relevant, no \n",
+    "crlf, no final newline": (
+        "unit_id,coder_id,variable,value\r\nu1,ana,relevant,yes\r\nu2,ana,relevant,no"
+    ),
+    "blank lines": (
+        "unit_id,coder_id,variable,value\n\nu1,ana,relevant,yes\n\n\nu2,ana,relevant, no \n"
+    ),
     "newline in a quoted cell": (
         'unit_id,coder_id,variable,value,text\nu1,ana,relevant,yes,"line one\nline two"\n'
         "u2,ana,relevant,no,plain\n"

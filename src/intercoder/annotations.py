@@ -35,10 +35,7 @@ OPTIONAL_COLUMNS = ("codebook", "text", "start", "end", "annotated_at")
 #: Every column of the long format, in the order files are written.
 RECORD_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 #: The arrays an AnnotationSet holds: the record columns and where each record came from.
-_ARRAYS = (*RECORD_COLUMNS, "file_index", "line")
 _NO_POSITION = -1
-#: The columns whose dictionary codes a set keeps (see :meth:`AnnotationSet.coded`).
-CODED_COLUMNS = ("unit_id", "coder_id", "variable", "value", "codebook")
 
 
 class AnnotationError(ProblemsError):
@@ -71,30 +68,87 @@ def object_column(values: Sequence[Any]) -> npt.NDArray[np.object_]:
     return array
 
 
+#: The columns of Python objects, which a set may keep as codes until someone reads them.
+_OBJECT_COLUMNS = ("unit_id", "coder_id", "variable", "value", "codebook", "text", "annotated_at")
+#: The numeric columns, always arrays.
+_NUMERIC_COLUMNS = ("start", "end", "file_index", "line")
+
+ObjectColumn = npt.NDArray[np.object_] | Column
+
+
 @attrs.frozen(eq=False)
 class AnnotationSet:
-    """Annotation records stored by column; ``files`` names the inputs ``file_index`` points at."""
+    """Annotation records stored by column; ``files`` names the inputs ``file_index`` points at.
 
-    unit_id: npt.NDArray[np.object_]
-    coder_id: npt.NDArray[np.object_]
-    variable: npt.NDArray[np.object_]
-    value: npt.NDArray[np.object_]
-    codebook: npt.NDArray[np.object_]
-    text: npt.NDArray[np.object_]
+    Each text column (``unit_id``, ``coder_id``, ``variable``, ``value``, ``codebook``,
+    ``text``, ``annotated_at``) may be given as an object array or as a :class:`Column` of
+    codes into distinct values (what the Arrow readers give). Reading the attribute always
+    gives the object array, made on first use; :meth:`coded` gives the codes without making it,
+    which is how checking and reliability avoid a Python object per record.
+    """
+
+    _unit_id: ObjectColumn = attrs.field(alias="unit_id")
+    _coder_id: ObjectColumn = attrs.field(alias="coder_id")
+    _variable: ObjectColumn = attrs.field(alias="variable")
+    _value: ObjectColumn = attrs.field(alias="value")
+    _codebook: ObjectColumn = attrs.field(alias="codebook")
+    _text: ObjectColumn = attrs.field(alias="text")
     start: npt.NDArray[np.int64]
     end: npt.NDArray[np.int64]
-    annotated_at: npt.NDArray[np.object_]
+    _annotated_at: ObjectColumn = attrs.field(alias="annotated_at")
     file_index: npt.NDArray[np.int32]
     line: npt.NDArray[np.int64]
     files: tuple[str, ...]
-    #: Column name -> (the array the codes were made from, its codes). Filled by the readers
-    #: and on demand; an entry whose array is no longer the column (attrs.evolve) is ignored.
+    #: Column name -> (the object array, its codes), for columns given as arrays and coded
+    #: on demand, so that the codes are made once.
     encodings: dict[str, tuple[npt.NDArray[Any], Column]] = attrs.field(
         factory=dict, kw_only=True, repr=False
     )
 
+    @property
+    def unit_id(self) -> npt.NDArray[np.object_]:
+        return self._objects("unit_id")
+
+    @property
+    def coder_id(self) -> npt.NDArray[np.object_]:
+        return self._objects("coder_id")
+
+    @property
+    def variable(self) -> npt.NDArray[np.object_]:
+        return self._objects("variable")
+
+    @property
+    def value(self) -> npt.NDArray[np.object_]:
+        return self._objects("value")
+
+    @property
+    def codebook(self) -> npt.NDArray[np.object_]:
+        return self._objects("codebook")
+
+    @property
+    def text(self) -> npt.NDArray[np.object_]:
+        return self._objects("text")
+
+    @property
+    def annotated_at(self) -> npt.NDArray[np.object_]:
+        return self._objects("annotated_at")
+
+    def _objects(self, name: str) -> npt.NDArray[np.object_]:
+        stored = getattr(self, "_" + name)
+        if isinstance(stored, Column):
+            array = (
+                object_column(stored.labels)[stored.codes]
+                if len(stored.codes)
+                else (np.empty(0, dtype=object))
+            )
+            object.__setattr__(self, "_" + name, array)  # made once: the set is immutable
+            self.encodings[name] = (array, stored)
+            return array
+        objects: npt.NDArray[np.object_] = stored
+        return objects
+
     def __len__(self) -> int:
-        return int(self.unit_id.shape[0])
+        return int(self.line.shape[0])
 
     @classmethod
     def from_records(cls, records: Iterable[Annotation]) -> AnnotationSet:
@@ -122,28 +176,34 @@ class AnnotationSet:
     def coded(self, name: str) -> Column:
         """Column ``name`` as integer codes into its distinct values, ``labels[codes]`` being
         the column (kept from reading, else made once and kept)."""
-        column = getattr(self, name)
+        stored = getattr(self, "_" + name)
+        if isinstance(stored, Column):
+            return stored
         found = self.encodings.get(name)
-        if found is not None and found[0] is column:
+        if found is not None and found[0] is stored:
             return found[1]
-        encoded = encode_values(column.tolist())
-        self.encodings[name] = (column, encoded)
+        encoded = encode_values(stored.tolist())
+        self.encodings[name] = (stored, encoded)
         return encoded
 
     def distinct(self, name: str) -> list[Any]:
         """The distinct values of column ``name`` that occur, in no particular order."""
         encoded = self.coded(name)
-        used = np.unique(encoded.codes)
-        return [encoded.labels[i] for i in used.tolist() if i >= 0]
+        codes = encoded.codes
+        used = np.bincount(codes[codes >= 0], minlength=len(encoded.labels))
+        return [encoded.labels[i] for i in np.flatnonzero(used).tolist()]
 
-    def _taken_encodings(
-        self, indices: npt.NDArray[np.intp] | npt.NDArray[np.bool_], taken: dict[str, Any]
-    ) -> dict[str, tuple[npt.NDArray[Any], Column]]:
-        out = {}
-        for name, (column, encoded) in self.encodings.items():
-            if getattr(self, name) is column:
-                out[name] = (taken[name], Column(encoded.codes[indices], encoded.labels))
-        return out
+    def replace(self, **columns: Any) -> AnnotationSet:
+        """A set with some columns replaced (arrays or :class:`Column` codes)."""
+        given: dict[str, Any] = {name: getattr(self, "_" + name) for name in _OBJECT_COLUMNS}
+        given.update({name: getattr(self, name) for name in _NUMERIC_COLUMNS})
+        given.update(columns)
+        encodings = {
+            name: found
+            for name, found in self.encodings.items()
+            if name not in columns and given[name] is found[0]
+        }
+        return AnnotationSet(**given, files=self.files, encodings=encodings)
 
     def location(self, index: int) -> Location:
         return Location(self.files[self.file_index[index]], int(self.line[index]))
@@ -167,11 +227,19 @@ class AnnotationSet:
         return (self.record(i) for i in range(len(self)))
 
     def take(self, indices: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> AnnotationSet:
-        """The records at ``indices`` (or where a boolean mask is true)."""
-        taken = {name: getattr(self, name)[indices] for name in _ARRAYS}
-        return AnnotationSet(
-            **taken, files=self.files, encodings=self._taken_encodings(indices, taken)
-        )
+        """The records at ``indices`` (or where a boolean mask is true); codes stay codes."""
+        taken: dict[str, Any] = {name: getattr(self, name)[indices] for name in _NUMERIC_COLUMNS}
+        encodings = {}
+        for name in _OBJECT_COLUMNS:
+            stored = getattr(self, "_" + name)
+            if isinstance(stored, Column):
+                taken[name] = Column(stored.codes[indices], stored.labels)
+                continue
+            taken[name] = stored[indices]
+            found = self.encodings.get(name)
+            if found is not None and found[0] is stored:
+                encodings[name] = (taken[name], Column(found[1].codes[indices], found[1].labels))
+        return AnnotationSet(**taken, files=self.files, encodings=encodings)
 
     def for_variable(self, variable_id: str) -> AnnotationSet:
         return self.take(self.variable == variable_id)
@@ -195,19 +263,19 @@ class AnnotationSet:
             return cls.from_records([])
         if len(sets) == 1:
             return sets[0]  # immutable: nothing to copy
-        columns = {
+        columns: dict[str, Any] = {
             name: np.concatenate([getattr(s, name) for s in sets])
-            for name in _ARRAYS
-            if name != "file_index"
+            for name in ("start", "end", "line")
         }
+        for name in _OBJECT_COLUMNS:
+            if all(isinstance(getattr(s, "_" + name), Column) for s in sets):
+                columns[name] = _concatenate_codes([s.coded(name) for s in sets])
+            else:
+                columns[name] = np.concatenate([getattr(s, name) for s in sets])
         file_index = np.concatenate(
             [s.file_index + offset for s, offset in zip(sets, offsets, strict=True)]
         ).astype(np.int32)
-        encodings = {}
-        for name in CODED_COLUMNS:
-            parts = [s.coded(name) for s in sets]
-            encodings[name] = (columns[name], _concatenate_codes(parts))
-        return cls(**columns, file_index=file_index, files=tuple(files), encodings=encodings)
+        return cls(**columns, file_index=file_index, files=tuple(files))
 
 
 def _concatenate_codes(parts: Sequence[Column]) -> Column:
@@ -367,19 +435,31 @@ def _set_of(
     coded: dict[str, Column], lines: npt.NDArray[np.int64], name: str, count: int
 ) -> AnnotationSet:
     """An AnnotationSet of parsed, dictionary-encoded columns (one file)."""
-    arrays: dict[str, Any] = {}
+    positions = {}
     for column in ("start", "end"):
         labels = coded[column].labels
-        positions = np.array([_NO_POSITION if v is None else v for v in labels], dtype=np.int64)
-        arrays[column] = positions[coded[column].codes] if count else np.empty(0, np.int64)
-    for column in ("unit_id", "coder_id", "variable", "value", "codebook", "text", "annotated_at"):
-        arrays[column] = object_column(coded[column].labels)[coded[column].codes]
+        table = np.array([_NO_POSITION if v is None else v for v in labels], dtype=np.int64)
+        positions[column] = table[coded[column].codes] if count else np.empty(0, np.int64)
+    return set_of_columns(coded, positions["start"], positions["end"], lines, name)
+
+
+def set_of_columns(
+    coded: dict[str, Column],
+    start: npt.NDArray[np.int64],
+    end: npt.NDArray[np.int64],
+    lines: npt.NDArray[np.int64],
+    name: str,
+) -> AnnotationSet:
+    """An AnnotationSet of one file from its parsed, dictionary-encoded record columns
+    (``coded``: every column but start and end), keeping the codes."""
+    columns: dict[str, Any] = {column: coded[column] for column in _OBJECT_COLUMNS}
     return AnnotationSet(
-        **arrays,
-        file_index=np.zeros(count, dtype=np.int32),
+        **columns,
+        start=start,
+        end=end,
+        file_index=np.zeros(lines.shape[0], dtype=np.int32),
         line=np.asarray(lines, dtype=np.int64),
         files=(name,),
-        encodings={column: (arrays[column], coded[column]) for column in CODED_COLUMNS},
     )
 
 
@@ -487,7 +567,6 @@ def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
     alive &= ~absent[value_col.codes]
 
     # 4. the value, normalised per variable type: once per (variable, value) pair
-    values = aset.value.copy()
     n_labels = max(len(value_col.labels), 1)
     rows = np.flatnonzero(alive)
     pairs = var_col.codes[rows].astype(np.int64) * n_labels + value_col.codes[rows]
@@ -509,15 +588,13 @@ def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
         except ValueError as exc:
             normalised.append(None)
             pair_message.append(f"{var.id}: {exc}")
-    values[rows] = object_column(normalised)[inverse]
     pair_bad = np.zeros(count, dtype=bool)
     pair_of = np.zeros(count, dtype=np.int64)
     pair_of[rows] = inverse
     pair_bad[rows] = np.array([m is not None for m in pair_message], dtype=bool)[inverse]
     fail(pair_bad, lambda i: pair_message[int(pair_of[i])])
-    new_values = recode(
-        np.where(alive, pair_of, -1), normalised
-    )  # codes of the kept records' values
+    # The kept records' values, as codes into the normalised values (the others are dropped).
+    new_values = recode(np.where(alive, pair_of, -1), normalised)
 
     # 5. spans need start < end
     is_span = np.array([var is not None and var.type == "spans" for var in var_of] + [False])
@@ -547,7 +624,8 @@ def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
     earlier[candidates] = first_record
 
     def twice_message(i: int) -> str:
-        unit, coder = aset.unit_id[i], aset.coder_id[i]
+        unit = units.labels[int(units.codes[i])]
+        coder = coders.labels[int(coders.codes[i])]
         var_id = var_col.labels[int(var_col.codes[i])]
         where = aset.location(int(earlier[i]))
         return f"coder {coder!r} coded unit {unit!r} twice for {var_id} (first at {where})"
@@ -556,13 +634,7 @@ def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
 
     found.sort(key=lambda item: item[0])
     problems = tuple(Diagnostic(aset.location(i), message) for i, message in found)
-    checked = attrs.evolve(aset, value=values, encodings={})
-    for name, (column, encoded) in aset.encodings.items():
-        if name != "value" and getattr(aset, name) is column:
-            checked.encodings[name] = (column, encoded)
-    checked.encodings["value"] = (values, new_values)
-    if not alive.all():
-        checked = checked.take(alive)
+    checked = aset.take(alive).replace(value=Column(new_values.codes[alive], new_values.labels))
     return CheckedAnnotations(checked, problems)
 
 

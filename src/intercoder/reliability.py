@@ -213,15 +213,16 @@ class Records(Sequence[tuple[Hashable, Hashable, Any]]):
         """Codes of column ``name`` numbered in order of first appearance, and the labels."""
         column = self.aset.coded(name)
         codes = column.codes[self.rows]
-        unique, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
-        order = np.argsort(first, kind="stable")
-        rank = np.empty(order.shape[0], dtype=np.int64)
+        # O(n) with the codes as indices: where each code first occurs, then the codes in
+        # that order (a sort of the distinct codes only).
+        first = np.full(len(column.labels), codes.shape[0], dtype=np.int64)
+        np.minimum.at(first, codes, np.arange(codes.shape[0]))
+        present = np.flatnonzero(first < codes.shape[0])
+        order = present[np.argsort(first[present], kind="stable")]
+        rank = np.full(len(column.labels), -1, dtype=np.int64)
         rank[order] = np.arange(order.shape[0])
-        labels = [column.labels[i] for i in unique[order].tolist()]
-        return rank[inverse.reshape(-1)], labels
-
-    def n_distinct(self, name: str) -> int:
-        return int(np.unique(self.aset.coded(name).codes[self.rows]).shape[0])
+        labels = [column.labels[i] for i in order.tolist()]
+        return rank[codes], labels
 
 
 def _records(aset: AnnotationSet, mask: npt.NDArray[np.bool_]) -> Records:
