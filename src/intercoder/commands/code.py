@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .options import codebook_option
+from .options import codebook_option, progress_bar
 
 
 @click.command("code")
@@ -22,12 +21,24 @@ from .options import codebook_option
     default=None,
     help="Also write each marker match with its offsets (JSONL); lexicon coder only.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: all cores). The output is the same for any number.",
+)
 def code_command(
-    input_file: str, coder_name: str, codebook_ref: str, output: str, evidence: str | None
+    input_file: str,
+    coder_name: str,
+    codebook_ref: str,
+    output: str,
+    evidence: str | None,
+    jobs: int | None,
 ) -> None:
     """Code the texts of a task file INPUT with an automatic coder."""
     from ..annotations import AnnotationSet
     from ..codebook.registry import load_codebook
+    from ..coders.parallel import code_tasks, default_jobs
     from ..formats import UnknownFormatError, exporter_for
     from ..plugins import get_host
     from ..tasks import read_tasks
@@ -46,11 +57,9 @@ def code_command(
     coder = coders[coder_name]
     codebook = load_codebook(codebook_ref)
     tasks = read_tasks(input_file)
-    show_progress = sys.stderr.isatty() and len(tasks) > 200
-    with click.progressbar(
-        tasks, label=f"coding with {coder.coder_id}", file=sys.stderr, hidden=not show_progress
-    ) as progress:
-        annotations = AnnotationSet.from_records(coder.code(progress, codebook))
+    with progress_bar(len(tasks), f"coding with {coder.coder_id}", unit="text") as advance:
+        coded = code_tasks(coder, tasks, codebook, jobs=jobs or default_jobs(), progress=advance)
+    annotations = AnnotationSet.from_records(coded)
     exporter.write(annotations, out_path, codebook)
     click.echo(
         f"{coder.coder_id}: {len(annotations)} annotations for {len(tasks)} texts -> {output}",
