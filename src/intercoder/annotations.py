@@ -570,7 +570,7 @@ def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
     n_labels = max(len(value_col.labels), 1)
     rows = np.flatnonzero(alive)
     pairs = var_col.codes[rows].astype(np.int64) * n_labels + value_col.codes[rows]
-    unique_pairs, inverse = np.unique(pairs, return_inverse=True)
+    unique_pairs, inverse = _factorize_ints(pairs)
     normalised: list[Any] = []
     pair_message: list[str | None] = []
     lookups: dict[str, tuple[set[str], dict[str, str]]] = {}
@@ -616,12 +616,13 @@ def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
         units.codes[candidates].astype(np.int64) * max(len(coders.labels), 1)
         + coders.codes[candidates]
     ) * max(len(var_col.labels), 1) + var_col.codes[candidates]
-    _, first, first_of = np.unique(key, return_index=True, return_inverse=True)
-    first_record = candidates[first[first_of]]
     twice = np.zeros(count, dtype=bool)
-    twice[candidates] = first_record != candidates
     earlier = np.zeros(count, dtype=np.int64)
-    earlier[candidates] = first_record
+    if _has_repeats(key):
+        _, first, first_of = np.unique(key, return_index=True, return_inverse=True)
+        first_record = candidates[first[first_of]]
+        twice[candidates] = first_record != candidates
+        earlier[candidates] = first_record
 
     def twice_message(i: int) -> str:
         unit = units.labels[int(units.codes[i])]
@@ -636,6 +637,30 @@ def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
     problems = tuple(Diagnostic(aset.location(i), message) for i, message in found)
     checked = aset.take(alive).replace(value=Column(new_values.codes[alive], new_values.labels))
     return CheckedAnnotations(checked, problems)
+
+
+def _factorize_ints(
+    keys: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``np.unique(keys, return_inverse=True)`` in O(n) when the keys span a small range (they
+    are products of dictionary codes), without the sort and its temporaries."""
+    if keys.size == 0 or int(keys.max()) > max(4 * keys.size, 1 << 20):
+        unique, inverse = np.unique(keys, return_inverse=True)
+        return unique, inverse.reshape(-1)
+    present = np.bincount(keys)
+    unique = np.flatnonzero(present)
+    lookup = np.zeros(present.shape[0], dtype=np.int64)
+    lookup[unique] = np.arange(unique.shape[0])
+    return unique, lookup[keys]
+
+
+def _has_repeats(keys: npt.NDArray[np.int64]) -> bool:
+    """Whether a key occurs twice (one counting pass when the range is small)."""
+    if keys.size < 2:
+        return False
+    if int(keys.max()) <= max(4 * keys.size, 1 << 20):
+        return bool(np.bincount(keys).max() > 1)
+    return bool(np.unique(keys).shape[0] != keys.shape[0])
 
 
 def _coded_under_problem(coded_under: Any, cb: Codebook) -> str | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,17 +29,15 @@ import numpy.typing as npt
 from .errors import IntercoderError
 
 __all__ = [
-    "BATCH_BYTES",
     "Column",
     "Columns",
     "encode_values",
-    "iter_csv_batches",
+    "map_labels",
     "read_columns",
+    "read_parquet_columns",
     "recode",
+    "too_big",
 ]
-
-#: Bytes of CSV per batch when a file is read in batches (bounded memory).
-BATCH_BYTES = 64 << 20
 
 IntArray = npt.NDArray[np.int64]
 
@@ -125,16 +123,22 @@ def _arrow_column(chunked: Any) -> Column:
     if chunked.num_chunks == 0:
         return Column(np.empty(0, dtype=np.int32), [])
     if pa.types.is_dictionary(kind):  # e.g. a pandas category column: one dictionary a chunk
-        encoded = pa.table({"c": chunked}).unify_dictionaries().column(0).combine_chunks()
+        encoded = pa.table({"c": chunked}).unify_dictionaries().column(0)
     else:
-        # One array, then one encoding: per-chunk index arrays cost more to convert than the
-        # copy that combining makes.
-        encoded = pc.dictionary_encode(chunked.combine_chunks())
-    indices = encoded.indices
+        # A chunked column is encoded with one memo table: the codes of every chunk index the
+        # last chunk's dictionary (earlier chunks hold a prefix of it).
+        encoded = pc.dictionary_encode(chunked)
+    if encoded.num_chunks == 0:
+        return Column(np.empty(0, dtype=np.int32), [])
+    dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
+    # One chunked array of indices converts at once (chunk by chunk costs far more).
+    indices = pa.chunked_array(
+        [chunk.indices for chunk in encoded.chunks],
+        type=kind.index_type if pa.types.is_dictionary(kind) else encoded.type.index_type,
+    )
     if indices.null_count:
         indices = pc.fill_null(indices, pa.scalar(-1, indices.type))
-    codes = indices.to_numpy(zero_copy_only=True).astype(np.int32, copy=False)
-    dictionary = encoded.dictionary
+    codes = indices.to_numpy().astype(np.int32, copy=False)
     if pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type):
         labels = dictionary.to_numpy(zero_copy_only=False).tolist()  # ~8x faster than to_pylist
     else:
@@ -158,16 +162,17 @@ def read_columns(path: str | Path, required: Sequence[str]) -> Columns | None:
     if suffix not in (".csv", ".jsonl", ".ndjson"):
         return None
     try:
-        data = path.read_bytes()
+        held = [path.read_bytes()]
     except MemoryError:
         raise too_big(path) from None
     try:
+        # The bytes are handed over, not kept here: the reader drops them once parsed.
         if suffix == ".csv":
-            return _csv_columns(data, required)
-        return _jsonl_columns(data, required)
+            return _csv_columns(held.pop(), required)
+        return _jsonl_columns(held.pop(), required)
     except MemoryError:
         raise too_big(path) from None
-    except Exception:
+    except Exception:  # any doubt: the row reader decides, with its messages
         return None
 
 
@@ -225,47 +230,10 @@ def _csv_columns(data: bytes, required: Sequence[str]) -> Columns | None:
         ),
     )
     lines = _csv_lines(data, table.num_rows)
+    del data  # parsed: the encoding below needs the memory more
     if lines is None:
         return None
     return _table_columns(table, lines)
-
-
-def iter_csv_batches(path: str | Path, required: Sequence[str]) -> Iterator[Columns] | None:
-    """A CSV file in batches of about :data:`BATCH_BYTES`, each batch's columns with their own
-    dictionaries; None when the file needs the row reader (then it is not too big for it, or
-    its problems are reported there). Lines are counted only for files of one line per record.
-    """
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-
-    path = Path(path)
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    header = _csv_header(head)
-    if not header or len(set(header)) != len(header) or any(c not in header for c in required):
-        return None
-    text_type = pa.dictionary(pa.int32(), pa.string())
-    try:
-        reader = pcsv.open_csv(
-            path,
-            read_options=pcsv.ReadOptions(use_threads=True, block_size=BATCH_BYTES),
-            convert_options=pcsv.ConvertOptions(
-                column_types=dict.fromkeys(header, text_type), strings_can_be_null=False
-            ),
-        )
-    except pa.ArrowException:
-        return None
-
-    def batches() -> Iterator[Columns]:
-        first = 2
-        for batch in reader:
-            rows = batch.num_rows
-            lines = np.arange(first, first + rows, dtype=np.int64)
-            first += rows
-            table = pa.Table.from_batches([batch])
-            yield _table_columns(table, lines)
-
-    return batches()
 
 
 _JSONL_BLANK = re.compile(rb"(^|\n)[ \t\r]*(\n|$)")
