@@ -20,6 +20,7 @@ import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -131,22 +132,55 @@ def _arrow_column(chunked: Any) -> Column:
     if encoded.num_chunks == 0:
         return Column(np.empty(0, dtype=np.int32), [])
     dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
-    # One chunked array of indices converts at once (chunk by chunk costs far more).
-    indices = pa.chunked_array(
-        [chunk.indices for chunk in encoded.chunks],
-        type=kind.index_type if pa.types.is_dictionary(kind) else encoded.type.index_type,
-    )
-    if indices.null_count:
-        indices = pc.fill_null(indices, pa.scalar(-1, indices.type))
-    codes = indices.to_numpy().astype(np.int32, copy=False)
+    codes = np.concatenate([_index_codes(chunk.indices) for chunk in encoded.chunks])
     if pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type):
-        labels = dictionary.to_numpy(zero_copy_only=False).tolist()  # ~8x faster than to_pylist
+        labels = _string_labels(dictionary)
     else:
         labels = dictionary.to_pylist()  # timestamps and the like keep their Python types
     floating = pa.types.is_floating(dictionary.type)
     if floating and len({_key(label) for label in labels}) != len(labels):  # NaN, -0.0
         return recode(codes, labels)
     return Column(codes, labels)
+
+
+def _string_labels(strings: Any) -> list[str]:
+    """A string array without nulls as Python strings, sliced from its buffers: several times
+    faster than to_pylist(), and unlike to_numpy() it does not import pandas."""
+    if strings.null_count:
+        return list(strings.to_pylist())
+    import pyarrow as pa
+
+    width = 8 if pa.types.is_large_string(strings.type) else 4
+    offsets = np.frombuffer(
+        strings.buffers()[1],
+        dtype=np.int64 if width == 8 else np.int32,
+        count=len(strings) + 1,
+        offset=strings.offset * width,
+    ).tolist()
+    data = strings.buffers()[2]
+    raw = b"" if data is None else data.to_pybytes()
+    if raw.isascii():  # byte offsets are character offsets
+        text = raw.decode("ascii")
+        return [text[a:b] for a, b in pairwise(offsets)]
+    return [raw[a:b].decode("utf-8") for a, b in pairwise(offsets)]
+
+
+def _index_codes(indices: Any) -> npt.NDArray[np.int32]:
+    """The codes of one chunk's index array, null as -1, read from its buffer: to_numpy() on
+    these arrays can cost a quarter of a microsecond a value, the buffer view nothing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if indices.null_count:
+        indices = pc.fill_null(indices, pa.scalar(-1, indices.type))
+    dtype = np.dtype(f"int{indices.type.bit_width}")  # (to_pandas_dtype would import pandas)
+    view = np.frombuffer(
+        indices.buffers()[1],
+        dtype=dtype,
+        count=len(indices),
+        offset=indices.offset * dtype.itemsize,
+    )
+    return view.astype(np.int32)
 
 
 def _table_columns(table: Any, lines: IntArray) -> Columns:
