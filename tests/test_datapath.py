@@ -184,3 +184,42 @@ def test_assess_from_codes_equals_assess_from_records(tmp_path: Path) -> None:
     records = AnnotationSet.from_records(list(_row_reader(path)))
     slow = assess(check_annotations(records, cb).annotations, cb)
     assert fast == slow
+
+
+def test_reading_and_checking_do_not_import_pandas(tmp_path: Path) -> None:
+    """pyarrow imports pandas (a quarter of a second) from to_numpy(), pa.scalar() and
+    read_table() when it is installed; the data path must avoid those calls."""
+    import subprocess
+    import sys
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    csv_path = tmp_path / "codings.csv"
+    csv_path.write_text(
+        "unit_id,coder_id,variable,value\nu1,ana,relevant,yes\nu1,bakyt,relevant,\n",
+        encoding="utf-8",
+    )
+    parquet_path = tmp_path / "codings.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "unit_id": ["u1", "u1"],
+                "coder_id": ["ana", "bakyt"],
+                "variable": ["severity", "severity"],
+                "value_number": pa.array([1, None], type=pa.int64()),
+            }
+        ),
+        parquet_path,
+    )
+    code = (
+        "import sys\n"
+        "from intercoder.formats import read_checked\n"
+        "from intercoder.codebook.registry import load_codebook\n"
+        f"cb = load_codebook({str(DATA / 'minimal.yaml')!r})\n"
+        f"read_checked([{str(csv_path)!r}, {str(parquet_path)!r}], cb)\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"

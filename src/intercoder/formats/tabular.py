@@ -293,7 +293,10 @@ class Parquet(Importer, Exporter):
             found = columns.columns.get(column_name)
             if found is None:
                 found = Column(np.full(count, -1, dtype=np.int32), [])
-            encoded = map_labels(found, transform)
+            if transform is _id_cell and all(type(label) is str for label in found.labels):
+                encoded = recode(found.codes, [label.strip() for label in found.labels])
+            else:
+                encoded = map_labels(found, transform)
             if np.any(encoded.codes < 0):
                 at = len(encoded.labels)
                 encoded = recode(
@@ -304,7 +307,7 @@ class Parquet(Importer, Exporter):
         problems: list[Diagnostic] = []
         coded: dict[str, Column] = {}
         for key in ("unit_id", "coder_id", "variable"):
-            ids = column(key, lambda v: v.strip() if isinstance(v, str) else _id_text(v))
+            ids = column(key, _id_cell)
             blank = np.array([not label for label in ids.labels] + [True], dtype=bool)
             problems.extend(
                 Diagnostic(Location(name, int(i) + 1), f"{key}: missing")
@@ -356,6 +359,11 @@ class _Offsets:
     def labels(self, name: str) -> tuple[Any, list[Any]]:
         found = self._columns.columns[name]
         return found.codes, found.labels
+
+
+def _id_cell(raw: Any) -> str | None:
+    """An id cell as text, trimmed; None or "" when missing."""
+    return raw.strip() if isinstance(raw, str) else _id_text(raw)
 
 
 def _code_text(item: Any) -> str | None:
