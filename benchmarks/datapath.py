@@ -90,16 +90,25 @@ from intercoder.agreement import ReliabilityData, alpha
 path = sys.argv[1]
 if path.endswith(".parquet"):
     import pyarrow.parquet as pq
-    table = pq.read_table(path)
+    table = pq.ParquetFile(path).read()  # read_table would import pandas
 else:
     import pyarrow.csv as pcsv
     table = pcsv.read_csv(path)
 def codes(name):
-    column = pc.dictionary_encode(table.column(name)).combine_chunks()
-    return pc.fill_null(column.indices, -1).to_numpy(zero_copy_only=False), column.dictionary
-units, unit_labels = codes("unit_id")
-coders, coder_labels = codes("coder_id")
-values, value_labels = codes("value")
+    # indices from the buffers: to_numpy() and pa.scalar() would import pandas
+    column = pc.dictionary_encode(table.column(name).combine_chunks())
+    indices = column.indices
+    width = np.dtype(f"int{indices.type.bit_width}")
+    validity, values = indices.buffers()[:2]
+    out = np.frombuffer(values, dtype=width, count=len(indices),
+                        offset=indices.offset * width.itemsize).astype(np.int64)
+    if indices.null_count:
+        bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+        out[~bits[indices.offset:indices.offset + len(indices)].astype(bool)] = -1
+    return out, len(column.dictionary), column.dictionary
+units, n_units, _ = codes("unit_id")
+coders, n_coders, _ = codes("coder_id")
+values, _, value_labels = codes("value")
 categories = value_labels.to_pylist()
 order = np.argsort(categories)
 rank = np.empty(len(order) + 1, dtype=np.int64)
@@ -107,7 +116,7 @@ rank[order] = np.arange(len(order))
 rank[-1] = -1
 data = ReliabilityData.from_codes(
     units, coders, rank[values], categories=sorted(categories),
-    units=range(len(unit_labels)), coders=range(len(coder_labels)))
+    units=range(n_units), coders=range(n_coders))
 print(alpha(data, "ordinal"))
 """
 
