@@ -234,3 +234,25 @@ def test_jobs_option_writes_the_same_file_and_no_progress_bar_when_piped(
         assert "\r" not in proc.stderr  # stderr is a pipe here: no bar
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
+
+
+class _Unpicklable(LexiconCoder):
+    """A coder holding something no worker can receive (as a live connection would be)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.connection = lambda: None
+
+
+def test_a_coder_that_cannot_be_pickled_is_coded_in_this_process(task_file: Path) -> None:
+    import pickle
+
+    from intercoder.coders.parallel import code_tasks
+
+    coder = _Unpicklable()
+    with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
+        pickle.dumps(coder)
+    cb = load_codebook("hate-speech")
+    tasks = read_tasks(task_file) * 3
+    expected = list(LexiconCoder().code(tasks, cb))
+    assert code_tasks(coder, tasks, cb, jobs=2, batch=2) == expected

@@ -2,8 +2,9 @@
 
 :func:`code_tasks` cuts the tasks into batches and codes them in worker processes (the coder and
 the codebook are sent to each worker once). The annotations come back batch by batch in input
-order, so the output is the same whatever the number of workers. Small inputs, and ``jobs=1``,
-are coded in this process: starting workers would cost more than it saves.
+order, so the output is the same whatever the number of workers. Small inputs, ``jobs=1`` and
+coders that cannot be pickled (a third-party coder holding a connection, say) are coded in this
+process, in one call, as before: the output is the same either way.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import pickle
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
-
-from ..errors import IntercoderError
 
 if TYPE_CHECKING:
     from ..annotations import Annotation
@@ -66,7 +65,13 @@ def code_tasks(
     if jobs < 1:
         raise ValueError("jobs must be at least 1")
     batches = [list(tasks[i : i + batch]) for i in range(0, len(tasks), batch)]
-    if jobs == 1 or len(batches) < 2:
+    payload = None
+    if jobs > 1 and len(batches) > 1:
+        try:
+            payload = pickle.dumps((coder, codebook))
+        except Exception:  # a coder that cannot travel is coded here, exactly as before
+            payload = None
+    if payload is None:
         # One call over all the tasks, as a coder expects; progress as they are consumed.
         def consumed() -> Iterator[Task]:
             for task in tasks:
@@ -75,12 +80,6 @@ def code_tasks(
                     progress(1)
 
         return list(coder.code(consumed(), codebook))
-    try:
-        payload = pickle.dumps((coder, codebook))
-    except Exception as exc:
-        raise IntercoderError(
-            f"coder {coder.coder_id} cannot be sent to worker processes ({exc}); use --jobs 1"
-        ) from None
     # spawn, not fork: the parent may hold threads (Arrow's pools), which fork would copy
     # half-way through whatever they were doing.
     context = multiprocessing.get_context("spawn")
