@@ -223,3 +223,29 @@ def test_reading_and_checking_do_not_import_pandas(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_running_out_of_memory_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """A real file too big for the machine cannot be made in a test: the reader's allocation
+    fails as it would (MemoryError) and the command must answer in one line, exit 1."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "codings.csv"
+    path.write_text("unit_id,coder_id,variable,value\nu1,ana,relevant,yes\n", encoding="utf-8")
+    code = (
+        "import intercoder.columnar as columnar\n"
+        "def too_much(*args, **kwargs):\n"
+        "    raise MemoryError\n"
+        "columnar._csv_columns = too_much\n"
+        "from intercoder.cli import main\n"
+        f"main(['agree', {str(path)!r}, '--codebook', {str(DATA / 'minimal.yaml')!r}])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        f"intercoder: error: {path}: too big to read into memory on this machine; convert it "
+        f"to Parquet (intercoder export codings.csv --to parquet -o FILE.parquet on a machine "
+        "with more memory), which is read in a fraction of the space"
+    )
