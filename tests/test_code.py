@@ -203,3 +203,56 @@ def test_empty_sets_agree() -> None:
     # The unit where both found nothing is an agreement, so it raises alpha.
     without = agreement.alpha([row[1:] for row in data], level="masi")
     assert value > without
+
+
+def test_parallel_coding_gives_the_output_of_one_process_in_input_order(task_file: Path) -> None:
+    """Real worker processes (batches of 3 tasks, so the 7 tasks x 6 make 14 batches)."""
+    from intercoder.coders.parallel import code_tasks
+
+    cb = load_codebook("hate-speech")
+    tasks = read_tasks(task_file) * 6
+    done: list[int] = []
+    serial = code_tasks(LexiconCoder(), tasks, cb, jobs=1)
+    parallel = code_tasks(LexiconCoder(), tasks, cb, jobs=2, batch=3, progress=done.append)
+    assert parallel == serial
+    assert [a.unit_id for a in parallel] == [a.unit_id for a in serial]
+    assert sum(done) == len(tasks)
+    assert serial, "the lexicon should code these texts"
+
+
+def test_jobs_option_writes_the_same_file_and_no_progress_bar_when_piped(
+    run_cli: RunCli, task_file: Path, tmp_path: Path
+) -> None:
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"machine-{jobs}.csv"
+        proc = run_cli(
+            "code", str(task_file), "--coder", "lexicon", "--codebook", "hate-speech",
+            "-o", str(out), "--jobs", jobs,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        assert "\r" not in proc.stderr  # stderr is a pipe here: no bar
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+class _Unpicklable(LexiconCoder):
+    """A coder holding something no worker can receive (as a live connection would be)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.connection = lambda: None
+
+
+def test_a_coder_that_cannot_be_pickled_is_coded_in_this_process(task_file: Path) -> None:
+    import pickle
+
+    from intercoder.coders.parallel import code_tasks
+
+    coder = _Unpicklable()
+    with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
+        pickle.dumps(coder)
+    cb = load_codebook("hate-speech")
+    tasks = read_tasks(task_file) * 3
+    expected = list(LexiconCoder().code(tasks, cb))
+    assert code_tasks(coder, tasks, cb, jobs=2, batch=2) == expected

@@ -45,6 +45,7 @@ LAYERS: dict[str, int] = {
     "extensions": 2,
     "plugins": 2,
     "codebook": 3,
+    "columnar": 2,
     "annotations": 3,
     "tasks": 3,
     "lexicon": 3,

@@ -5,7 +5,11 @@ One record per unit, coder and variable: ``unit_id, coder_id, variable, value`` 
 ``annotated_at``. A multiple-choice value is a JSON list (in CSV, a JSON list in the cell).
 
 :class:`AnnotationSet` keeps the records column by column (numpy arrays), with the file and
-line each record came from, so every problem found later can be reported where it is.
+line each record came from, so every problem found later can be reported where it is. Files
+are read by Apache Arrow into dictionary-encoded columns (:mod:`intercoder.columnar`); the set
+keeps those codes beside its arrays (:meth:`AnnotationSet.coded`), so checking against a
+codebook works once per distinct value, and reliability data are built from the codes, with no
+Python object per record.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .codebook.model import Codebook, Variable
+from .columnar import Column, Columns, encode_values, map_labels, read_columns, recode
 from .errors import Diagnostic, Location, ProblemsError
 from .rows import read_rows
 
@@ -30,7 +35,6 @@ OPTIONAL_COLUMNS = ("codebook", "text", "start", "end", "annotated_at")
 #: Every column of the long format, in the order files are written.
 RECORD_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 #: The arrays an AnnotationSet holds: the record columns and where each record came from.
-_ARRAYS = (*RECORD_COLUMNS, "file_index", "line")
 _NO_POSITION = -1
 
 
@@ -64,25 +68,87 @@ def object_column(values: Sequence[Any]) -> npt.NDArray[np.object_]:
     return array
 
 
+#: The columns of Python objects, which a set may keep as codes until someone reads them.
+_OBJECT_COLUMNS = ("unit_id", "coder_id", "variable", "value", "codebook", "text", "annotated_at")
+#: The numeric columns, always arrays.
+_NUMERIC_COLUMNS = ("start", "end", "file_index", "line")
+
+ObjectColumn = npt.NDArray[np.object_] | Column
+
+
 @attrs.frozen(eq=False)
 class AnnotationSet:
-    """Annotation records stored by column; ``files`` names the inputs ``file_index`` points at."""
+    """Annotation records stored by column; ``files`` names the inputs ``file_index`` points at.
 
-    unit_id: npt.NDArray[np.object_]
-    coder_id: npt.NDArray[np.object_]
-    variable: npt.NDArray[np.object_]
-    value: npt.NDArray[np.object_]
-    codebook: npt.NDArray[np.object_]
-    text: npt.NDArray[np.object_]
+    Each text column (``unit_id``, ``coder_id``, ``variable``, ``value``, ``codebook``,
+    ``text``, ``annotated_at``) may be given as an object array or as a :class:`Column` of
+    codes into distinct values (what the Arrow readers give). Reading the attribute always
+    gives the object array, made on first use; :meth:`coded` gives the codes without making it,
+    which is how checking and reliability avoid a Python object per record.
+    """
+
+    _unit_id: ObjectColumn = attrs.field(alias="unit_id")
+    _coder_id: ObjectColumn = attrs.field(alias="coder_id")
+    _variable: ObjectColumn = attrs.field(alias="variable")
+    _value: ObjectColumn = attrs.field(alias="value")
+    _codebook: ObjectColumn = attrs.field(alias="codebook")
+    _text: ObjectColumn = attrs.field(alias="text")
     start: npt.NDArray[np.int64]
     end: npt.NDArray[np.int64]
-    annotated_at: npt.NDArray[np.object_]
+    _annotated_at: ObjectColumn = attrs.field(alias="annotated_at")
     file_index: npt.NDArray[np.int32]
     line: npt.NDArray[np.int64]
     files: tuple[str, ...]
+    #: Column name -> (the object array, its codes), for columns given as arrays and coded
+    #: on demand, so that the codes are made once.
+    encodings: dict[str, tuple[npt.NDArray[Any], Column]] = attrs.field(
+        factory=dict, kw_only=True, repr=False
+    )
+
+    @property
+    def unit_id(self) -> npt.NDArray[np.object_]:
+        return self._objects("unit_id")
+
+    @property
+    def coder_id(self) -> npt.NDArray[np.object_]:
+        return self._objects("coder_id")
+
+    @property
+    def variable(self) -> npt.NDArray[np.object_]:
+        return self._objects("variable")
+
+    @property
+    def value(self) -> npt.NDArray[np.object_]:
+        return self._objects("value")
+
+    @property
+    def codebook(self) -> npt.NDArray[np.object_]:
+        return self._objects("codebook")
+
+    @property
+    def text(self) -> npt.NDArray[np.object_]:
+        return self._objects("text")
+
+    @property
+    def annotated_at(self) -> npt.NDArray[np.object_]:
+        return self._objects("annotated_at")
+
+    def _objects(self, name: str) -> npt.NDArray[np.object_]:
+        stored = getattr(self, "_" + name)
+        if isinstance(stored, Column):
+            array = (
+                object_column(stored.labels)[stored.codes]
+                if len(stored.codes)
+                else (np.empty(0, dtype=object))
+            )
+            object.__setattr__(self, "_" + name, array)  # made once: the set is immutable
+            self.encodings[name] = (array, stored)
+            return array
+        objects: npt.NDArray[np.object_] = stored
+        return objects
 
     def __len__(self) -> int:
-        return int(self.unit_id.shape[0])
+        return int(self.line.shape[0])
 
     @classmethod
     def from_records(cls, records: Iterable[Annotation]) -> AnnotationSet:
@@ -107,6 +173,38 @@ class AnnotationSet:
             files=tuple(files),
         )
 
+    def coded(self, name: str) -> Column:
+        """Column ``name`` as integer codes into its distinct values, ``labels[codes]`` being
+        the column (kept from reading, else made once and kept)."""
+        stored = getattr(self, "_" + name)
+        if isinstance(stored, Column):
+            return stored
+        found = self.encodings.get(name)
+        if found is not None and found[0] is stored:
+            return found[1]
+        encoded = encode_values(stored.tolist())
+        self.encodings[name] = (stored, encoded)
+        return encoded
+
+    def distinct(self, name: str) -> list[Any]:
+        """The distinct values of column ``name`` that occur, in no particular order."""
+        encoded = self.coded(name)
+        codes = encoded.codes
+        used = np.bincount(codes[codes >= 0], minlength=len(encoded.labels))
+        return [encoded.labels[i] for i in np.flatnonzero(used).tolist()]
+
+    def replace(self, **columns: Any) -> AnnotationSet:
+        """A set with some columns replaced (arrays or :class:`Column` codes)."""
+        given: dict[str, Any] = {name: getattr(self, "_" + name) for name in _OBJECT_COLUMNS}
+        given.update({name: getattr(self, name) for name in _NUMERIC_COLUMNS})
+        given.update(columns)
+        encodings = {
+            name: found
+            for name, found in self.encodings.items()
+            if name not in columns and given[name] is found[0]
+        }
+        return AnnotationSet(**given, files=self.files, encodings=encodings)
+
     def location(self, index: int) -> Location:
         return Location(self.files[self.file_index[index]], int(self.line[index]))
 
@@ -129,21 +227,30 @@ class AnnotationSet:
         return (self.record(i) for i in range(len(self)))
 
     def take(self, indices: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> AnnotationSet:
-        """The records at ``indices`` (or where a boolean mask is true)."""
-        return AnnotationSet(
-            **{name: getattr(self, name)[indices] for name in _ARRAYS}, files=self.files
-        )
+        """The records at ``indices`` (or where a boolean mask is true); codes stay codes."""
+        taken: dict[str, Any] = {name: getattr(self, name)[indices] for name in _NUMERIC_COLUMNS}
+        encodings = {}
+        for name in _OBJECT_COLUMNS:
+            stored = getattr(self, "_" + name)
+            if isinstance(stored, Column):
+                taken[name] = Column(stored.codes[indices], stored.labels)
+                continue
+            taken[name] = stored[indices]
+            found = self.encodings.get(name)
+            if found is not None and found[0] is stored:
+                encodings[name] = (taken[name], Column(found[1].codes[indices], found[1].labels))
+        return AnnotationSet(**taken, files=self.files, encodings=encodings)
 
     def for_variable(self, variable_id: str) -> AnnotationSet:
         return self.take(self.variable == variable_id)
 
     @property
     def coders(self) -> list[str]:
-        return sorted(set(self.coder_id.tolist()))
+        return sorted(self.distinct("coder_id"))
 
     @property
     def units(self) -> list[str]:
-        return sorted(set(self.unit_id.tolist()))
+        return sorted(self.distinct("unit_id"))
 
     @classmethod
     def concatenate(cls, sets: Sequence[AnnotationSet]) -> AnnotationSet:
@@ -154,15 +261,31 @@ class AnnotationSet:
             files.extend(aset.files)
         if not sets:
             return cls.from_records([])
-        columns = {
+        if len(sets) == 1:
+            return sets[0]  # immutable: nothing to copy
+        columns: dict[str, Any] = {
             name: np.concatenate([getattr(s, name) for s in sets])
-            for name in _ARRAYS
-            if name != "file_index"
+            for name in ("start", "end", "line")
         }
+        for name in _OBJECT_COLUMNS:
+            if all(isinstance(getattr(s, "_" + name), Column) for s in sets):
+                columns[name] = _concatenate_codes([s.coded(name) for s in sets])
+            else:
+                columns[name] = np.concatenate([getattr(s, name) for s in sets])
         file_index = np.concatenate(
             [s.file_index + offset for s, offset in zip(sets, offsets, strict=True)]
         ).astype(np.int32)
         return cls(**columns, file_index=file_index, files=tuple(files))
+
+
+def _concatenate_codes(parts: Sequence[Column]) -> Column:
+    """Codes of several columns into one dictionary."""
+    labels: list[Any] = []
+    shifted = []
+    for part in parts:
+        shifted.append(np.where(part.codes >= 0, part.codes + len(labels), -1))
+        labels.extend(part.labels)
+    return recode(np.concatenate(shifted), labels)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -239,9 +362,109 @@ def _record(row: dict[str, Any], where: Location) -> Annotation:
 
 
 def read_annotations(path: str | Path) -> AnnotationSet:
-    """Read a long-format CSV or JSONL annotation file (by its extension)."""
+    """Read a long-format CSV or JSONL annotation file (by its extension).
+
+    Arrow reads the file into dictionary-encoded columns and every distinct value is parsed
+    once. When Arrow cannot read it, or any value is invalid, the row reader reads the file
+    again and reports the first problem where it is (one definition of the messages).
+    """
+    columns = read_columns(path, REQUIRED_COLUMNS)
+    if columns is not None:
+        aset = _from_columns(columns, str(path))
+        if aset is not None:
+            return aset
     rows = read_rows(path, REQUIRED_COLUMNS, what="annotation")
     return AnnotationSet.from_records(_record(row, where) for row, where in rows)
+
+
+class _Invalid(Exception):
+    """A distinct value the fast path does not take: the row reader reports it."""
+
+
+def _required_id(raw: Any) -> str:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise _Invalid
+    return str(raw).strip()
+
+
+def _from_columns(columns: Columns, name: str) -> AnnotationSet | None:
+    """The set of the long-format columns read by Arrow, each distinct value parsed once as
+    :func:`_record` parses it; None when any value is invalid."""
+    nowhere = Location(name)
+
+    def parsed(column: str, transform: Any) -> Column:
+        found = columns.columns.get(column)
+        if found is None:
+            found = Column(np.full(len(columns), -1, dtype=np.int32), [])
+        try:
+            encoded = map_labels(found, transform)
+        except (AnnotationError, _Invalid):
+            raise _Invalid from None
+        if np.any(encoded.codes < 0):  # null cells and absent columns: what None gives
+            value = transform(None)
+            encoded = recode(
+                np.where(encoded.codes < 0, len(encoded.labels), encoded.codes),
+                [*encoded.labels, value],
+            )
+        return encoded
+
+    def ids(column: str) -> Column:
+        found = columns.columns.get(column)
+        if found is not None and all(type(label) is str for label in found.labels):
+            stripped = [label.strip() for label in found.labels]  # one pass, no call per label
+            if "" in stripped or np.any(found.codes < 0):
+                raise _Invalid
+            return recode(found.codes, stripped)
+        return parsed(column, _required_id)
+
+    try:
+        coded = {
+            "unit_id": ids("unit_id"),
+            "coder_id": ids("coder_id"),
+            "variable": ids("variable"),
+            "value": parsed("value", lambda raw: _parse_value(raw, nowhere)),
+            "codebook": parsed("codebook", _text_or_none),
+            "text": parsed("text", _text_or_none),
+            "annotated_at": parsed("annotated_at", _text_or_none),
+            "start": parsed("start", lambda raw: _position(raw, "start", nowhere)),
+            "end": parsed("end", lambda raw: _position(raw, "end", nowhere)),
+        }
+    except _Invalid:
+        return None
+    count = len(columns)
+    return _set_of(coded, columns.lines, name, count)
+
+
+def _set_of(
+    coded: dict[str, Column], lines: npt.NDArray[np.int64], name: str, count: int
+) -> AnnotationSet:
+    """An AnnotationSet of parsed, dictionary-encoded columns (one file)."""
+    positions = {}
+    for column in ("start", "end"):
+        labels = coded[column].labels
+        table = np.array([_NO_POSITION if v is None else v for v in labels], dtype=np.int64)
+        positions[column] = table[coded[column].codes] if count else np.empty(0, np.int64)
+    return set_of_columns(coded, positions["start"], positions["end"], lines, name)
+
+
+def set_of_columns(
+    coded: dict[str, Column],
+    start: npt.NDArray[np.int64],
+    end: npt.NDArray[np.int64],
+    lines: npt.NDArray[np.int64],
+    name: str,
+) -> AnnotationSet:
+    """An AnnotationSet of one file from its parsed, dictionary-encoded record columns
+    (``coded``: every column but start and end), keeping the codes."""
+    columns: dict[str, Any] = {column: coded[column] for column in _OBJECT_COLUMNS}
+    return AnnotationSet(
+        **columns,
+        start=start,
+        end=end,
+        file_index=np.zeros(lines.shape[0], dtype=np.int32),
+        line=np.asarray(lines, dtype=np.int64),
+        files=(name,),
+    )
 
 
 def read_many(paths: Iterable[str | Path]) -> AnnotationSet:
@@ -318,64 +541,159 @@ def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
     Problems: a variable the codebook does not have, a value that is not a code of its
     variable (or is retired, or out of range), a span without valid offsets, codings made
     under another codebook or another major version, and a coder coding a unit twice.
+
+    Each distinct variable, codebook reference and (variable, value) pair is checked once;
+    locations are made only for the records that fail. A record gets one problem, the first
+    in the order above; problems are listed in record order.
     """
     variables = {var.id: var for var in cb.variables}
-    lookups = {
-        var.id: (
-            set(var.codes),
-            {cat.code: cat.retired_in or "" for cat, _ in var.walk() if cat.retired},
-        )
-        for var in cb.variables
-    }
-    problems: list[Diagnostic] = []
-    keep = np.zeros(len(aset), dtype=bool)
-    values = aset.value.copy()
-    first_seen: dict[tuple[str, str, str], int] = {}
-    major = cb.version_tuple[0]
-    for i in range(len(aset)):
-        where = aset.location(i)
+    count = len(aset)
+    found: list[tuple[int, str]] = []  # (record, message)
+    alive = np.ones(count, dtype=bool)
 
-        def bad(message: str, where: Location = where) -> None:
-            problems.append(Diagnostic(where, message))
+    def fail(bad: npt.NDArray[np.bool_], message: Any) -> None:
+        """Records where ``bad`` (and still alive) fail with ``message(record)``."""
+        bad = bad & alive
+        for i in np.flatnonzero(bad).tolist():
+            found.append((i, message(i)))
+        alive[bad] = False
 
-        var = variables.get(aset.variable[i])
-        if var is None:
-            close = difflib.get_close_matches(aset.variable[i], list(variables), n=1)
+    # 1. the variable
+    var_col = aset.coded("variable")
+    var_of = [variables.get(label) for label in var_col.labels]
+    unknown = np.array([var is None for var in var_of] + [True], dtype=bool)
+    unknown_message = {}
+    for j, label in enumerate(var_col.labels):
+        if var_of[j] is None:
+            close = difflib.get_close_matches(label, list(variables), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            bad(f"variable {aset.variable[i]!r} is not in {cb.ref}{hint}")
-            continue
-        coded_under = aset.codebook[i]
-        if coded_under is not None:
-            book_id, _, version = str(coded_under).partition("@")
-            if book_id != cb.id:
-                bad(f"coded under {coded_under}, not under {cb.id}")
-                continue
-            if version and version.split(".")[0] != str(major):
-                bad(
-                    f"coded under {coded_under}: another major version than {cb.ref}; "
-                    "migrate the codings first"
-                )
-                continue
-        if aset.value[i] is None:
-            continue  # a missing value is no coding at all
+            unknown_message[j] = f"variable {label!r} is not in {cb.ref}{hint}"
+    fail(unknown[var_col.codes], lambda i: unknown_message[int(var_col.codes[i])])
+
+    # 2. the codebook the record was coded under
+    book_col = aset.coded("codebook")
+    book_message = [_coded_under_problem(label, cb) for label in book_col.labels] + [None]
+    book_bad = np.array([m is not None for m in book_message], dtype=bool)
+    fail(book_bad[book_col.codes], lambda i: book_message[int(book_col.codes[i])])
+
+    # 3. a missing value is no coding at all: left out, no problem
+    value_col = aset.coded("value")
+    absent = np.array([label is None for label in value_col.labels] + [True], dtype=bool)
+    alive &= ~absent[value_col.codes]
+
+    # 4. the value, normalised per variable type: once per (variable, value) pair
+    n_labels = max(len(value_col.labels), 1)
+    rows = np.flatnonzero(alive)
+    pairs = var_col.codes[rows].astype(np.int64)
+    pairs *= n_labels  # in place: at 10^8 records every temporary is 800 MB
+    pairs += value_col.codes[rows]
+    unique_pairs, inverse = _factorize_ints(pairs)
+    del pairs
+    normalised: list[Any] = []
+    pair_message: list[str | None] = []
+    lookups: dict[str, tuple[set[str], dict[str, str]]] = {}
+    for pair in unique_pairs.tolist():
+        var = var_of[pair // n_labels]
+        assert var is not None
+        if var.id not in lookups:
+            lookups[var.id] = (
+                set(var.codes),
+                {cat.code: cat.retired_in or "" for cat, _ in var.walk() if cat.retired},
+            )
         try:
-            values[i] = _normalise(var, aset.value[i], *lookups[var.id])
+            normalised.append(_normalise(var, value_col.labels[pair % n_labels], *lookups[var.id]))
+            pair_message.append(None)
         except ValueError as exc:
-            bad(f"{var.id}: {exc}")
-            continue
-        if var.type == "spans":
-            start, end = int(aset.start[i]), int(aset.end[i])
-            if start == _NO_POSITION or end == _NO_POSITION or not start < end:
-                shown = [str(p) if p != _NO_POSITION else "none" for p in (start, end)]
-                bad(f"{var.id}: a span needs start < end (got start={shown[0]}, end={shown[1]})")
-                continue
-        else:
-            key = (aset.unit_id[i], aset.coder_id[i], var.id)
-            if key in first_seen:
-                first = aset.location(first_seen[key])
-                bad(f"coder {key[1]!r} coded unit {key[0]!r} twice for {var.id} (first at {first})")
-                continue
-            first_seen[key] = i
-        keep[i] = True
-    kept = attrs.evolve(aset, value=values).take(keep)
-    return CheckedAnnotations(kept, tuple(problems))
+            normalised.append(None)
+            pair_message.append(f"{var.id}: {exc}")
+    pair_bad = np.zeros(count, dtype=bool)
+    pair_of = np.full(count, -1, dtype=np.int32)
+    pair_of[rows] = inverse
+    pair_bad[rows] = np.array([m is not None for m in pair_message], dtype=bool)[inverse]
+    del rows, inverse
+    fail(pair_bad, lambda i: pair_message[int(pair_of[i])])
+    # The kept records' values, as codes into the normalised values (the others are dropped).
+    pair_of[~alive] = -1
+    new_values = recode(pair_of, normalised)
+
+    # 5. spans need start < end
+    is_span = np.array([var is not None and var.type == "spans" for var in var_of] + [False])
+    span = is_span[var_col.codes]
+    start, end = aset.start, aset.end
+    bad_span = span & ((start == _NO_POSITION) | (end == _NO_POSITION) | (start >= end))
+
+    def span_message(i: int) -> str:
+        shown = [str(p) if p != _NO_POSITION else "none" for p in (int(start[i]), int(end[i]))]
+        var_id = var_col.labels[int(var_col.codes[i])]
+        return f"{var_id}: a span needs start < end (got start={shown[0]}, end={shown[1]})"
+
+    fail(bad_span, span_message)
+
+    # 6. one coding per unit, coder and variable (spans excepted): the first one counts
+    candidates = np.flatnonzero(alive & ~span)
+    units, coders = aset.coded("unit_id"), aset.coded("coder_id")
+    key = units.codes[candidates].astype(np.int64)
+    key *= max(len(coders.labels), 1)
+    key += coders.codes[candidates]
+    key *= max(len(var_col.labels), 1)
+    key += var_col.codes[candidates]
+    twice = np.zeros(count, dtype=bool)
+    earlier = np.zeros(count, dtype=np.int64)
+    if _has_repeats(key):
+        _, first, first_of = np.unique(key, return_index=True, return_inverse=True)
+        first_record = candidates[first[first_of]]
+        twice[candidates] = first_record != candidates
+        earlier[candidates] = first_record
+
+    def twice_message(i: int) -> str:
+        unit = units.labels[int(units.codes[i])]
+        coder = coders.labels[int(coders.codes[i])]
+        var_id = var_col.labels[int(var_col.codes[i])]
+        where = aset.location(int(earlier[i]))
+        return f"coder {coder!r} coded unit {unit!r} twice for {var_id} (first at {where})"
+
+    fail(twice, twice_message)
+
+    found.sort(key=lambda item: item[0])
+    problems = tuple(Diagnostic(aset.location(i), message) for i, message in found)
+    checked = aset.take(alive).replace(value=Column(new_values.codes[alive], new_values.labels))
+    return CheckedAnnotations(checked, problems)
+
+
+def _factorize_ints(
+    keys: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``np.unique(keys, return_inverse=True)`` in O(n) when the keys span a small range (they
+    are products of dictionary codes), without the sort and its temporaries."""
+    if keys.size == 0 or int(keys.max()) > max(4 * keys.size, 1 << 20):
+        unique, inverse = np.unique(keys, return_inverse=True)
+        return unique, inverse.reshape(-1)
+    present = np.bincount(keys)
+    unique = np.flatnonzero(present)
+    lookup = np.zeros(present.shape[0], dtype=np.int64)
+    lookup[unique] = np.arange(unique.shape[0])
+    return unique, lookup[keys]
+
+
+def _has_repeats(keys: npt.NDArray[np.int64]) -> bool:
+    """Whether a key occurs twice (one counting pass when the range is small)."""
+    if keys.size < 2:
+        return False
+    if int(keys.max()) <= max(4 * keys.size, 1 << 20):
+        return bool(np.bincount(keys).max() > 1)
+    return bool(np.unique(keys).shape[0] != keys.shape[0])
+
+
+def _coded_under_problem(coded_under: Any, cb: Codebook) -> str | None:
+    """What is wrong with a record's ``codebook`` reference for ``cb`` (None: nothing)."""
+    if coded_under is None:
+        return None
+    book_id, _, version = str(coded_under).partition("@")
+    if book_id != cb.id:
+        return f"coded under {coded_under}, not under {cb.id}"
+    if version and version.split(".")[0] != str(cb.version_tuple[0]):
+        return (
+            f"coded under {coded_under}: another major version than {cb.ref}; "
+            "migrate the codings first"
+        )
+    return None

@@ -108,6 +108,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_FAILED)
     except IntercoderError as exc:
         _fail(str(exc))
+    except MemoryError:  # never a traceback: say what to do
+        _fail(
+            "out of memory: the input is too big for this machine; read Parquet rather than "
+            "CSV or JSONL (intercoder export FILE --to parquet), or use a machine with more memory"
+        )
     except BrokenPipeError:  # `intercoder ... | head`
         sys.stderr.close()
         sys.exit(EXIT_OK)

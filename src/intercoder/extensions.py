@@ -34,7 +34,9 @@ class Coder(ABC):
     ``name`` and ``version`` form the coder id recorded with every annotation
     (``lexicon@0.1.0``), so machine coders are compared with human ones by the same
     agreement engine. ``code`` receives the tasks as an iterable and should consume it lazily
-    (the CLI counts consumed tasks for its progress bar).
+    (the CLI counts consumed tasks for its progress bar). ``intercoder code --jobs N`` calls it
+    once per batch of tasks in worker processes, so a coder codes each task on its own and must
+    be picklable (see :mod:`intercoder.coders.parallel`).
     """
 
     name: ClassVar[str]

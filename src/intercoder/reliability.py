@@ -26,7 +26,7 @@ import hashlib
 import math
 import warnings
 from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from .annotations import AnnotationSet
 from .codebook.model import Codebook, Variable
 
 PASS, TENTATIVE, FAIL, INSUFFICIENT = "pass", "tentative", "fail", "insufficient-data"
+Record = tuple[Hashable, Hashable, Any]
 
 
 @attrs.frozen
@@ -113,23 +114,53 @@ def status_of(alpha: float, passing: float, tentative: float) -> str:
     return FAIL
 
 
+def _variable_mask(aset: AnnotationSet, variable_id: str) -> npt.NDArray[np.bool_]:
+    """Mask of the records of one variable (compared once per distinct variable, not per record)."""
+    coded = aset.coded("variable")
+    wanted = np.array([label == variable_id for label in coded.labels] + [False], dtype=bool)
+    mask: npt.NDArray[np.bool_] = wanted[coded.codes]
+    return mask
+
+
+def _pair_keys(aset: AnnotationSet, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
+    """One integer per (unit, coder) of the records at ``rows``."""
+    units, coders = aset.coded("unit_id"), aset.coded("coder_id")
+    keys: npt.NDArray[np.int64] = units.codes[rows].astype(np.int64) * max(
+        len(coders.labels), 1
+    ) + coders.codes[rows].astype(np.int64)
+    return keys
+
+
 def _shown(aset: AnnotationSet, var: Variable, cb: Codebook) -> npt.NDArray[np.bool_]:
     """Mask of ``var``'s records whose coder saw the variable (their own show_if answer)."""
-    records: npt.NDArray[np.bool_] = np.asarray(aset.variable == var.id, dtype=bool)
+    records = _variable_mask(aset, var.id)
     if var.show_if is None:
         return records
-    screen = aset.variable == var.show_if.variable
     trigger = set(var.show_if.codes)
-    answers: dict[tuple[str, str], bool] = {}
-    for unit, coder, value in zip(
-        aset.unit_id[screen], aset.coder_id[screen], aset.value[screen], strict=True
-    ):
-        chosen = set(value) if isinstance(value, tuple) else {value}
-        answers[(unit, coder)] = bool(chosen & trigger)
+    screen = np.flatnonzero(_variable_mask(aset, var.show_if.variable))
+    values = aset.coded("value")
+    shows = np.zeros(len(values.labels) + 1, dtype=bool)
+    for i in np.unique(values.codes[screen]).tolist():  # the screening question's answers
+        v = values.labels[i]
+        shows[i] = bool((set(v) if isinstance(v, tuple) else {v}) & trigger)
+    # The last answer of a coder to the screening question counts (a dict filled in order).
+    screen_keys = _pair_keys(aset, screen)
+    order = np.argsort(screen_keys, kind="stable")
+    sorted_keys = screen_keys[order]
+    last = np.ones(sorted_keys.shape[0], dtype=bool)
+    last[:-1] = sorted_keys[1:] != sorted_keys[:-1]
+    answer_keys = sorted_keys[last]
+    answers = shows[values.codes[screen[order[last]]]]
+    rows = np.flatnonzero(records)
+    keys = _pair_keys(aset, rows)
+    at = np.searchsorted(answer_keys, keys)
+    at_ok = np.minimum(at, max(answer_keys.shape[0] - 1, 0))
+    answered = (at < answer_keys.shape[0]) & (
+        answer_keys[at_ok] == keys if answer_keys.size else False
+    )
     keep = records.copy()
-    for i in np.flatnonzero(records):
-        # No answer to the screening question: we cannot tell, so the coding counts.
-        keep[i] = answers.get((aset.unit_id[i], aset.coder_id[i]), True)
+    # No answer to the screening question: we cannot tell, so the coding counts.
+    keep[rows] = np.where(answered, answers[at_ok] if answers.size else True, True)
     return keep
 
 
@@ -141,27 +172,112 @@ def _ancestor_map(var: Variable, depth: int) -> dict[str, str]:
     return mapping
 
 
-def _records(
-    aset: AnnotationSet, mask: npt.NDArray[np.bool_]
-) -> list[tuple[Hashable, Hashable, Any]]:
-    return list(
-        zip(
-            aset.unit_id[mask].tolist(),
-            aset.coder_id[mask].tolist(),
-            aset.value[mask].tolist(),
-            strict=True,
+class Records(Sequence[tuple[Hashable, Hashable, Any]]):
+    """The ``(unit, coder, value)`` records of one variable, kept as the set's arrays and
+    codes: a list of tuples is made only when someone iterates (the report's per-unit views),
+    never for the coefficients (see :func:`_codes_data`)."""
+
+    def __init__(self, aset: AnnotationSet, rows: npt.NDArray[np.intp]) -> None:
+        self.aset = aset
+        self.rows = rows
+        self._list: list[tuple[Hashable, Hashable, Any]] | None = None
+
+    def _items(self) -> list[tuple[Hashable, Hashable, Any]]:
+        if self._list is None:
+            aset, rows = self.aset, self.rows
+            self._list = list(
+                zip(
+                    aset.unit_id[rows].tolist(),
+                    aset.coder_id[rows].tolist(),
+                    aset.value[rows].tolist(),
+                    strict=True,
+                )
+            )
+        return self._list
+
+    def __len__(self) -> int:
+        return int(self.rows.shape[0])
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._items()[index]
+
+    def __iter__(self) -> Iterator[tuple[Hashable, Hashable, Any]]:
+        return iter(self._items())
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def first_seen(self, name: str) -> tuple[npt.NDArray[np.int64], list[Any]]:
+        """Codes of column ``name`` numbered in order of first appearance, and the labels."""
+        column = self.aset.coded(name)
+        codes = column.codes[self.rows]
+        # O(n) with the codes as indices: where each code first occurs, then the codes in
+        # that order (a sort of the distinct codes only).
+        first = np.full(len(column.labels), codes.shape[0], dtype=np.int64)
+        np.minimum.at(first, codes, np.arange(codes.shape[0]))
+        present = np.flatnonzero(first < codes.shape[0])
+        order = present[np.argsort(first[present], kind="stable")]
+        rank = np.full(len(column.labels), -1, dtype=np.int64)
+        rank[order] = np.arange(order.shape[0])
+        labels = [column.labels[i] for i in order.tolist()]
+        return rank[codes], labels
+
+
+def _records(aset: AnnotationSet, mask: npt.NDArray[np.bool_]) -> Records:
+    return Records(aset, np.flatnonzero(mask))
+
+
+def _reliability_data(
+    records: Sequence[Record],
+    categories: list[Any] | None = None,
+    *,
+    sorted_coders: bool = False,
+) -> agreement.ReliabilityData:
+    """The reliability data of ``records``: units (and coders, unless ``sorted_coders``) in
+    order of first appearance, as ``from_records`` numbers them. Records still held as codes
+    with declared categories go straight from the codes, with no Python object per record."""
+    if isinstance(records, Records) and categories is not None:
+        units, unit_labels = records.first_seen("unit_id")
+        coders, coder_labels = records.first_seen("coder_id")
+        if sorted_coders:
+            order = sorted(range(len(coder_labels)), key=lambda i: str(coder_labels[i]))
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            coders, coder_labels = rank[coders], [coder_labels[i] for i in order]
+        column = records.aset.coded("value")
+        position = {value: i for i, value in enumerate(categories)}
+        value_codes = column.codes[records.rows]
+        lookup = np.full(len(column.labels) + 1, -1, dtype=np.int64)
+        for i in np.unique(value_codes).tolist():  # the labels of this variable only
+            if i >= 0 and not _missing(column.labels[i]):
+                lookup[i] = position[column.labels[i]]
+        return agreement.ReliabilityData.from_codes(
+            units,
+            coders,
+            lookup[value_codes],
+            categories=categories,
+            units=unit_labels,
+            coders=coder_labels,
         )
+    coders_given = sorted({coder for _, coder, _ in records}, key=str) if sorted_coders else None
+    return agreement.ReliabilityData.from_records(
+        records, categories=categories, coders=coders_given
     )
 
 
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def _alpha(
-    records: list[tuple[Hashable, Hashable, Any]], level: Any, categories: list[str] | None = None
+    records: Sequence[Record], level: Any, categories: list[Any] | None = None
 ) -> agreement.AlphaResult:
-    data = agreement.ReliabilityData.from_records(records, categories=categories)
-    return agreement.alpha_result(data, level)
+    return agreement.alpha_result(_reliability_data(records, categories), level)
 
 
-def _detail(label: str, records: list[tuple[Hashable, Hashable, Any]], level: Any) -> Detail:
+def _detail(label: str, records: Sequence[Record], level: Any) -> Detail:
     """A secondary alpha; an undefined one shows as a dash, without a note of its own (a parent
     category nobody chose has no variation, and that says nothing about the variable)."""
     with warnings.catch_warnings():
@@ -188,7 +304,7 @@ def _assess(
     :func:`prepare`) exactly as the coefficients were computed from it."""
     results = []
     prepared: dict[str, VariableData] = {}
-    coded = set(aset.variable.tolist())
+    coded = set(aset.distinct("variable"))
     for var in cb.variables:
         if var.level is None:
             continue
@@ -203,7 +319,7 @@ def _assess(
         notes = tuple(dict.fromkeys(str(w.message) for w in caught))
         results.append(attrs.evolve(result, notes=result.notes + notes))
     report = ReliabilityReport(
-        cb.ref, tuple(results), len(set(aset.unit_id.tolist())), tuple(aset.coders)
+        cb.ref, tuple(results), len(aset.distinct("unit_id")), tuple(aset.coders)
     )
     return report, prepared
 
@@ -232,9 +348,6 @@ def _coefficient_for(var: Variable) -> str:
     return "krippendorff_alpha"
 
 
-Record = tuple[Hashable, Hashable, Any]
-
-
 @attrs.frozen
 class VariableData:
     """One variable's codings exactly as :func:`assess` uses them: ``show_if`` applied,
@@ -244,15 +357,12 @@ class VariableData:
     codes in a coincidence matrix)."""
 
     variable: Variable
-    records: list[Record]
+    records: Sequence[Record]
     level: str
     categories: list[Any] | None
 
     def data(self) -> agreement.ReliabilityData:
-        coders = sorted({coder for _, coder, _ in self.records}, key=str)
-        return agreement.ReliabilityData.from_records(
-            self.records, categories=self.categories, coders=coders
-        )
+        return _reliability_data(self.records, self.categories, sorted_coders=True)
 
 
 def prepare(aset: AnnotationSet, var: Variable, cb: Codebook) -> VariableData | None:
@@ -262,12 +372,21 @@ def prepare(aset: AnnotationSet, var: Variable, cb: Codebook) -> VariableData | 
     return _prepared(var, _records(aset, _shown(aset, var, cb)))
 
 
-def _prepared(var: Variable, records: list[Record]) -> VariableData:
+def _prepared(var: Variable, records: Sequence[Record]) -> VariableData:
     records, level, categories = _prepare(var, records)
     return VariableData(var, records, level, categories)
 
 
-def _prepare(var: Variable, records: list[Record]) -> tuple[list[Record], Any, list[Any] | None]:
+def _distinct_values(records: Sequence[Record]) -> set[Any]:
+    if isinstance(records, Records):
+        column = records.aset.coded("value")
+        return {column.labels[i] for i in np.unique(column.codes[records.rows]).tolist()}
+    return {v for _, _, v in records}
+
+
+def _prepare(
+    var: Variable, records: Sequence[Record]
+) -> tuple[Sequence[Record], Any, list[Any] | None]:
     level: Any = var.level
     categories: list[Any] | None = None
     if var.type == "multiple_choice":
@@ -282,7 +401,9 @@ def _prepare(var: Variable, records: list[Record]) -> tuple[list[Record], Any, l
     # Choice variables at their level: every active code in order (values the codebook does not
     # know, in unchecked data, go last rather than failing).
     categories = list(var.codes)
-    categories += sorted({v for _, _, v in records} - set(categories), key=str)
+    categories += sorted(
+        {v for v in _distinct_values(records) if not _missing(v)} - set(categories), key=str
+    )
     return records, level, categories
 
 
@@ -290,7 +411,7 @@ def _assess_variable(
     aset: AnnotationSet, var: Variable, cb: Codebook, bootstrap: int, seed: int | None
 ) -> tuple[VariableReliability, VariableData | None]:
     mask = _shown(aset, var, cb)
-    hidden = int((aset.variable == var.id).sum() - mask.sum())
+    hidden = int(_variable_mask(aset, var.id).sum() - mask.sum())
     notes = (f"{hidden} coding(s) left out: not shown under show_if",) if hidden else ()
     assert var.level is not None
     if var.type == "spans":
@@ -305,11 +426,11 @@ def _assess_variable(
     if var.is_tree and var.type in ("single_choice", "multiple_choice"):
         details = _tree_details(records, var, level) + details
 
-    result = _alpha(records, level, categories)
-    n_coders = len({coder for _, coder, _ in records})
+    data = _reliability_data(records, categories)
+    result = agreement.alpha_result(data, level)
+    n_coders = len(data.coders)
     ci_low = ci_high = q = None
     if bootstrap and not math.isnan(result.alpha):
-        data = agreement.ReliabilityData.from_records(records, categories=categories)
         boot = agreement.alpha_bootstrap(
             data, level, n_resamples=bootstrap, seed=seed, min_alpha=var.reliability.passing
         )
@@ -333,9 +454,7 @@ def _assess_variable(
     return reliability, prepared
 
 
-def _tree_details(
-    records: list[tuple[Hashable, Hashable, Any]], var: Variable, level: Any
-) -> list[Detail]:
+def _tree_details(records: Sequence[Record], var: Variable, level: Any) -> list[Detail]:
     depth = max(d for _, d in var.walk())
     details = []
     for d in range(depth):
@@ -349,7 +468,7 @@ def _tree_details(
     return details
 
 
-def _category_details(records: list[tuple[Hashable, Hashable, Any]], var: Variable) -> list[Detail]:
+def _category_details(records: Sequence[Record], var: Variable) -> list[Detail]:
     details = []
     for code in var.codes:
         binary = [(u, c, code in v) for u, c, v in records]
@@ -501,7 +620,7 @@ def analyse(
     """:func:`assess`, plus the diagnostics of every coded variable from the same prepared data
     (``top``: how many of the most disputed units to keep)."""
     report, prepared = _assess(aset, cb, bootstrap, seed)
-    coded = set(aset.variable.tolist())
+    coded = set(aset.distinct("variable"))
     variables = {}
     for v in report.variables:
         if v.variable not in coded:

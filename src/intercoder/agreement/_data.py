@@ -272,6 +272,65 @@ class ReliabilityData:
         )
 
     @classmethod
+    def from_codes(
+        cls,
+        unit: npt.ArrayLike,
+        coder: npt.ArrayLike,
+        value: npt.ArrayLike,
+        *,
+        categories: Sequence[Any],
+        units: Sequence[Hashable],
+        coders: Sequence[Hashable],
+    ) -> ReliabilityData:
+        """Build from integer codes, one entry per coding: ``unit[i]`` indexes ``units``,
+        ``coder[i]`` indexes ``coders`` and ``value[i]`` indexes ``categories`` (``-1``: a
+        missing value, the same as no coding).
+
+        The path for callers that already hold their records as codes (columns read with Apache
+        Arrow, dictionary-encoded): no Python object per record. The result is the same as
+        :meth:`from_records` on the decoded records with the same ``categories``, ``units`` and
+        ``coders``. Two codings of one unit by one coder are an error, as there.
+        """
+        uarr = np.asarray(unit, dtype=np.int64)
+        carr = np.asarray(coder, dtype=np.int64)
+        varr = np.asarray(value, dtype=np.int64)
+        if not uarr.shape == carr.shape == varr.shape or uarr.ndim != 1:
+            raise ValueError("unit, coder and value codes must be 1-D arrays of one length")
+        labels = [_normalise_label(c) for c in categories]
+        if len(set(labels)) != len(labels):
+            raise ValueError("categories must be distinct")
+        n_u, n_c, n_v = len(units), len(coders), len(labels)
+        for name, arr, bound, low in (
+            ("unit", uarr, n_u, 0),
+            ("coder", carr, n_c, 0),
+            ("value", varr, n_v, -1),
+        ):
+            if arr.size and (int(arr.min()) < low or int(arr.max()) >= bound):
+                raise ValueError(f"{name} codes outside 0..{bound - 1}")
+        codes = np.full((n_u, n_c), -1, dtype=_code_dtype(n_v))
+        if uarr.size:
+            key = uarr * max(n_c, 1) + carr
+            order = np.sort(key)
+            repeated = np.flatnonzero(order[1:] == order[:-1])
+            if repeated.size:
+                dup = int(order[repeated[0]])
+                raise ValueError(
+                    f"coder {coders[dup % max(n_c, 1)]!r} has more than one record for unit "
+                    f"{units[dup // max(n_c, 1)]!r}; "
+                    "a multiple-choice answer is one record whose value is a set"
+                )
+            codes[uarr, carr] = varr
+        values = _labels_array(labels)
+        return cls._new(
+            values=values,
+            numeric=values.dtype.kind in "fiu",
+            declared=True,
+            codes=codes,
+            units=tuple(units),
+            coders=tuple(coders),
+        )
+
+    @classmethod
     def from_dataframe(
         cls,
         df: Any,

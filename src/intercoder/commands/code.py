@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .options import codebook_option
+from .options import codebook_option, progress_bar
 
 
 @click.command("code")
@@ -35,6 +34,12 @@ from .options import codebook_option
     is_flag=True,
     help="Show what coding the first task would send (an LLM coder's prompt); code nothing.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: all cores). The output is the same for any number.",
+)
 def code_command(
     input_file: str,
     coder_name: str,
@@ -43,6 +48,7 @@ def code_command(
     evidence: str | None,
     coder_options: tuple[str, ...],
     dry_run: bool,
+    jobs: int | None,
 ) -> None:
     """Code the texts of a task file INPUT with an automatic coder.
 
@@ -51,6 +57,7 @@ def code_command(
     """
     from ..annotations import AnnotationSet
     from ..codebook.registry import load_codebook
+    from ..coders.parallel import code_tasks, default_jobs
     from ..formats import UnknownFormatError, exporter_for
     from ..plugins import get_host
     from ..tasks import read_tasks
@@ -80,11 +87,9 @@ def code_command(
         except CoderSettingsError as exc:
             raise click.BadParameter(str(exc), param_hint="--dry-run") from None
         return
-    show_progress = sys.stderr.isatty() and len(tasks) > 200
-    with click.progressbar(
-        tasks, label=f"coding with {coder.coder_id}", file=sys.stderr, hidden=not show_progress
-    ) as progress:
-        annotations = AnnotationSet.from_records(coder.code(progress, codebook))
+    with progress_bar(len(tasks), f"coding with {coder.coder_id}", unit="text") as advance:
+        coded = code_tasks(coder, tasks, codebook, jobs=jobs or default_jobs(), progress=advance)
+    annotations = AnnotationSet.from_records(coded)
     exporter.write(annotations, out_path, codebook)
     click.echo(
         f"{coder.coder_id}: {len(annotations)} annotations for {len(tasks)} texts -> {output}",

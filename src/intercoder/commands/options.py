@@ -8,7 +8,9 @@ on stderr; an output file is written atomically and announced on stderr.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,3 +96,23 @@ def load_checked(
     """The codebook ``--codebook`` names and the records of ``files`` checked against it."""
     codebook = load_codebook_option(codebook_ref)
     return codebook, read_checked(files, codebook, skip_invalid)
+
+
+#: Steps below which no progress bar is shown: a short run would only flash one.
+PROGRESS_MIN = 200
+
+
+@contextmanager
+def progress_bar(total: int, label: str, *, unit: str = "it") -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr (tqdm) for ``total`` steps; yields ``advance(n)``.
+
+    Shown only when stderr is a terminal (never in CI, never when piped, never on stdout
+    where JSON goes) and the run is long enough to need one.
+    """
+    if not sys.stderr.isatty() or total < PROGRESS_MIN:
+        yield lambda n: None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc=label, unit=unit, file=sys.stderr, leave=False) as bar:
+        yield bar.update

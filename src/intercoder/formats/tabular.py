@@ -3,8 +3,8 @@
 * **wide-csv** (``<variable>.wide.csv``): the layout of spreadsheets and of most reliability
   tools, units × coders for a single variable.
 * **parquet** (``.parquet``): the long format (docs/reference/file-formats.md) as typed columns,
-  for data pipelines (pandas, polars, DuckDB, R arrow). Needs the optional extra
-  ``pip install 'intercoder[parquet]'`` (pyarrow), imported only when a file is read or written.
+  for data pipelines (pandas, polars, DuckDB, R arrow). Read by Arrow into dictionary-encoded
+  columns (:mod:`intercoder.columnar`); pyarrow is imported only when a file is read or written.
 
 Registering these classes must not import numpy or pyarrow: the CLI loads this module at start-up.
 """
@@ -191,7 +191,7 @@ class Parquet(Importer, Exporter):
     name = "parquet"
     extensions = (".parquet", ".pq")
     extension = ".parquet"
-    description = "long format as Parquet (typed columns; needs intercoder[parquet])"
+    description = "long format as Parquet (typed columns)"
 
     def write(self, annotations: AnnotationSet, path: Path, codebook: Codebook | None) -> None:
         import numbers
@@ -271,17 +271,13 @@ class Parquet(Importer, Exporter):
     def read(self, path: Path) -> AnnotationSet:
         import numpy as np
 
-        from ..annotations import AnnotationError, AnnotationSet, object_column
+        from ..annotations import AnnotationError, set_of_columns
+        from ..columnar import Column, map_labels, read_parquet_columns, recode
 
-        pa, pq = _pyarrow()
+        _pyarrow()
         name = str(path)
-        try:
-            table = pq.read_table(path)
-        except FileNotFoundError:
-            raise
-        except (pa.ArrowException, OSError, ValueError) as exc:
-            raise IntercoderError(f"{name}: not a readable Parquet file ({exc})") from None
-        present = set(table.column_names)
+        columns = read_parquet_columns(path)
+        present = set(columns.names)
         missing = [c for c in ("unit_id", "coder_id", "variable") if c not in present]
         value_columns = [c for c in ("value_list", "value_number", "value") if c in present]
         if not value_columns:
@@ -290,74 +286,84 @@ class Parquet(Importer, Exporter):
             raise AnnotationError(
                 [Diagnostic(Location(name), f"missing column(s) {', '.join(map(repr, missing))}")]
             )
-        count = table.num_rows
+        count = len(columns)
 
-        # Column by column, with list comprehensions: a row loop calling helpers costs ~10 µs a
-        # record, too slow for the 10^6-record files this format is for.
-        def column(column_name: str) -> list[Any]:
-            if column_name not in present:
-                return [None] * count
-            data = table.column(column_name)
-            if data.null_count == count:
-                return [None] * count
-            # Through numpy: several times faster than to_pylist() for text and lists.
-            if pa.types.is_string(data.type) or pa.types.is_large_string(data.type):
-                return list(data.to_numpy(zero_copy_only=False).tolist())
-            if pa.types.is_list(data.type) or pa.types.is_large_list(data.type):
-                return [
-                    None if items is None else items.tolist()
-                    for items in data.to_numpy(zero_copy_only=False)
-                ]
-            return list(data.to_pylist())
+        # Each distinct value of a column is read once (Arrow dictionary-encodes the columns).
+        def column(column_name: str, transform: Callable[[Any], Any]) -> Column:
+            found = columns.columns.get(column_name)
+            if found is None:
+                found = Column(np.full(count, -1, dtype=np.int32), [])
+            if transform is _id_cell and all(type(label) is str for label in found.labels):
+                encoded = recode(found.codes, [label.strip() for label in found.labels])
+            else:
+                encoded = map_labels(found, transform)
+            if np.any(encoded.codes < 0):
+                at = len(encoded.labels)
+                encoded = recode(
+                    np.where(encoded.codes < 0, at, encoded.codes), [*encoded.labels, None]
+                )
+            return encoded
 
         problems: list[Diagnostic] = []
-        ids = {}
+        coded: dict[str, Column] = {}
         for key in ("unit_id", "coder_id", "variable"):
-            items = [v.strip() if isinstance(v, str) else _id_text(v) for v in column(key)]
+            ids = column(key, _id_cell)
+            blank = np.array([not label for label in ids.labels] + [True], dtype=bool)
             problems.extend(
-                Diagnostic(Location(name, i + 1), f"{key}: missing")
-                for i, v in enumerate(items)
-                if not v
+                Diagnostic(Location(name, int(i) + 1), f"{key}: missing")
+                for i in np.flatnonzero(blank[ids.codes])
             )
-            ids[key] = items
-        values: list[Any] = [None] * count
-        for candidate in value_columns:
-            found = [
-                (v.strip() or None) if isinstance(v, str) else None if v is None else _value(v)
-                for v in column(candidate)
-            ]
-            values = [v if v is not None else c for v, c in zip(values, found, strict=True)]
-        texts = {
-            key: [
-                (v if v.strip() else None)
-                if isinstance(v, str)
-                else None
-                if v is None
-                else _other_text(v)
-                for v in column(key)
-            ]
-            for key in _TEXT_COLUMNS
-        }
+            coded[key] = ids
+        # The first typed value column that has a value wins: value_list, value_number, value.
+        labels: list[Any] = [None]
+        codes = np.zeros(count, dtype=np.int64)
+        for candidate in reversed(value_columns):
+            found = column(
+                candidate,
+                lambda v: (
+                    (v.strip() or None) if isinstance(v, str) else None if v is None else _value(v)
+                ),
+            )
+            given = np.array([label is not None for label in found.labels] + [False])
+            codes = np.where(given[found.codes], found.codes + len(labels), codes)
+            labels.extend(found.labels)
+        coded["value"] = recode(codes, labels)
+        for key in _TEXT_COLUMNS:
+            coded[key] = column(
+                key,
+                lambda v: (
+                    (v if v.strip() else None)
+                    if isinstance(v, str)
+                    else None
+                    if v is None
+                    else _other_text(v)
+                ),
+            )
+        table = _Offsets(columns)
         start_out = _offsets(table, "start", name, problems)
         end_out = _offsets(table, "end", name, problems)
         if problems:
             problems.sort(key=lambda d: d.location.line)
             raise AnnotationError(problems)
+        return set_of_columns(coded, start_out, end_out, columns.lines, name)
 
-        return AnnotationSet(
-            unit_id=object_column(ids["unit_id"]),
-            coder_id=object_column(ids["coder_id"]),
-            variable=object_column(ids["variable"]),
-            value=object_column(values),
-            codebook=object_column(texts["codebook"]),
-            text=object_column(texts["text"]),
-            start=start_out,
-            end=end_out,
-            annotated_at=object_column(texts["annotated_at"]),
-            file_index=np.zeros(count, dtype=np.int32),
-            line=np.arange(1, count + 1, dtype=np.int64),
-            files=(name,),
-        )
+
+class _Offsets:
+    """The start/end columns of a Parquet file, as :func:`_offsets` reads them."""
+
+    def __init__(self, columns: Any) -> None:
+        self.num_rows = len(columns)
+        self.column_names = columns.names
+        self._columns = columns
+
+    def labels(self, name: str) -> tuple[Any, list[Any]]:
+        found = self._columns.columns[name]
+        return found.codes, found.labels
+
+
+def _id_cell(raw: Any) -> str | None:
+    """An id cell as text, trimmed; None or "" when missing."""
+    return raw.strip() if isinstance(raw, str) else _id_text(raw)
 
 
 def _code_text(item: Any) -> str | None:
@@ -384,7 +390,7 @@ def _other_text(raw: Any) -> str | None:
     return _text_or_none(_nan_to_none(raw))
 
 
-def _offsets(table: Any, column_name: str, name: str, problems: list[Diagnostic]) -> Any:
+def _offsets(table: _Offsets, column_name: str, name: str, problems: list[Diagnostic]) -> Any:
     """A start/end column as int64 with -1 for missing; bad offsets appended to ``problems``."""
     import numpy as np
 
@@ -394,31 +400,36 @@ def _offsets(table: Any, column_name: str, name: str, problems: list[Diagnostic]
     out = np.full(count, _NO_POSITION, dtype=np.int64)
     if column_name not in table.column_names:
         return out
-    column = table.column(column_name)
-    kind = str(column.type)
-    if kind.startswith(("int", "uint", "float", "double")):
-        # Nulls come out as NaN; pandas writes offsets with gaps as floats.
-        numbers = np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
-        given = ~np.isnan(numbers)
-        bad = given & ((numbers < 0) | (numbers != np.floor(numbers)))
-        for i in np.flatnonzero(bad):
-            problems.append(
-                Diagnostic(
-                    Location(name, int(i) + 1),
-                    f"{column_name}: {numbers[i]:g} is not a character offset",
-                )
-            )
-        keep = given & ~bad
-        out[keep] = numbers[keep].astype(np.int64)
-        return out
-    for row, raw in enumerate(column.to_pylist()):  # text or other types: checked one by one
+    codes, labels = table.labels(column_name)
+    positions = np.full(len(labels) + 1, _NO_POSITION, dtype=np.int64)
+    bad: dict[int, str] = {}
+    for j, raw in enumerate(labels):  # each distinct offset once
+        raw = _nan_to_none(raw)
+        if isinstance(raw, float):  # pandas writes offsets with gaps as floats
+            if raw < 0 or not raw.is_integer():
+                bad[j] = f"{column_name}: {raw:g} is not a character offset"
+            else:
+                positions[j] = int(raw)
+            continue
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            if raw < 0:
+                bad[j] = f"{column_name}: {raw:g} is not a character offset"
+            else:
+                positions[j] = raw
+            continue
         try:
-            offset = _position(_nan_to_none(raw), column_name, Location(name, row + 1))
+            offset = _position(raw, column_name, Location(name))
         except AnnotationError as exc:
-            problems.extend(exc.diagnostics)
+            bad[j] = exc.diagnostics[0].message
             continue
         if offset is not None:
-            out[row] = offset
+            positions[j] = offset
+    if bad:
+        flagged = np.zeros(len(labels) + 1, dtype=bool)
+        flagged[list(bad)] = True
+        for i in np.flatnonzero(flagged[codes]).tolist():
+            problems.append(Diagnostic(Location(name, i + 1), bad[int(codes[i])]))
+    out[:] = positions[codes]
     return out
 
 

@@ -153,7 +153,7 @@ def _numeric(
 
 
 def _compare(
-    records: list[Record],
+    records: Sequence[Record],
     units: Sequence[Hashable],
     humans: Sequence[str],
     machine: str,

@@ -1,0 +1,252 @@
+"""Benchmark: `intercoder agree` end to end against pandas + krippendorff and the Arrow floor.
+
+Usage::
+
+    python benchmarks/datapath.py               # 10^6 records (200,000 units x 5 coders)
+    python benchmarks/datapath.py --big         # also 10^7 records
+    python benchmarks/datapath.py --repeats 5   # runs per measurement (median)
+
+The data: one ordinal variable (codes 1..5), 5 coders, each right 70% of the time, 1% of the
+values missing (an empty cell, as exported by a spreadsheet), written once as a long CSV and as
+Parquet in a temporary directory with a one-variable codebook.
+
+Every measurement is a fresh process, interpreter start included, because that is what a user
+waits for:
+
+* **intercoder** - ``intercoder agree FILE --codebook CB --format json``;
+* **pandas + krippendorff** - ``pandas.read_csv`` (or ``read_parquet``), ``pivot`` to coders x
+  units, ``krippendorff.alpha`` (ordinal): the naive pipeline a methodologist would write;
+* **Arrow floor** - read with Arrow, dictionary-encode units, coders and values, one counting
+  pass (``ReliabilityData.from_codes``): what reading and counting cost at the least.
+
+Time is the median wall time of ``--repeats`` runs; peak memory is the child's peak resident set
+(``resource.getrusage(RUSAGE_CHILDREN)`` read around each run, which is why every run is a new
+process). Ratios are against the peers measured in the same run; the machine is shared, so read
+ratios, not absolute times. The ``krippendorff`` package (GPL) is used here and in tests only.
+
+Targets (issue 16): ``agree`` on 10^6 records at least 2.5x faster than pandas + krippendorff,
+with less peak memory; on 10^7 records at least 5x faster and under 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+CODEBOOK = """\
+format: 1
+codebook: bench
+version: 1.0.0
+title: {en: Benchmark}
+languages: [en]
+sources:
+  - {id: k, citation: "Krippendorff, K. (2004). Content Analysis. Sage."}
+authors:
+  - {name: intercoder project, role: editor}
+changelog:
+  - {version: 1.0.0, date: "2026-12-06", changes: [First release.]}
+variables:
+  - id: tone
+    type: ordinal_scale
+    label: {en: Tone}
+    definition: {en: How hostile the text is.}
+    categories:
+      - {code: "1", label: {en: Calm}, definition: {en: Calm.}}
+      - {code: "2", label: {en: Mild}, definition: {en: Mild.}}
+      - {code: "3", label: {en: Sharp}, definition: {en: Sharp.}}
+      - {code: "4", label: {en: Hostile}, definition: {en: Hostile.}}
+      - {code: "5", label: {en: Violent}, definition: {en: Violent.}}
+"""
+
+PANDAS = """\
+import sys
+import krippendorff
+import pandas as pd
+path = sys.argv[1]
+df = pd.read_parquet(path) if path.endswith(".parquet") else pd.read_csv(path)
+wide = df.pivot(index="coder_id", columns="unit_id", values="value")
+data = wide.to_numpy(dtype=float)
+print(krippendorff.alpha(reliability_data=data, level_of_measurement="ordinal",
+                         value_domain=[1, 2, 3, 4, 5]))
+"""
+
+FLOOR = """\
+import sys
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from intercoder.agreement import ReliabilityData, alpha
+path = sys.argv[1]
+if path.endswith(".parquet"):
+    import pyarrow.parquet as pq
+    table = pq.ParquetFile(path).read()  # read_table would import pandas
+else:
+    import pyarrow.csv as pcsv
+    table = pcsv.read_csv(path)
+def codes(name):
+    # indices from the buffers: to_numpy() and pa.scalar() would import pandas
+    column = pc.dictionary_encode(table.column(name).combine_chunks())
+    indices = column.indices
+    width = np.dtype(f"int{indices.type.bit_width}")
+    validity, values = indices.buffers()[:2]
+    out = np.frombuffer(values, dtype=width, count=len(indices),
+                        offset=indices.offset * width.itemsize).astype(np.int64)
+    if indices.null_count:
+        bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+        out[~bits[indices.offset:indices.offset + len(indices)].astype(bool)] = -1
+    return out, len(column.dictionary), column.dictionary
+units, n_units, _ = codes("unit_id")
+coders, n_coders, _ = codes("coder_id")
+values, _, value_labels = codes("value")
+categories = value_labels.to_pylist()
+order = np.argsort(categories)
+rank = np.empty(len(order) + 1, dtype=np.int64)
+rank[order] = np.arange(len(order))
+rank[-1] = -1
+data = ReliabilityData.from_codes(
+    units, coders, rank[values], categories=sorted(categories),
+    units=range(n_units), coders=range(n_coders))
+print(alpha(data, "ordinal"))
+"""
+
+
+def make_files(directory: Path, n_units: int, n_coders: int = 5, seed: int = 0) -> list[Path]:
+    """The long CSV and Parquet files and the codebook (see the module docstring)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(1, 6, size=n_units)
+    values = np.where(
+        rng.random((n_units, n_coders)) < 0.7,
+        truth[:, None],
+        rng.integers(1, 6, size=(n_units, n_coders)),
+    ).ravel()
+    missing = rng.random(values.shape[0]) < 0.01
+    unit_ids = np.char.add("u", np.arange(n_units).astype(str))
+    coder_ids = np.array([f"coder{c}@example.org" for c in range(n_coders)])
+    cells = np.where(missing, "", values.astype(str))
+    table = pa.table(
+        {
+            "unit_id": pa.array(np.repeat(unit_ids, n_coders)),
+            "coder_id": pa.array(np.tile(coder_ids, n_units)),
+            "variable": pa.array(np.full(values.shape[0], "tone")),
+            "value": pa.array(cells),
+        }
+    )
+    csv_path = directory / f"codings-{n_units * n_coders}.csv"
+    pcsv.write_csv(table, csv_path, pcsv.WriteOptions(quoting_style="none"))
+    numbers = pa.array(np.where(missing, 0, values), mask=missing, type=pa.int64())
+    parquet_path = directory / f"codings-{n_units * n_coders}.parquet"
+    pq.write_table(table.set_column(3, "value", numbers), parquet_path)
+    (directory / "bench.yaml").write_text(CODEBOOK, encoding="utf-8")
+    return [csv_path, parquet_path]
+
+
+def measure(command: list[str]) -> tuple[float, int, str]:
+    """Wall time, the child's peak RSS in bytes and its stdout."""
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
+    # ru_maxrss of the children is the largest peak of any child so far: every command runs
+    # in a fresh benchmark worker (see run_isolated), so it is this command's peak.
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    return elapsed, peak, done.stdout
+
+
+def run_isolated(command: list[str]) -> tuple[float, int, str]:
+    """:func:`measure` in a new worker process, so that peaks of earlier runs do not count."""
+    worker = [sys.executable, __file__, "--measure", json.dumps(command)]
+    out = subprocess.run(worker, capture_output=True, text=True, check=True).stdout
+    elapsed, peak, stdout = json.loads(out)
+    return elapsed, peak, stdout
+
+
+def alpha_of(name: str, stdout: str) -> float:
+    if name == "intercoder":
+        return float(json.loads(stdout)["variables"][0]["alpha"])
+    return float(stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--big", action="store_true", help="also 10^7 records")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per measurement")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(json.loads(args.measure))))
+        return 0
+
+    intercoder = shutil.which("intercoder") or f"{sys.executable} -m intercoder"
+    sizes = [200_000] + ([2_000_000] if args.big else [])
+    print(f"agree end to end, interpreter start included; median of {args.repeats} runs")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        for n_units in sizes:
+            files = make_files(directory, n_units)
+            codebook = directory / "bench.yaml"
+            for path in files:
+                size = path.stat().st_size / 2**20
+                print(f"\n{n_units * 5:,} records, {path.suffix[1:]} ({size:.0f} MiB)")
+                commands = {
+                    "intercoder": [
+                        *intercoder.split(),
+                        "agree",
+                        str(path),
+                        "--codebook",
+                        str(codebook),
+                        "--format",
+                        "json",
+                    ],
+                    "pandas + krippendorff": [sys.executable, "-c", PANDAS, str(path)],
+                    "Arrow floor": [sys.executable, "-c", FLOOR, str(path)],
+                }
+                results = {}
+                for name, command in commands.items():
+                    runs = [run_isolated(command) for _ in range(args.repeats)]
+                    results[name] = (
+                        statistics.median(r[0] for r in runs),
+                        statistics.median(r[1] for r in runs),
+                        alpha_of(name, runs[0][2]),
+                    )
+                ours_t, ours_m, ours_a = results["intercoder"]
+                print(f"  {'':24} {'time s':>8} {'peak MiB':>9} {'alpha':>9}")
+                for name, (t, m, a) in results.items():
+                    print(f"  {name:24} {t:8.2f} {m / 2**20:9.0f} {a:9.6f}")
+                pk_t, pk_m, pk_a = results["pandas + krippendorff"]
+                fl_t, fl_m, _ = results["Arrow floor"]
+                speed, memory = pk_t / ours_t, pk_m / ours_m
+                print(
+                    f"  ratios: {speed:.2f}x faster than pandas + krippendorff, "
+                    f"{memory:.2f}x less peak memory; {ours_t / fl_t:.2f}x the floor's time, "
+                    f"{ours_m / fl_m:.2f}x its memory; |alpha diff| {abs(ours_a - pk_a):.1e}"
+                )
+                target = 2.5 if n_units * 5 < 10**7 else 5.0
+                met = speed >= target and memory > 1 and abs(ours_a - pk_a) < 1e-6
+                if n_units * 5 >= 10**7:
+                    met &= ours_m < 2 * 10**9
+                ok &= met
+                print(f"  target (>= {target}x faster, less memory): {'met' if met else 'NOT met'}")
+    print(f"\nall targets {'met' if ok else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

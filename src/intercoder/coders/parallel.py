@@ -1,0 +1,102 @@
+"""Running a machine coder over many tasks on several cores, with the output in input order.
+
+:func:`code_tasks` cuts the tasks into batches and codes them in worker processes (the coder and
+the codebook are sent to each worker once). The annotations come back batch by batch in input
+order, so the output is the same whatever the number of workers. Small inputs, ``jobs=1`` and
+coders that cannot be pickled (a third-party coder holding a connection, say) are coded in this
+process, in one call, as before: the output is the same either way.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..annotations import Annotation
+    from ..codebook.model import Codebook
+    from ..extensions import Coder
+    from ..tasks import Task
+
+__all__ = ["BATCH_TASKS", "code_tasks", "default_jobs"]
+
+#: Tasks per batch: large enough that sending a batch costs little against coding it.
+BATCH_TASKS = 2000
+
+_worker_state: tuple[Any, Any] | None = None
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _start_worker(payload: bytes) -> None:
+    global _worker_state
+    _worker_state = pickle.loads(payload)
+
+
+def _code_batch(tasks: list[Task]) -> list[Annotation]:
+    assert _worker_state is not None
+    coder, codebook = _worker_state
+    return list(coder.code(tasks, codebook))
+
+
+def code_tasks(
+    coder: Coder,
+    tasks: Sequence[Task],
+    codebook: Codebook,
+    *,
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
+    batch: int = BATCH_TASKS,
+) -> list[Annotation]:
+    """The annotations ``coder`` makes for ``tasks``, in input order, on ``jobs`` processes.
+
+    ``progress(n)`` is called as each batch of ``n`` tasks is done.
+    """
+    if jobs < 1:
+        raise ValueError("jobs must be at least 1")
+    batches = [list(tasks[i : i + batch]) for i in range(0, len(tasks), batch)]
+    payload = None
+    # A coder that reports on its run (``summary``: an LLM coder's valid/invalid counts, its
+    # response cache, its own request concurrency) keeps its state in this process.
+    from ..extensions import Coder
+
+    stateful = type(coder).summary is not Coder.summary
+    if jobs > 1 and len(batches) > 1 and not stateful:
+        try:
+            payload = pickle.dumps((coder, codebook))
+        except Exception:  # a coder that cannot travel is coded here, exactly as before
+            payload = None
+    if payload is None:
+        # One call over all the tasks, as a coder expects; progress as they are consumed.
+        def consumed() -> Iterator[Task]:
+            for task in tasks:
+                yield task
+                if progress is not None:
+                    progress(1)
+
+        return list(coder.code(consumed(), codebook))
+    # spawn, not fork: the parent may hold threads (Arrow's pools), which fork would copy
+    # half-way through whatever they were doing.
+    context = multiprocessing.get_context("spawn")
+    out = []
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(batches)),
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(payload,),
+    ) as pool:
+        for part, annotations in zip(batches, pool.map(_code_batch, batches), strict=True):
+            out.extend(annotations)
+            if progress is not None:
+                progress(len(part))
+    return out

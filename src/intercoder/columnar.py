@@ -1,0 +1,317 @@
+"""Reading CSV, JSONL and Parquet with Apache Arrow into dictionary-encoded columns.
+
+The columnar twin of :mod:`intercoder.rows`. Arrow's multithreaded readers parse the file;
+every column comes back as integer codes into its distinct values (a dictionary), so that later
+work - trimming, parsing JSON lists, checking against a codebook - is done once per distinct
+value, not once per record, and no Python object is made per record.
+
+These readers are a fast path, not a second definition of the formats. Whenever Arrow's reading
+could differ from the row readers' (a row with too many or too few cells, bytes that are not
+UTF-8, a JSON field of changing type, a file Arrow rejects), :func:`read_columns` returns None and
+the caller reads the file with :mod:`intercoder.rows`, whose located one-line messages are the
+contract. A record's line is where its row starts, exactly as :func:`intercoder.rows.read_rows`
+reports it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import IntercoderError
+
+__all__ = [
+    "Column",
+    "Columns",
+    "encode_values",
+    "map_labels",
+    "read_columns",
+    "read_parquet_columns",
+    "recode",
+    "too_big",
+]
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class Column:
+    """One column: ``codes[i]`` indexes ``labels`` (``-1``: null or absent)."""
+
+    codes: npt.NDArray[np.int32]
+    labels: list[Any]
+
+
+@dataclass(frozen=True, eq=False)
+class Columns:
+    """The columns of one file, with the line (or Parquet row) each record starts on."""
+
+    names: tuple[str, ...]
+    columns: dict[str, Column]
+    lines: IntArray
+
+    def __len__(self) -> int:
+        return int(self.lines.shape[0])
+
+
+def _key(value: Any) -> Any:
+    """A dictionary key that tells ``1``, ``1.0``, ``True`` and ``"1"`` apart; lists by repr."""
+    try:
+        hash(value)
+    except TypeError:
+        return ("unhashable", repr(value))
+    return (type(value), value)
+
+
+def recode(codes: npt.NDArray[Any], labels: Sequence[Any]) -> Column:
+    """``codes`` into ``labels`` with equal labels merged (a transformed dictionary may repeat:
+    ``" a"`` and ``"a"`` both trim to ``"a"``); ``-1`` stays ``-1``."""
+    codes = np.asarray(codes, dtype=np.int32)
+    if all(type(label) is str for label in labels) and len(set(labels)) == len(labels):
+        return Column(codes, list(labels))  # the usual case: nothing to merge
+    index: dict[Any, int] = {}
+    unique: list[Any] = []
+    remap = np.empty(len(labels) + 1, dtype=np.int32)
+    for i, label in enumerate(labels):
+        key = _key(label)
+        found = index.get(key)
+        if found is None:
+            found = index[key] = len(unique)
+            unique.append(label)
+        remap[i] = found
+    remap[len(labels)] = -1  # code -1 reads the last slot
+    return Column(remap[codes], unique)
+
+
+def encode_values(values: Sequence[Any]) -> Column:
+    """Dictionary-encode a sequence of Python values (the path for data not read by Arrow)."""
+    index: dict[Any, int] = {}
+    labels: list[Any] = []
+
+    def code(value: Any) -> int:
+        key = _key(value)
+        found = index.get(key)
+        if found is None:
+            found = index[key] = len(labels)
+            labels.append(value)
+        return found
+
+    codes = np.fromiter(map(code, values), dtype=np.int32, count=len(values))
+    return Column(codes, labels)
+
+
+def _arrow_column(chunked: Any) -> Column:
+    """An Arrow column as codes into its distinct values (one dictionary for all chunks)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = chunked.type
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_struct(kind):
+        # Arrow cannot dictionary-encode nested values: one label per record.
+        items = chunked.to_pylist()
+        codes = np.arange(len(items), dtype=np.int32)
+        codes[[i for i, item in enumerate(items) if item is None]] = -1
+        return Column(codes, items)
+    if chunked.num_chunks == 0:
+        return Column(np.empty(0, dtype=np.int32), [])
+    if pa.types.is_dictionary(kind):  # e.g. a pandas category column: one dictionary a chunk
+        encoded = pa.table({"c": chunked}).unify_dictionaries().column(0)
+    else:
+        # A chunked column is encoded with one memo table: the codes of every chunk index the
+        # last chunk's dictionary (earlier chunks hold a prefix of it).
+        encoded = pc.dictionary_encode(chunked)
+    if encoded.num_chunks == 0:
+        return Column(np.empty(0, dtype=np.int32), [])
+    dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
+    codes = np.concatenate([_index_codes(chunk.indices) for chunk in encoded.chunks])
+    if pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type):
+        labels = _string_labels(dictionary)
+    else:
+        labels = dictionary.to_pylist()  # timestamps and the like keep their Python types
+    floating = pa.types.is_floating(dictionary.type)
+    if floating and len({_key(label) for label in labels}) != len(labels):  # NaN, -0.0
+        return recode(codes, labels)
+    return Column(codes, labels)
+
+
+def _string_labels(strings: Any) -> list[str]:
+    """A string array without nulls as Python strings, sliced from its buffers: several times
+    faster than to_pylist(), and unlike to_numpy() it does not import pandas."""
+    if strings.null_count:
+        return list(strings.to_pylist())
+    import pyarrow as pa
+
+    width = 8 if pa.types.is_large_string(strings.type) else 4
+    offsets = np.frombuffer(
+        strings.buffers()[1],
+        dtype=np.int64 if width == 8 else np.int32,
+        count=len(strings) + 1,
+        offset=strings.offset * width,
+    ).tolist()
+    data = strings.buffers()[2]
+    raw = b"" if data is None else data.to_pybytes()
+    if raw.isascii():  # byte offsets are character offsets
+        text = raw.decode("ascii")
+        return [text[a:b] for a, b in pairwise(offsets)]
+    return [raw[a:b].decode("utf-8") for a, b in pairwise(offsets)]
+
+
+def _index_codes(indices: Any) -> npt.NDArray[np.int32]:
+    """The codes of one chunk's index array, null as -1, read from its buffers: to_numpy() and
+    pa.scalar() import pandas when it is installed (a quarter of a second), the buffer views
+    cost nothing."""
+    dtype = np.dtype(f"int{indices.type.bit_width}")
+    count, offset = len(indices), indices.offset
+    validity, values = indices.buffers()[:2]
+    codes = np.frombuffer(values, dtype=dtype, count=count, offset=offset * dtype.itemsize)
+    codes = codes.astype(np.int32)
+    if indices.null_count:
+        bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+        codes[~bits[offset : offset + count].astype(bool)] = -1
+    return codes
+
+
+def _table_columns(table: Any, lines: IntArray) -> Columns:
+    names = tuple(table.column_names)
+    return Columns(names, {name: _arrow_column(table.column(name)) for name in names}, lines)
+
+
+def read_columns(path: str | Path, required: Sequence[str]) -> Columns | None:
+    """The columns of a ``.csv`` or ``.jsonl`` file read by Arrow, or None when the row reader
+    must read it (see the module docstring). Never raises for bad content."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".jsonl", ".ndjson"):
+        return None
+    try:
+        held = [path.read_bytes()]
+    except MemoryError:
+        raise too_big(path) from None
+    try:
+        # The bytes are handed over, not kept here: the reader drops them once parsed.
+        if suffix == ".csv":
+            return _csv_columns(held.pop(), required)
+        return _jsonl_columns(held.pop(), required)
+    except MemoryError:
+        raise too_big(path) from None
+    except Exception:  # any doubt: the row reader decides, with its messages
+        return None
+
+
+def too_big(path: str | Path) -> IntercoderError:
+    """The one-line answer to a file that does not fit in memory."""
+    return IntercoderError(
+        f"{path}: too big to read into memory on this machine; convert it to Parquet "
+        f"(intercoder export {Path(path).name} --to parquet -o FILE.parquet on a machine with "
+        "more memory), which is read in a fraction of the space"
+    )
+
+
+def _csv_header(data: bytes) -> list[str] | None:
+    text = data[: 1 << 16].decode("utf-8-sig", errors="replace")
+    return next(csv.reader(io.StringIO(text, newline="")), None)
+
+
+def _csv_lines(data: bytes, rows: int) -> IntArray | None:
+    """The line each CSV record starts on, as :func:`intercoder.rows.read_rows` counts."""
+    newlines = data.count(b"\n")
+    simple = (
+        rows == (newlines - 1 if data.endswith(b"\n") else newlines)
+        and b"\n\n" not in data
+        and (b"\r" not in data or data.count(b"\r") == data.count(b"\r\n"))
+        and b"\n\r\n" not in data
+    )
+    if simple:  # one line per record, no blank line: no need to parse the file again
+        return np.arange(2, rows + 2, dtype=np.int64)
+    reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+    next(reader, None)
+    lines = []
+    line = 1
+    for row in reader:
+        if not row:
+            continue  # csv.DictReader skips blank rows without updating the count
+        lines.append(line + 1)
+        line = reader.line_num
+    if len(lines) != rows:
+        return None
+    return np.asarray(lines, dtype=np.int64)
+
+
+def _csv_columns(data: bytes, required: Sequence[str]) -> Columns | None:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    header = _csv_header(data)
+    if not header or len(set(header)) != len(header) or any(c not in header for c in required):
+        return None
+    table = pcsv.read_csv(
+        pa.py_buffer(data),
+        read_options=pcsv.ReadOptions(use_threads=True),
+        convert_options=pcsv.ConvertOptions(
+            column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
+        ),
+    )
+    lines = _csv_lines(data, table.num_rows)
+    del data  # parsed: the encoding below needs the memory more
+    if lines is None:
+        return None
+    return _table_columns(table, lines)
+
+
+_JSONL_BLANK = re.compile(rb"(^|\n)[ \t\r]*(\n|$)")
+
+
+def _jsonl_columns(data: bytes, required: Sequence[str]) -> Columns | None:
+    import pyarrow as pa
+    import pyarrow.json as pjson
+
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    body = data.rstrip(b"\r\n")
+    if not body or _JSONL_BLANK.search(body):
+        return None  # blank lines: the row reader numbers them
+    table = pjson.read_json(pa.py_buffer(body), read_options=pjson.ReadOptions(use_threads=True))
+    rows = table.num_rows
+    if rows != body.count(b"\n") + 1:
+        return None
+    for name in required:
+        if name not in table.column_names:
+            return None
+        # Arrow makes a missing field null, like an explicit null: count the keys themselves.
+        if (
+            table.column(name).null_count
+            and len(re.findall(rb'"' + re.escape(name.encode()) + rb'"\s*:', body)) != rows
+        ):
+            return None
+    return _table_columns(table, np.arange(1, rows + 1, dtype=np.int64))
+
+
+def read_parquet_columns(path: str | Path) -> Columns:
+    """The columns of a Parquet file; the 1-based row number stands in for a line."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        # ParquetFile.read, not read_table: read_table imports pandas (a quarter of a second).
+        table = pq.ParquetFile(path).read()
+    except FileNotFoundError:
+        raise
+    except MemoryError:
+        raise too_big(path) from None
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise IntercoderError(f"{path}: not a readable Parquet file ({exc})") from None
+    return _table_columns(table, np.arange(1, table.num_rows + 1, dtype=np.int64))
+
+
+def map_labels(column: Column, transform: Callable[[Any], Any]) -> Column:
+    """``transform`` applied once per distinct value; equal results merged."""
+    return recode(column.codes, [transform(label) for label in column.labels])

@@ -1,0 +1,251 @@
+"""The columnar data path: Arrow-read files give the same records, lines and checks as the row
+reader, and reliability data built from codes equal those built from records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from intercoder.agreement import ReliabilityData, alpha_result
+from intercoder.annotations import AnnotationSet, _record, check_annotations, read_annotations
+from intercoder.codebook.registry import load_codebook
+from intercoder.columnar import read_columns
+from intercoder.reliability import assess
+from intercoder.rows import read_rows
+
+DATA = Path(__file__).parent / "data"
+COLUMNS = ("unit_id", "coder_id", "variable", "value")
+
+
+def _row_reader(path: Path) -> AnnotationSet:
+    """The records as the row reader (csv / json modules) makes them: the reference."""
+    rows = read_rows(path, COLUMNS, what="annotation")
+    return AnnotationSet.from_records(_record(row, where) for row, where in rows)
+
+
+def _same(left: AnnotationSet, right: AnnotationSet) -> None:
+    assert list(left) == list(right)
+
+
+CSV_CASES = {
+    "plain": "unit_id,coder_id,variable,value\nu1,ana,relevant,yes\nu1,bakyt,relevant,no\n",
+    "crlf, no final newline": (
+        "unit_id,coder_id,variable,value\r\nu1,ana,relevant,yes\r\nu2,ana,relevant,no"
+    ),
+    "blank lines": (
+        "unit_id,coder_id,variable,value\n\nu1,ana,relevant,yes\n\n\nu2,ana,relevant, no \n"
+    ),
+    "newline in a quoted cell": (
+        'unit_id,coder_id,variable,value,text\nu1,ana,relevant,yes,"line one\nline two"\n'
+        "u2,ana,relevant,no,plain\n"
+    ),
+    "byte order mark and Kyrgyz, Uzbek ids": (
+        "\ufeffunit_id,coder_id,variable,value\n ң-1 ,oʻqituvchi,relevant,yes\nө,gʻ,severity,1\n"
+    ),
+    "lists and missing values": (
+        'unit_id,coder_id,variable,value\nu1,ana,targets,"[""uzbeks"", ""tajiks""]"\n'
+        "u2,ana,relevant,\nu3,ana,relevant,   \n"
+    ),
+}
+
+
+@pytest.mark.parametrize("text", list(CSV_CASES.values()), ids=list(CSV_CASES))
+def test_arrow_csv_reads_the_records_and_lines_the_row_reader_reads(
+    tmp_path: Path, text: str
+) -> None:
+    path = tmp_path / "codings.csv"
+    path.write_text(text, encoding="utf-8")
+    assert read_columns(path, COLUMNS) is not None, "the fast path should take this file"
+    _same(read_annotations(path), _row_reader(path))
+
+
+JSONL_CASES = {
+    "plain": [{"unit_id": "u1", "coder_id": "ana", "variable": "relevant", "value": "yes"}],
+    "null value, numbers, spans": [
+        {"unit_id": "u1", "coder_id": "ana", "variable": "relevant", "value": None},
+        {"unit_id": 7, "coder_id": "bakyt", "variable": "severity", "value": "1", "start": 0},
+    ],
+}
+
+
+@pytest.mark.parametrize("records", list(JSONL_CASES.values()), ids=list(JSONL_CASES))
+def test_arrow_jsonl_reads_the_records_and_lines_the_row_reader_reads(
+    tmp_path: Path, records: list[dict[str, object]]
+) -> None:
+    path = tmp_path / "codings.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    _same(read_annotations(path), _row_reader(path))
+
+
+def test_a_missing_jsonl_field_is_not_taken_for_a_null(tmp_path: Path) -> None:
+    path = tmp_path / "codings.jsonl"
+    path.write_text(
+        '{"unit_id": "u1", "coder_id": "ana", "variable": "relevant", "value": null}\n'
+        '{"unit_id": "u2", "coder_id": "ana", "variable": "relevant"}\n',
+        encoding="utf-8",
+    )
+    assert read_columns(path, COLUMNS) is None  # the row reader reports the missing field
+
+
+cell = st.sampled_from(["yes", "no", " yes", "1", "0", "", "[]", '["a"]', "ң", "oʻ", "x\ny"])
+ident = st.sampled_from(["u1", "u2", " u1", "ө", "gʻ", "a,b", 'q"t'])
+
+
+@given(
+    rows=st.lists(
+        st.tuples(ident, ident, st.sampled_from(["relevant", "severity", "nope"]), cell),
+        max_size=25,
+    ),
+    blank_every=st.integers(min_value=0, max_value=4),
+    crlf=st.booleans(),
+)
+@settings(max_examples=60, deadline=None)
+def test_arrow_and_row_reader_agree_on_generated_csv(
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[tuple[str, str, str, str]],
+    blank_every: int,
+    crlf: bool,
+) -> None:
+    import csv
+    import io
+
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n" if crlf else "\n")
+    writer.writerow(COLUMNS)
+    for number, row in enumerate(rows, start=1):
+        writer.writerow(row)
+        if blank_every and number % blank_every == 0:
+            buffer.write("\r\n" if crlf else "\n")
+    path = tmp_path_factory.mktemp("csv") / "codings.csv"
+    path.write_bytes(buffer.getvalue().encode("utf-8"))
+    _same(read_annotations(path), _row_reader(path))
+    cb = load_codebook(DATA / "minimal.yaml")
+    fast = check_annotations(read_annotations(path), cb)
+    slow = check_annotations(_row_reader(path), cb)
+    assert fast.problems == slow.problems
+    _same(fast.annotations, slow.annotations)
+
+
+def test_reliability_data_from_codes_equals_from_records() -> None:
+    rng = np.random.default_rng(4)
+    n = 2000
+    unit = rng.integers(0, 500, size=n)
+    coder = rng.integers(0, 6, size=n)
+    keep = np.unique(unit * 6 + coder, return_index=True)[1]
+    unit, coder = unit[keep], coder[keep]
+    value = rng.integers(-1, 4, size=unit.shape[0])  # -1: a missing value
+    categories = ["a", "b", "c", "d"]
+    units = [f"u{i}" for i in range(500)]
+    coders = [f"c{i}" for i in range(6)]
+    records = [
+        (units[u], coders[c], None if v < 0 else categories[v])
+        for u, c, v in zip(unit.tolist(), coder.tolist(), value.tolist(), strict=True)
+    ]
+    from_records = ReliabilityData.from_records(
+        records, categories=categories, units=units, coders=coders
+    )
+    from_codes = ReliabilityData.from_codes(
+        unit, coder, value, categories=categories, units=units, coders=coders
+    )
+    for level in ("nominal", "ordinal", "interval"):
+        if level == "interval":
+            continue  # string categories have no interval level
+        assert alpha_result(from_codes, level).alpha == alpha_result(from_records, level).alpha
+    np.testing.assert_array_equal(from_codes.codes_matrix(), from_records.codes_matrix())
+
+
+def test_reliability_data_from_codes_refuses_a_second_coding() -> None:
+    with pytest.raises(ValueError, match="more than one record for unit 'u0'"):
+        ReliabilityData.from_codes(
+            [0, 0], [1, 1], [0, 1], categories=["a", "b"], units=["u0"], coders=["x", "y"]
+        )
+
+
+def test_assess_from_codes_equals_assess_from_records(tmp_path: Path) -> None:
+    """The codes path (a file read by Arrow) and the records path (the same records built in
+    memory) give the same report, show_if included."""
+    path = tmp_path / "codings.csv"
+    rng = np.random.default_rng(1)
+    lines = ["unit_id,coder_id,variable,value"]
+    for unit in range(300):
+        for coder in ("ana", "bakyt", "chynara"):
+            relevant = "yes" if rng.random() < 0.7 else "no"
+            lines.append(f"u{unit},{coder},relevant,{relevant}")
+            if rng.random() < 0.9:
+                lines.append(f"u{unit},{coder},severity,{rng.integers(0, 2)}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cb = load_codebook(DATA / "minimal.yaml")
+    fast = assess(check_annotations(read_annotations(path), cb).annotations, cb)
+    records = AnnotationSet.from_records(list(_row_reader(path)))
+    slow = assess(check_annotations(records, cb).annotations, cb)
+    assert fast == slow
+
+
+def test_reading_and_checking_do_not_import_pandas(tmp_path: Path) -> None:
+    """pyarrow imports pandas (a quarter of a second) from to_numpy(), pa.scalar() and
+    read_table() when it is installed; the data path must avoid those calls."""
+    import subprocess
+    import sys
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    csv_path = tmp_path / "codings.csv"
+    csv_path.write_text(
+        "unit_id,coder_id,variable,value\nu1,ana,relevant,yes\nu1,bakyt,relevant,\n",
+        encoding="utf-8",
+    )
+    parquet_path = tmp_path / "codings.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "unit_id": ["u1", "u1"],
+                "coder_id": ["ana", "bakyt"],
+                "variable": ["severity", "severity"],
+                "value_number": pa.array([1, None], type=pa.int64()),
+            }
+        ),
+        parquet_path,
+    )
+    code = (
+        "import sys\n"
+        "from intercoder.formats import read_checked\n"
+        "from intercoder.codebook.registry import load_codebook\n"
+        f"cb = load_codebook({str(DATA / 'minimal.yaml')!r})\n"
+        f"read_checked([{str(csv_path)!r}, {str(parquet_path)!r}], cb)\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
+def test_running_out_of_memory_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """A real file too big for the machine cannot be made in a test: the reader's allocation
+    fails as it would (MemoryError) and the command must answer in one line, exit 1."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "codings.csv"
+    path.write_text("unit_id,coder_id,variable,value\nu1,ana,relevant,yes\n", encoding="utf-8")
+    code = (
+        "import intercoder.columnar as columnar\n"
+        "def too_much(*args, **kwargs):\n"
+        "    raise MemoryError\n"
+        "columnar._csv_columns = too_much\n"
+        "from intercoder.cli import main\n"
+        f"main(['agree', {str(path)!r}, '--codebook', {str(DATA / 'minimal.yaml')!r}])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        f"intercoder: error: {path}: too big to read into memory on this machine; convert it "
+        f"to Parquet (intercoder export codings.csv --to parquet -o FILE.parquet on a machine "
+        "with more memory), which is read in a fraction of the space"
+    )
