@@ -228,6 +228,49 @@ def test_plugin_coder_codes_the_tasks(run_cli: RunCli, site: Path, tmp_path: Pat
     ]
 
 
+def test_a_coder_writing_a_value_the_codebook_lacks_is_named_and_nothing_written(
+    run_cli: RunCli, site: Path, tmp_path: Path
+) -> None:
+    install(
+        site,
+        "intercoder-mumbling",
+        "mumbling_plugin",
+        """
+import intercoder
+from intercoder.annotations import Annotation
+from intercoder.extensions import Coder
+
+class Mumbling(Coder):
+    name = "mumbling"
+    version = "0.3.0"
+
+    def code(self, tasks, codebook):
+        for task in tasks:
+            yield Annotation(task.unit_id, self.coder_id, "relevant", "maybe",
+                             codebook=codebook.ref)
+
+@intercoder.hookimpl
+def register_coders(register):
+    register(Mumbling())
+""",
+    )
+    tasks = tmp_path / "tasks.csv"
+    tasks.write_text("unit_id,text\nu1,Stop it!\nu2,A calm day.\n", encoding="utf-8")
+    out = tmp_path / "coded.csv"
+    proc = run_cli(
+        "code", str(tasks), "--coder", "mumbling", "--codebook", "plugin-book", "-o", str(out),
+        env=env_for(site),
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "coder mumbling@0.3.0: " in proc.stderr
+    assert "'maybe'" in proc.stderr
+    assert "coder 'mumbling@0.3.0' wrote annotations that do not fit plugin-book@1.0.0" in (
+        proc.stderr
+    )
+    assert not out.exists()
+
+
 def test_plugin_codebook_directory_is_listed_and_loadable(run_cli: RunCli, site: Path) -> None:
     env = env_for(site)
     listed = json.loads(run_cli("codebook", "list", "--json", env=env).stdout)

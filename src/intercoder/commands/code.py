@@ -89,7 +89,7 @@ def code_command(
         return
     with progress_bar(len(tasks), f"coding with {coder.coder_id}", unit="text") as advance:
         coded = code_tasks(coder, tasks, codebook, jobs=jobs or default_jobs(), progress=advance)
-    annotations = AnnotationSet.from_records(coded)
+    annotations = _checked(AnnotationSet.from_records(coded), codebook, coder.coder_id)
     exporter.write(annotations, out_path, codebook)
     click.echo(
         f"{coder.coder_id}: {len(annotations)} annotations for {len(tasks)} texts -> {output}",
@@ -99,6 +99,26 @@ def code_command(
         click.echo(f"{coder.coder_id}: {line}", err=True)
     if evidence is not None:
         _write_evidence(coder, tasks, codebook, evidence)
+
+
+def _checked(annotations: Any, codebook: Any, coder_id: str) -> Any:
+    """The coder's annotations if every one fits the codebook; else an error naming the coder.
+
+    A coder is code from someone else: what it writes is checked like a human's file, and a
+    bad value (a code the variable does not have) never reaches the output.
+    """
+    from ..annotations import AnnotationError, check_annotations
+    from ..errors import Diagnostic, Location
+
+    checked = check_annotations(annotations, codebook)
+    if checked.problems:
+        where = Location(f"coder {coder_id}")
+        raise AnnotationError(
+            [Diagnostic(where, problem.message) for problem in checked.problems],
+            hint=f"coder {coder_id!r} wrote annotations that do not fit {codebook.ref}; "
+            "nothing was written (report it to the coder's authors)",
+        )
+    return checked.annotations
 
 
 def _configure(coder: Any, given: tuple[str, ...]) -> None:
