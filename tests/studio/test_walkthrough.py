@@ -233,7 +233,7 @@ def test_newcomer_goes_from_serve_to_agreement(
         krippendorff.alpha(reliability_data=severity, level_of_measurement="ordinal"), abs=1e-6
     )
     status = cli("studio", "status")
-    assert "pilot round (hate-speech@1.0.0): 6 tasks" in status
+    assert f"pilot round ({intercoder.load_codebook('hate-speech').ref}): 6 tasks" in status
     for email in PLAN:
         assert f"{email}: 6 units coded" in status
 

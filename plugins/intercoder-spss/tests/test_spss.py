@@ -55,7 +55,11 @@ def write_and_read(
     return READERS[exporter.name](path)
 
 
-def records(*rows: tuple[Any, ...], book: str = "hate-speech@1.0.0") -> AnnotationSet:
+#: The bundled hate-speech codebook's newest version, which the ``hate_speech`` fixture loads.
+HATE_SPEECH = intercoder.load_codebook("hate-speech").ref
+
+
+def records(*rows: tuple[Any, ...], book: str = HATE_SPEECH) -> AnnotationSet:
     """Annotations from (unit, coder, variable, value[, start, end]) tuples."""
     out = []
     for row in rows:
@@ -305,7 +309,7 @@ def test_hate_speech_wide_layout_values_and_labels(
     # no value labels on the 0/1, number and text columns
     assert not any(name.startswith("target_group__") for name in meta.variable_value_labels)
     assert "notes" not in meta.variable_value_labels
-    assert meta.file_label == "hate-speech@1.0.0"
+    assert meta.file_label == HATE_SPEECH
 
 
 @FORMATS
@@ -665,7 +669,7 @@ def test_round_trip_through_the_importer(
     intercoder_plugins.host.exporters()[fmt].write(original, path, hate_speech)
     back = intercoder_plugins.host.importers()[fmt].read(path)
     assert canonical(back, hate_speech) == canonical(original, hate_speech)
-    assert {r.codebook for r in back} == {"hate-speech@1.0.0"}
+    assert {r.codebook for r in back} == {HATE_SPEECH}
     first = back.record(0)
     assert (first.location.file, first.location.line) == (str(path), 1)
 
