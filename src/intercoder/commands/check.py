@@ -13,7 +13,14 @@ from pathlib import Path
 
 import click
 
-from .options import EXIT_FAILED, EXIT_USAGE, codebook_option, read_checked, skip_invalid_option
+from .options import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    codebook_option,
+    load_codebook_option,
+    read_checked,
+    skip_invalid_option,
+)
 
 
 class SettingError(click.ClickException):
@@ -118,8 +125,7 @@ def check_command(
     error (options, configuration file).
     """
     from .. import gate
-    from ..codebook.registry import load_codebook
-    from ..errors import CodebookNotFoundError, IntercoderError
+    from ..errors import IntercoderError
 
     started = time.perf_counter()
     if config_file is not None and no_config:
@@ -148,9 +154,7 @@ def check_command(
 
     outputs = _Outputs(junit, summary, codebook_ref)
     try:
-        cb = load_codebook(codebook_ref)
-    except CodebookNotFoundError as exc:
-        raise click.BadParameter(str(exc), param_hint="--codebook") from None
+        cb = load_codebook_option(codebook_ref)
     except IntercoderError as exc:
         outputs.problems(exc)
         raise
