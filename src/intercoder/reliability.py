@@ -22,11 +22,12 @@ the prepared codings of each variable (:class:`VariableData`), its coefficients 
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import math
 import warnings
 from collections import Counter
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ import numpy.typing as npt
 from . import agreement
 from .annotations import AnnotationSet
 from .codebook.model import Codebook, Variable
+from .errors import IntercoderError
 
 PASS, TENTATIVE, FAIL, INSUFFICIENT = "pass", "tentative", "fail", "insufficient-data"
 Record = tuple[Hashable, Hashable, Any]
@@ -67,6 +69,10 @@ class VariableReliability:
     q: float | None = None
     details: tuple[Detail, ...] = ()
     notes: tuple[str, ...] = ()
+    #: False when the files hold no record of the variable at all (a pilot that codes only
+    #: some variables, or an export that dropped one), as opposed to records without enough
+    #: data for a coefficient.
+    coded: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         """The public JSON shape of one variable (as `intercoder agree --format json` prints it)."""
@@ -286,27 +292,80 @@ def _detail(label: str, records: Sequence[Record], level: Any) -> Detail:
     return Detail(label, result.alpha, result.n_units)
 
 
+class UnknownVariableError(IntercoderError):
+    """A variable selection names a variable the codebook does not have, or one without a
+    reliability coefficient (free text)."""
+
+
+def select_variables(cb: Codebook, ids: Iterable[str]) -> tuple[str, ...]:
+    """The variables of ``cb`` that ``ids`` names, in codebook order (each once).
+
+    Raises :class:`UnknownVariableError`, one line naming the first unknown id with the
+    nearest variable id, when an id is not a variable of ``cb`` or has no coefficient.
+    """
+    wanted = list(dict.fromkeys(i.strip() for i in ids if i.strip()))
+    if not wanted:
+        raise UnknownVariableError("no variable selected: give variable ids separated by commas")
+    known = {var.id: var for var in cb.variables}
+    unknown = [i for i in wanted if i not in known]
+    if unknown:
+        # One did-you-mean, for the first unknown id only: the rest are counted, so a long
+        # list of wrong ids against a large codebook stays linear.
+        close = difflib.get_close_matches(unknown[0], list(known), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        more = f" (and {len(unknown) - 1} more unknown)" if len(unknown) > 1 else ""
+        raise UnknownVariableError(f"{unknown[0]!r} is not a variable of {cb.ref}{hint}{more}")
+    no_level = [i for i in wanted if known[i].level is None]
+    if no_level:
+        raise UnknownVariableError(
+            f"{no_level[0]!r} ({known[no_level[0]].type}) has no reliability coefficient"
+        )
+    chosen = set(wanted)
+    return tuple(var.id for var in cb.variables if var.id in chosen)
+
+
+def with_variables(aset: AnnotationSet, cb: Codebook, ids: Iterable[str]) -> AnnotationSet:
+    """The records of the variables ``ids`` selects (see :func:`select_variables`), and of the
+    screening questions their ``show_if`` asks, which decide where they were shown."""
+    chosen = set(select_variables(cb, ids))
+    keep = set(chosen)
+    for var in cb.variables:
+        if var.id in chosen and var.show_if is not None:
+            keep.add(var.show_if.variable)
+    mask = np.zeros(len(aset), dtype=bool)
+    for variable_id in keep:
+        mask |= _variable_mask(aset, variable_id)
+    return aset.take(mask)
+
+
 def assess(
     aset: AnnotationSet,
     cb: Codebook,
     *,
     bootstrap: int = 0,
     seed: int | None = None,
+    variables: Collection[str] | None = None,
 ) -> ReliabilityReport:
-    """Reliability of every codable variable of ``cb`` in ``aset`` (checked annotations)."""
-    return _assess(aset, cb, bootstrap, seed)[0]
+    """Reliability of every codable variable of ``cb`` in ``aset`` (checked annotations);
+    ``variables`` limits it to those ids (see :func:`select_variables`)."""
+    return _assess(aset, cb, bootstrap, seed, variables)[0]
 
 
 def _assess(
-    aset: AnnotationSet, cb: Codebook, bootstrap: int, seed: int | None
+    aset: AnnotationSet,
+    cb: Codebook,
+    bootstrap: int,
+    seed: int | None,
+    variables: Collection[str] | None = None,
 ) -> tuple[ReliabilityReport, dict[str, VariableData]]:
     """The report, and the prepared data of each coded variable that has any (see
     :func:`prepare`) exactly as the coefficients were computed from it."""
+    selected = None if variables is None else set(select_variables(cb, variables))
     results = []
     prepared: dict[str, VariableData] = {}
     coded = set(aset.distinct("variable"))
     for var in cb.variables:
-        if var.level is None:
+        if var.level is None or (selected is not None and var.id not in selected):
             continue
         if var.id not in coded:
             results.append(_not_coded(var))
@@ -337,6 +396,7 @@ def _not_coded(var: Variable) -> VariableReliability:
         tentative=var.reliability.tentative,
         status=INSUFFICIENT,
         notes=("not coded in these files",),
+        coded=False,
     )
 
 
@@ -616,19 +676,20 @@ def analyse(
     bootstrap: int = 0,
     seed: int | None = None,
     top: int = 10,
+    variables: Collection[str] | None = None,
 ) -> Analysis:
     """:func:`assess`, plus the diagnostics of every coded variable from the same prepared data
-    (``top``: how many of the most disputed units to keep)."""
-    report, prepared = _assess(aset, cb, bootstrap, seed)
+    (``top``: how many of the most disputed units to keep; ``variables``: only these)."""
+    report, prepared = _assess(aset, cb, bootstrap, seed, variables)
     coded = set(aset.distinct("variable"))
-    variables = {}
+    analysed = {}
     for v in report.variables:
         if v.variable not in coded:
             continue
         data = prepared.get(v.variable)
         diagnostics = diagnose(data, top=top) if data is not None else None
-        variables[v.variable] = VariableAnalysis(v, data, diagnostics)
-    return Analysis(report, variables)
+        analysed[v.variable] = VariableAnalysis(v, data, diagnostics)
+    return Analysis(report, analysed)
 
 
 # --- provenance ----------------------------------------------------------------------------------

@@ -6,7 +6,14 @@ import json
 
 import click
 
-from .options import codebook_option, load_checked, skip_invalid_option, table_format_option
+from .options import (
+    codebook_option,
+    load_checked,
+    selected_variables,
+    skip_invalid_option,
+    table_format_option,
+    variables_option,
+)
 
 
 @click.command("agree")
@@ -23,6 +30,7 @@ from .options import codebook_option, load_checked, skip_invalid_option, table_f
 @click.option("--seed", type=int, default=None, help="Seed for the bootstrap (reproducible).")
 @click.option("--details", is_flag=True, help="Table: also alpha per tree level and per category.")
 @skip_invalid_option
+@variables_option
 def agree(
     files: tuple[str, ...],
     codebook_ref: str,
@@ -31,13 +39,15 @@ def agree(
     seed: int | None,
     details: bool,
     skip_invalid: bool,
+    variables: str | None,
 ) -> None:
     """Inter-coder reliability of each variable in long-format annotation FILES."""
     from ..reliability import assess
     from ..report.tables import render_markdown, render_table
 
     cb, annotations = load_checked(files, codebook_ref, skip_invalid)
-    report = assess(annotations, cb, bootstrap=bootstrap, seed=seed)
+    selected = selected_variables(cb, variables)
+    report = assess(annotations, cb, bootstrap=bootstrap, seed=seed, variables=selected)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     elif fmt == "markdown":

@@ -19,7 +19,9 @@ from .options import (
     codebook_option,
     load_codebook_option,
     read_checked,
+    selected_variables,
     skip_invalid_option,
+    variables_option,
 )
 
 
@@ -101,6 +103,7 @@ class SettingError(click.ClickException):
 )
 @click.option("--no-config", is_flag=True, help="Ignore configuration files.")
 @skip_invalid_option
+@variables_option
 def check_command(
     files: tuple[str, ...],
     codebook_ref: str,
@@ -117,6 +120,7 @@ def check_command(
     config_file: str | None,
     no_config: bool,
     skip_invalid: bool,
+    variables: str | None,
 ) -> None:
     """Fail (exit 1) when a variable's reliability in FILES is under its threshold.
 
@@ -159,8 +163,11 @@ def check_command(
         outputs.problems(exc)
         raise
     outputs.codebook = cb.ref
+    selected = selected_variables(cb, variables)
     try:
-        plan = gate.plan_gate(cb, config=config, options=options, bootstrap=bootstrap, seed=seed)
+        plan = gate.plan_gate(
+            cb, config=config, options=options, bootstrap=bootstrap, seed=seed, variables=selected
+        )
     except gate.ConfigError as exc:
         raise SettingError(str(exc)) from None
     try:

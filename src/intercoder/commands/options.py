@@ -43,6 +43,35 @@ skip_invalid_option = click.option(
     is_flag=True,
     help="Report invalid records as warnings and leave them out instead of failing.",
 )
+#: ``--variables`` of the commands that assess reliability; checked against the codebook by
+#: :func:`selected_variables` once it is loaded.
+variables_option = click.option(
+    "--variables",
+    "variables",
+    metavar="ID,...",
+    default=None,
+    help="Only these variables (ids separated by commas), e.g. the ones a pilot codes "
+    "[default: every variable with a coefficient].",
+)
+
+
+class OptionValueError(click.ClickException):
+    """A bad option value found after the options were parsed (checked against the codebook):
+    exit 2 like any usage error, in one line without the usage text."""
+
+    exit_code = EXIT_USAGE
+
+
+def selected_variables(codebook: Codebook, variables: str | None) -> tuple[str, ...] | None:
+    """The variables ``--variables`` selects (None: all); an unknown id is a usage error."""
+    if variables is None:
+        return None
+    from ..reliability import UnknownVariableError, select_variables
+
+    try:
+        return select_variables(codebook, variables.split(","))
+    except UnknownVariableError as exc:
+        raise OptionValueError(f"--variables: {exc}") from None
 
 
 def write_output(output: str | None, text: str) -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from .options import check_language, codebook_option, load_checked, skip_invalid_option
+from .options import (
+    check_language,
+    codebook_option,
+    load_checked,
+    selected_variables,
+    skip_invalid_option,
+    variables_option,
+)
 
 
 @click.command("report")
@@ -51,6 +58,7 @@ from .options import check_language, codebook_option, load_checked, skip_invalid
     help="Gold standard file: adds the coders against the gold and the adjudication reasons.",
 )
 @skip_invalid_option
+@variables_option
 def report(
     files: tuple[str, ...],
     codebook_ref: str,
@@ -62,6 +70,7 @@ def report(
     top: int,
     gold_path: str | None,
     skip_invalid: bool,
+    variables: str | None,
 ) -> None:
     """Write the reliability report of annotation FILES: one self-contained HTML page.
 
@@ -76,6 +85,7 @@ def report(
     if lang is not None:
         check_language(lang, load_codebook(codebook_ref))
     cb, annotations = load_checked(files, codebook_ref, skip_invalid)
+    selected = selected_variables(cb, variables)
     tasks = read_tasks(tasks_path) if tasks_path is not None else []
     gold = None
     if gold_path is not None:
@@ -94,5 +104,6 @@ def report(
         tasks_file=tasks_path,
         top=top,
         gold=gold,
+        variables=selected,
     )
     click.echo(f"wrote {output}", err=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from ..reliability import (
     ReliabilityReport,
     VariableReliability,
     assess,
+    select_variables,
     status_of,
 )
 from .config import (
@@ -42,6 +43,9 @@ from .config import (
     GateConfig,
     Settings,
 )
+
+#: The message of a variable without any record in the files.
+NOT_CODED = "not coded in these files"
 
 # --- policies ------------------------------------------------------------------------------
 
@@ -129,6 +133,8 @@ class GateResult:
     bootstrap: int
     seed: int
     config: Path | None = None
+    #: The variables ``--variables`` selected; None when every variable was assessed.
+    selected: tuple[str, ...] | None = None
 
     @property
     def failures(self) -> list[Verdict]:
@@ -160,6 +166,8 @@ class Plan:
     bootstrap: int
     seed: int
     config: GateConfig = NO_CONFIG
+    #: Only these variables are assessed and judged (``--variables``); None: every one.
+    variables: tuple[str, ...] | None = None
 
     @property
     def judges(self) -> set[str]:
@@ -173,12 +181,19 @@ def plan_gate(
     options: Settings = Settings(),  # noqa: B008  (frozen attrs class: a shared default is safe)
     bootstrap: int | None = None,
     seed: int | None = None,
+    variables: Collection[str] | None = None,
 ) -> Plan:
-    """Resolve every setting (before any data is read); :class:`ConfigError` when one is bad."""
+    """Resolve every setting (before any data is read); :class:`ConfigError` when one is bad.
+
+    ``variables`` limits the gate to those variable ids (checked with
+    :func:`~intercoder.reliability.select_variables`); the configuration file is still checked
+    against every variable of the codebook.
+    """
+    selected = None if variables is None else select_variables(cb, variables)
     policies = {
         var_id: policy
         for var_id, policy in resolve(cb, config, options).items()
-        if cb.variable(var_id).level is not None
+        if cb.variable(var_id).level is not None and (selected is None or var_id in selected)
     }
     judges = {policy.judge for policy in policies.values()}
     needs_bootstrap = bool(judges - {"point"})
@@ -192,7 +207,9 @@ def plan_gate(
             f"(N >= 1), or leave it out for {DEFAULT_BOOTSTRAP}"
         )
     used_seed = seed if seed is not None else config.seed
-    return Plan(policies, resamples, DEFAULT_SEED if used_seed is None else used_seed, config)
+    return Plan(
+        policies, resamples, DEFAULT_SEED if used_seed is None else used_seed, config, selected
+    )
 
 
 def run_gate(annotations: Any, cb: Codebook, plan: Plan) -> GateResult:
@@ -202,7 +219,11 @@ def run_gate(annotations: Any, cb: Codebook, plan: Plan) -> GateResult:
         for var_id, policy in plan.policies.items()
     }
     report = assess(
-        annotations, _with_thresholds(cb, thresholds), bootstrap=plan.bootstrap, seed=plan.seed
+        annotations,
+        _with_thresholds(cb, thresholds),
+        bootstrap=plan.bootstrap,
+        seed=plan.seed,
+        variables=plan.variables,
     )
     q_tentative: dict[str, float | None] = {}
     if "q" in plan.judges:
@@ -210,7 +231,11 @@ def run_gate(annotations: Any, cb: Codebook, plan: Plan) -> GateResult:
         # same bootstrap distribution, counted against the other threshold.
         lower = {v: Thresholds(t.tentative, t.tentative) for v, t in thresholds.items()}
         again = assess(
-            annotations, _with_thresholds(cb, lower), bootstrap=plan.bootstrap, seed=plan.seed
+            annotations,
+            _with_thresholds(cb, lower),
+            bootstrap=plan.bootstrap,
+            seed=plan.seed,
+            variables=plan.variables,
         )
         q_tentative = {v.variable: v.q for v in again.variables}
     verdicts = tuple(
@@ -218,7 +243,7 @@ def run_gate(annotations: Any, cb: Codebook, plan: Plan) -> GateResult:
         for result in report.variables
     )
     judged = attrs.evolve(report, variables=tuple(v.result for v in verdicts))
-    return GateResult(judged, verdicts, plan.bootstrap, plan.seed, plan.config.path)
+    return GateResult(judged, verdicts, plan.bootstrap, plan.seed, plan.config.path, plan.variables)
 
 
 def _f(value: float | None) -> str:
@@ -236,11 +261,16 @@ def judge_variable(
     passing, tentative = policy.passing, policy.tentative_alpha
     note = ""
     judge = policy.judge
-    if judge != "point" and result.ci_low is None and result.q is None:
+    if judge != "point" and result.coded and result.ci_low is None and result.q is None:
         # No bootstrap for this coefficient (alpha_U of spans): the point estimate decides.
         judge = "point"
         note = f"no bootstrap for {result.coefficient}: judged on the point estimate"
-    if _nan(result.alpha):
+    if not result.coded:
+        # Insufficient data of its own kind: no record at all (a pilot that codes some of the
+        # variables, an export that dropped one). The verdict line names these once.
+        status = INSUFFICIENT
+        message = NOT_CODED
+    elif _nan(result.alpha):
         status = INSUFFICIENT
         coders = f"{result.n_coders} coder{'s' if result.n_coders != 1 else ''}"
         message = f"insufficient data: alpha is undefined ({result.n_units} units, {coders})"

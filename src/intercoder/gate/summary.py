@@ -12,7 +12,7 @@ from ..reliability import (
 )
 from ..report.tables import render_markdown
 from .config import FAILURE, MAX_SHOWN, OK, WARNING
-from .judge import GateResult
+from .judge import NOT_CODED, GateResult
 
 # --- renderings ----------------------------------------------------------------------------
 
@@ -22,26 +22,64 @@ def _plural(n: int, word: str) -> str:
 
 
 def verdict_line(result: GateResult) -> str:
-    """One line: ``check failed: 2 of 9 variables below threshold (severity: alpha ...)``."""
+    """One line: ``check failed: 2 of 9 variables below threshold (severity: alpha ...)``.
+
+    Variables the files hold no record of are named once, at the end, with the options that
+    select or allow them, instead of one "insufficient data" item each.
+    """
     total = len(result.verdicts)
-    failures, warnings = result.failures, result.warnings
+    uncoded_failed = [v.variable for v in result.failures if not v.result.coded]
+    uncoded_warned = [v.variable for v in result.warnings if not v.result.coded]
+    failures = [v for v in result.failures if v.result.coded]
+    warnings = [v for v in result.warnings if v.result.coded]
     items = "; ".join(f"{v.variable}: {v.message}" for v in failures)
     warned = "; ".join(f"{v.variable}: {v.message}" for v in warnings)
-    if failures:
-        below = all(v.status in (FAIL, TENTATIVE) for v in failures)
-        what = "below threshold" if below else "failed"
-        line = f"check failed: {len(failures)} of {_plural(total, 'variable')} {what} ({items})"
+    if result.failures:
+        parts = []
+        if failures:
+            below = all(v.status in (FAIL, TENTATIVE) for v in failures)
+            what = "below threshold" if below else "failed"
+            uncoded = len(uncoded_failed) + len(uncoded_warned)
+            of = _plural(total - uncoded, "coded variable" if uncoded else "variable")
+            parts.append(f"{len(failures)} of {of} {what} ({items})")
+        if uncoded_failed:
+            parts.append(_not_coded(uncoded_failed, total) + _not_coded_hint(result))
         if warnings:
-            line += f"; {_plural(len(warnings), 'warning')} ({warned})"
-        return line
-    if warnings:
-        return (
-            f"check passed with {_plural(len(warnings), 'warning')}: "
-            f"{total - len(warnings)} of {_plural(total, 'variable')} pass ({warned})"
+            parts.append(f"{_plural(len(warnings), 'warning')} ({warned})")
+        if uncoded_warned:
+            parts.append(_not_coded(uncoded_warned, total) + " (allowed)")
+        return "check failed: " + "; ".join(parts)
+    if warnings or uncoded_warned:
+        count = len(warnings) + len(uncoded_warned)
+        line = (
+            f"check passed with {_plural(count, 'warning')}: "
+            f"{total - count} of {_plural(total, 'variable')} pass"
         )
+        if warnings:
+            line += f" ({warned})"
+        if uncoded_warned:
+            line += "; " + _not_coded(uncoded_warned, total)
+        return line
     if not total:
         return "check passed: the codebook has no variable with a reliability coefficient"
     return f"check passed: all {_plural(total, 'variable')} reach their threshold"
+
+
+def _not_coded(names: list[str], total: int) -> str:
+    """``not coded in these files: a, b (2 of 9 variables)``, at most MAX_SHOWN names."""
+    shown = ", ".join(names[:MAX_SHOWN])
+    if len(names) > MAX_SHOWN:
+        shown += f", … and {len(names) - MAX_SHOWN} more"
+    return f"{NOT_CODED}: {shown} ({len(names)} of {_plural(total, 'variable')})"
+
+
+def _not_coded_hint(result: GateResult) -> str:
+    if result.selected is None:
+        return (
+            " — select the variables these files code with --variables ID,... "
+            "or allow it with --insufficient-data warn"
+        )
+    return " — selected with --variables; allow it with --insufficient-data warn"
 
 
 def _judging(result: GateResult) -> str:
@@ -78,7 +116,13 @@ def render_summary(result: GateResult) -> str:
         f"- {_OUTCOME_MARK[verdict.outcome]} `{verdict.variable}` ({verdict.status}): "
         f"{_md(verdict.message)}"
         for verdict in (*result.failures, *result.warnings)
+        if verdict.result.coded
     ]
+    for outcome in (FAILURE, WARNING):  # the variables without any record: one line
+        uncoded = [v for v in result.verdicts if v.outcome == outcome and not v.result.coded]
+        if uncoded:
+            names = ", ".join(f"`{v.variable}`" for v in uncoded)
+            items.append(f"- {_OUTCOME_MARK[outcome]} {NOT_CODED}: {names}")
     blocks = [f"## {head}", _md(verdict_line(result)), f"_{_md(_judging(result))}_"]
     if items:
         blocks.append("\n".join(items))

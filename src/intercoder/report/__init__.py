@@ -20,7 +20,7 @@ only renders: :mod:`.page` assembles the page from templates, :mod:`.plots` draw
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from ..annotations import AnnotationSet
 from ..codebook.model import Codebook
 from ..errors import IntercoderError
 from ..fileio import write_atomic
-from ..reliability import SourceFile, analyse, source_files
+from ..reliability import SourceFile, analyse, select_variables, source_files, with_variables
 from ..tasks import Task
 from ..workflow.gold import GoldStandard
 from ..workflow.validate_coder import machine_coder_ids
@@ -53,6 +53,7 @@ def build_report(
     top: int = 10,
     generated_at: datetime | None = None,
     gold: GoldStandard | None = None,
+    variables: Collection[str] | None = None,
 ) -> str:
     """The report page for checked ``annotations`` (see :func:`check_annotations`).
 
@@ -62,7 +63,8 @@ def build_report(
     so that the bootstrap intervals can be reproduced. With a ``gold`` standard, the page adds
     the coders against the gold and the adjudication reasons (:mod:`.gold`). Codings of a machine
     coder (a registered coder's ``NAME@VERSION``) are kept out of the headline numbers and
-    compared with the humans in their own section (:mod:`.machines`).
+    compared with the humans in their own section (:mod:`.machines`). ``variables`` limits the
+    page to those variable ids (:func:`intercoder.reliability.select_variables`).
     """
     cb = codebook
     lang = lang or cb.languages[0]
@@ -71,6 +73,12 @@ def build_report(
     if bootstrap and seed is None:
         seed = secrets.randbelow(2**31)
     generated = (generated_at or datetime.now(UTC)).astimezone(UTC)
+    read = annotations  # the provenance counts every record of the files
+    if variables is not None:
+        variables = select_variables(cb, variables)
+        annotations = with_variables(annotations, cb, variables)
+        if gold is not None:
+            gold = GoldStandard(tuple(r for r in gold if r.variable in variables))
     # Machine coders among the inputs: the headline is the humans' agreement, and each machine
     # is compared with the humans in a section of its own (with at least two humans).
     everything = annotations
@@ -81,13 +89,15 @@ def build_report(
         if len(humans.coders) >= 2:
             annotations = humans
             view = machine_view(humans, machine_sets, cb, Labels(cb, lang), seed=seed)
-    analysis = analyse(annotations, cb, bootstrap=bootstrap, seed=seed, top=top)
+    analysis = analyse(
+        annotations, cb, bootstrap=bootstrap, seed=seed, top=top, variables=variables
+    )
     return render_page(
         analysis,
         annotations,
         cb,
         lang=lang,
-        files=source_files(everything, files),
+        files=source_files(read, files),
         tasks=tasks,
         tasks_file=SourceFile.of(tasks_file, len(tasks)) if tasks_file is not None else None,
         bootstrap=bootstrap,
