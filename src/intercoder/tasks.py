@@ -14,7 +14,7 @@ import attrs
 
 from .errors import Diagnostic, Location, ProblemsError
 from .rows import read_rows
-from .text import nfc
+from .text import lone_surrogate, lone_surrogate_message, nfc
 
 REQUIRED = ("unit_id", "text")
 KNOWN = ("unit_id", "text", "lang", "source", "published_at")
@@ -42,6 +42,10 @@ def _task(row: Mapping[str, Any], where: Location) -> Task:
         value = row.get(column)
         if value is None or not str(value).strip():
             raise TaskFileError([Diagnostic(where, f"{column}: missing")])
+    for column, value in row.items():  # the texts end up in reports and Label Studio
+        char = lone_surrogate(value) or lone_surrogate(column)
+        if char is not None:
+            raise TaskFileError([Diagnostic(where, f"{column}: {lone_surrogate_message(char)}")])
 
     def optional(name: str) -> str | None:
         value = row.get(name)

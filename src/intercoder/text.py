@@ -33,6 +33,32 @@ _WRONG_OG = re.compile(
 _WORD = re.compile(r"\w+")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(value: object) -> str | None:
+    """The first lone surrogate (U+D800..U+DFFF) in ``value`` (a text, or a list of texts).
+
+    JSON escapes such as ``"\\udc80"`` decode to one; it is not Unicode text, and writing it
+    to a file, a page or a terminal fails, so readers refuse it where it is found.
+    """
+    items = value if isinstance(value, tuple | list) else (value,)
+    for item in items:
+        if isinstance(item, str) and not item.isascii():
+            found = _SURROGATE.search(item)
+            if found:
+                return found.group()
+    return None
+
+
+def lone_surrogate_message(char: str) -> str:
+    """What a reader says about the lone surrogate ``char`` it found (after the field name)."""
+    return (
+        f"holds a lone surrogate (U+{ord(char):04X}), which is not Unicode text (a JSON escape "
+        "such as \\ud800 without its pair?); write the character itself"
+    )
+
+
 def nfc(text: str) -> str:
     """Canonical composition: the stored form of every text."""
     return unicodedata.normalize("NFC", text)

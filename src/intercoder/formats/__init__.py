@@ -74,10 +74,49 @@ def exporter_for(path: str | Path) -> Exporter:
 
 
 def read_annotation_files(files: Sequence[str | Path]) -> AnnotationSet:
-    """Read annotation files, each with the importer that claims it, into one set."""
+    """Read annotation files, each with the importer that claims it, into one set.
+
+    A lone surrogate in any text (a JSON escape such as ``"\\udc80"`` gives one) is refused
+    here, with the record's location, for every importer alike (third-party ones included):
+    it is not Unicode text, and no output file, report or terminal could hold it.
+    """
     from ..annotations import AnnotationSet
 
-    return AnnotationSet.concatenate([importer_for(file).read(Path(file)) for file in files])
+    annotations = AnnotationSet.concatenate([importer_for(file).read(Path(file)) for file in files])
+    refuse_lone_surrogates(annotations)
+    return annotations
+
+
+#: The text columns of a record (the rest are numbers).
+_TEXT_COLUMNS = ("unit_id", "coder_id", "variable", "value", "codebook", "text", "annotated_at")
+
+
+def refuse_lone_surrogates(annotations: AnnotationSet) -> None:
+    """Raise a located :class:`~intercoder.annotations.AnnotationError` at the first record
+    whose text holds a lone surrogate (checked once per distinct value of each column)."""
+    import numpy as np
+
+    from ..annotations import AnnotationError
+    from ..errors import Diagnostic
+    from ..text import lone_surrogate, lone_surrogate_message
+
+    for name in _TEXT_COLUMNS:
+        column = annotations.coded(name)
+        for code, label in enumerate(column.labels):
+            char = lone_surrogate(label)
+            if char is None:
+                continue
+            rows = np.flatnonzero(column.codes == code)
+            if not rows.size:
+                continue
+            raise AnnotationError(
+                [
+                    Diagnostic(
+                        annotations.location(int(rows[0])),
+                        f"{name}: {lone_surrogate_message(char)}",
+                    )
+                ]
+            )
 
 
 def read_checked(
