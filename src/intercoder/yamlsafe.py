@@ -145,6 +145,8 @@ def read_yaml(
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         raise _translate_yaml_error(exc, filename, text) from None
+    except yaml.reader.ReaderError as exc:  # pragma: no cover - _check_depth read it first
+        raise _reader_error(exc, filename, text) from None
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         raise fail(f"invalid YAML: {exc}") from None
     finally:
@@ -182,8 +184,29 @@ def _check_depth(text: str, filename: str) -> None:
                 depth -= 1
     except yaml.MarkedYAMLError as exc:
         raise _translate_yaml_error(exc, filename, text) from None
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, filename, text) from None
     finally:
         loader.dispose()
+
+
+def _reader_error(exc: yaml.reader.ReaderError, filename: str, text: str) -> YamlError:
+    """A character YAML does not allow (a control character), at its line and column.
+
+    The reader's errors carry a character position instead of a mark.
+    """
+    at = min(max(exc.position, 0), len(text))
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    char = exc.character
+    code = ord(char) if isinstance(char, str) else int(char)
+    return YamlError(
+        Diagnostic(
+            Location(filename, line, column),
+            f"YAML syntax: the character U+{code:04X} is not allowed in YAML text "
+            f"({exc.reason}); remove it, or write it as an escape in double quotes",
+        )
+    )
 
 
 def _translate_yaml_error(exc: yaml.MarkedYAMLError, filename: str, text: str) -> YamlError:

@@ -1,0 +1,42 @@
+"""Regression tests for what the fuzz suite found: each input ended in a traceback before.
+
+One test per finding, with the smallest input that showed it, run through the real command
+where a command reads it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from intercoder.codebook.validate import parse_codebook
+from intercoder.errors import CodebookError
+
+from support import RunCli
+
+
+@pytest.mark.parametrize(
+    ("data", "where", "code"),
+    [
+        (b"\x01ormat: 1\n", "1:1", "U+0001"),
+        (b'format: 1\ntitle: "a\x7f"\n', "2:10", "U+007F"),
+        ("format: 1\ncodebook: \x9f\n".encode(), "2:11", "U+009F"),
+    ],
+)
+def test_a_control_character_in_a_codebook_is_located(data: bytes, where: str, code: str) -> None:
+    """yaml's ReaderError (no mark, only a position) escaped the loader as a traceback."""
+    with pytest.raises(CodebookError) as caught:
+        parse_codebook(data, "book.yaml")
+    assert str(caught.value).startswith(
+        f"book.yaml:{where}: YAML syntax: the character {code} is not allowed in YAML text"
+    )
+
+
+def test_codebook_validate_reports_a_control_character(run_cli: RunCli, tmp_path: Path) -> None:
+    path = tmp_path / "book.yaml"
+    path.write_bytes(b"format: 1\n\x01codebook: x\n")
+    proc = run_cli("codebook", "validate", str(path))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert f"{path.name}:2:1: YAML syntax: the character U+0001" in proc.stdout + proc.stderr
