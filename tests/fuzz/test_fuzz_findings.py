@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from intercoder.codebook.refiqda import to_qdc
+from intercoder.codebook.registry import load_codebook
 from intercoder.codebook.validate import parse_codebook
 from intercoder.errors import CodebookError
 
@@ -40,3 +42,20 @@ def test_codebook_validate_reports_a_control_character(run_cli: RunCli, tmp_path
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert f"{path.name}:2:1: YAML syntax: the character U+0001" in proc.stdout + proc.stderr
+
+
+def test_a_qdc_code_the_origin_codebook_lacks_is_named_with_the_file(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """The error of an update from a .qdc file did not say which file it was about."""
+    book = load_codebook("hate-speech")
+    extra = '<Code guid="00000000-0000-0000-0000-000000000001" name="New" isCodable="true"/>'
+    text = to_qdc(book, "en").replace("<Codes>", f"<Codes>{extra}", 1)
+    path = tmp_path / "edited.qdc"
+    path.write_text(text, encoding="utf-8")
+    proc = run_cli("codebook", "import", str(path), "-o", str(tmp_path / "out.yaml"))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(
+        f"intercoder: error: {path}: the .qdc file has codes that {book.ref} does not: New;"
+    )

@@ -242,11 +242,11 @@ def from_qdc(
             except IntercoderError:
                 base = None
     if base is not None:
-        return _update(base, codes, lang)
+        return _update(base, codes, lang, filename)
     return _new_codebook(codes, filename, lang)
 
 
-def _update(base: Codebook, codes: list[_QdcCode], lang: str) -> Codebook:
+def _update(base: Codebook, codes: list[_QdcCode], lang: str, filename: str) -> Codebook:
     by_guid: dict[str, _QdcCode] = {}
 
     def index(items: tuple[_QdcCode, ...] | list[_QdcCode]) -> None:
@@ -290,7 +290,8 @@ def _update(base: Codebook, codes: list[_QdcCode], lang: str) -> Codebook:
     unknown = sorted(code.name for code in by_guid.values() if code.guid not in known)
     if unknown:
         raise IntercoderError(
-            f"the .qdc file has codes that {base.ref} does not: {', '.join(unknown[:10])}; "
+            f"{filename}: the .qdc file has codes that {base.ref} does not: "
+            f"{', '.join(unknown[:10])}; "
             "add new codes in the YAML (codes are immutable ids chosen by the methodologist)"
         )
     return attrs.evolve(base, variables=tuple(variables))
