@@ -52,7 +52,10 @@ def _csv_rows(
     text: str, name: str, required: Sequence[str]
 ) -> Iterator[tuple[dict[str, Any], Location]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:  # a header cell over the csv module's field size limit
+        raise _fail(Location(name, 1), f"malformed CSV header: {exc}") from None
     missing = [c for c in required if c not in header]
     if missing:
         hints = []

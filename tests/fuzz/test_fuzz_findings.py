@@ -59,3 +59,13 @@ def test_a_qdc_code_the_origin_codebook_lacks_is_named_with_the_file(
     assert proc.stderr.startswith(
         f"intercoder: error: {path}: the .qdc file has codes that {book.ref} does not: New;"
     )
+
+
+def test_a_csv_header_cell_over_the_field_limit_is_located(run_cli: RunCli, tmp_path: Path) -> None:
+    """csv.Error from reading the header escaped the row reader."""
+    path = tmp_path / "wide-header.csv"
+    path.write_text("unit_id,coder_id,variable," + "x" * 140_000 + "\n", encoding="utf-8")
+    proc = run_cli("export", str(path), "--to", "jsonl", "-o", str(tmp_path / "o.jsonl"))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(f"{path}:1: malformed CSV header: field larger than field limit")
