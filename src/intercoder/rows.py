@@ -89,6 +89,10 @@ def _jsonl_rows(
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise _fail(Location(name, number, exc.colno), f"not valid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise _fail(where, "not valid JSON here: nested too deeply") from None
+        except ValueError as exc:  # an integer of more digits than Python converts
+            raise _fail(where, f"not valid JSON here: {str(exc).split(';')[0]}") from None
         if not isinstance(row, dict):
             raise _fail(where, "each line must be a JSON object")
         missing = [c for c in required if c not in row]

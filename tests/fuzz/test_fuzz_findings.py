@@ -69,3 +69,24 @@ def test_a_csv_header_cell_over_the_field_limit_is_located(run_cli: RunCli, tmp_
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"{path}:1: malformed CSV header: field larger than field limit")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("[" * 3000 + "]" * 3000, "nested too deeply"),
+        ("9" * 5001, "Exceeds the limit (4300 digits) for integer string conversion"),
+    ],
+)
+def test_jsonl_nested_too_deep_or_a_huge_integer_is_located(
+    run_cli: RunCli, tmp_path: Path, value: str, message: str
+) -> None:
+    """json.loads raised RecursionError / ValueError, which the row reader let through."""
+    path = tmp_path / "hostile.jsonl"
+    good = '{"unit_id": "u1", "coder_id": "a", "variable": "relevant", "value": "yes"}\n'
+    bad = '{"unit_id": "u1", "coder_id": "b", "variable": "relevant", "value": ' + value + "}\n"
+    path.write_text(good + bad, encoding="utf-8")
+    proc = run_cli("export", str(path), "--to", "csv", "-o", str(tmp_path / "o.csv"))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(f"{path}:2: not valid JSON here: {message}")
