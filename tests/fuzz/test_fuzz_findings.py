@@ -90,3 +90,22 @@ def test_jsonl_nested_too_deep_or_a_huge_integer_is_located(
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"{path}:2: not valid JSON here: {message}")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("[" * 3000 + "]" * 3000, "nested too deeply"),
+        ("9" * 5001, "Exceeds the limit (4300 digits) for integer string conversion"),
+    ],
+)
+def test_label_studio_json_nested_too_deep_or_a_huge_integer_is_located(
+    run_cli: RunCli, tmp_path: Path, value: str, message: str
+) -> None:
+    """The task decoder raised RecursionError / ValueError through the importer."""
+    path = tmp_path / "export.json"
+    path.write_text('[{"id": 1, "data": {"text": "t"}},\n {"id": ' + value + "}]", encoding="utf-8")
+    proc = run_cli("export", str(path), "--to", "csv", "-o", str(tmp_path / "o.csv"))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(f"{path}:2:2: not valid JSON here: {message}")

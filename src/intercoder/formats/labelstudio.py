@@ -121,6 +121,10 @@ def _tasks(text: str, name: str) -> Iterator[tuple[Any, Location]]:
                         )
                     ]
                 ) from None
+            except RecursionError:
+                raise fail(pos, "not valid JSON here: nested too deeply") from None
+            except ValueError as exc:  # an integer of more digits than Python converts
+                raise fail(pos, f"not valid JSON here: {str(exc).split(';')[0]}") from None
             yield task, where(pos)
             pos = _WHITESPACE.match(text, end).end()  # type: ignore[union-attr]
             if pos < len(text) and text[pos] == ",":
