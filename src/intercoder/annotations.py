@@ -306,6 +306,10 @@ def _parse_value(raw: Any, where: Location) -> Any:
                 raise _problem(
                     where, f"value: {stripped!r} is not a JSON list ({exc.msg})"
                 ) from None
+            except RecursionError:
+                raise _problem(where, "value: a JSON list nested too deeply") from None
+            except ValueError as exc:  # an integer of more digits than Python converts
+                raise _problem(where, f"value: {str(exc).split(';')[0]}") from None
             return parsed
         return stripped
     if isinstance(raw, float) and math.isnan(raw):

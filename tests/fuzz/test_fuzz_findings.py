@@ -109,3 +109,25 @@ def test_label_studio_json_nested_too_deep_or_a_huge_integer_is_located(
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"{path}:2:2: not valid JSON here: {message}")
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("[" * 3000 + "]" * 3000, "value: a JSON list nested too deeply"),
+        ("[" + "9" * 5001 + "]", "value: Exceeds the limit (4300 digits)"),
+    ],
+)
+def test_a_csv_list_cell_nested_too_deep_or_with_a_huge_integer_is_located(
+    run_cli: RunCli, tmp_path: Path, cell: str, message: str
+) -> None:
+    """json.loads of a list cell raised RecursionError / ValueError through the reader."""
+    path = tmp_path / "deep.csv"
+    path.write_text(
+        f"unit_id,coder_id,variable,value\nu1,a,relevant,yes\nu1,b,relevant,{cell}\n",
+        encoding="utf-8",
+    )
+    proc = run_cli("export", str(path), "--to", "jsonl", "-o", str(tmp_path / "o.jsonl"))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(f"{path}:3: {message}")
