@@ -34,9 +34,20 @@ def _located(exc: IntercoderError, name: str) -> None:
         raise NotLocated(f"error does not name {name!r}: {exc}") from exc
 
 
+#: When set, every input is first written to this file: a crash in native code (a segfault in
+#: a parser) ends the process before Hypothesis can report the input.
+LAST_INPUT = os.environ.get("INTERCODER_FUZZ_LAST_INPUT")
+
+
+def _keep(data: bytes) -> None:
+    if LAST_INPUT:
+        Path(LAST_INPUT).write_bytes(data)
+
+
 def read_annotations(directory: Path, suffix: str, data: bytes) -> int | None:
     """Read ``data`` as an annotation file with ``suffix``: the number of records, or None
     after a located error."""
+    _keep(data)
     # wide CSV takes its variable from the file name: ``<variable>.wide.csv``
     stem = "relevant" if suffix == ".wide.csv" else "fuzzed"
     path = directory / f"{stem}{suffix}"
@@ -51,6 +62,7 @@ def read_annotations(directory: Path, suffix: str, data: bytes) -> int | None:
 def load_codebook(data: bytes) -> bool:
     """Validate ``data`` as a codebook: True when it is one, False after a located error."""
     name = "fuzzed.yaml"
+    _keep(data)
     try:
         parse_codebook(data, name)
     except IntercoderError as exc:
@@ -62,6 +74,7 @@ def load_codebook(data: bytes) -> bool:
 def import_qdc(data: bytes) -> bool:
     """Import ``data`` as a REFI-QDA codebook: True when it gives a codebook."""
     name = "fuzzed.qdc"
+    _keep(data)
     try:
         from_qdc(data, name)
     except IntercoderError as exc:
