@@ -268,6 +268,7 @@ def _csv_columns(data: bytes, required: Sequence[str]) -> Columns | None:
 
 
 _JSONL_BLANK = re.compile(rb"(^|\n)[ \t\r]*(\n|$)")
+_JSONL_NOT_OBJECT = re.compile(rb"(?:^|\n)[ \t\r]*[^{ \t\r\n]")
 
 
 def _jsonl_columns(data: bytes, required: Sequence[str]) -> Columns | None:
@@ -279,6 +280,10 @@ def _jsonl_columns(data: bytes, required: Sequence[str]) -> Columns | None:
     body = data.rstrip(b"\r\n")
     if not body or _JSONL_BLANK.search(body):
         return None  # blank lines: the row reader numbers them
+    if _JSONL_NOT_OBJECT.search(body):
+        # A line that is not an object: the row reader says where. Arrow must not see it:
+        # pyarrow's JSON reader crashes the process (a segfault) on a first line "null".
+        return None
     table = pjson.read_json(pa.py_buffer(body), read_options=pjson.ReadOptions(use_threads=True))
     rows = table.num_rows
     if rows != body.count(b"\n") + 1:

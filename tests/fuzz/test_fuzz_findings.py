@@ -131,3 +131,16 @@ def test_a_csv_list_cell_nested_too_deep_or_with_a_huge_integer_is_located(
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"{path}:3: {message}")
+
+
+@pytest.mark.parametrize("first", ["null", "1", "[]"])
+def test_a_jsonl_line_that_is_not_an_object_never_reaches_arrow(
+    run_cli: RunCli, tmp_path: Path, first: str
+) -> None:
+    """pyarrow's JSON reader ended the process with a segfault on a first line "null"."""
+    path = tmp_path / "not-objects.jsonl"
+    good = '{"unit_id": "u1", "coder_id": "a", "variable": "relevant", "value": "yes"}'
+    path.write_text(f"{first}\n{good}\n", encoding="utf-8")
+    proc = run_cli("export", str(path), "--to", "csv", "-o", str(tmp_path / "o.csv"))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip() == f"{path}:1: each line must be a JSON object"
