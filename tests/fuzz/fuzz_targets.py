@@ -59,28 +59,24 @@ def read_annotations(directory: Path, suffix: str, data: bytes) -> int | None:
         return None
 
 
-def load_codebook(data: bytes) -> bool:
-    """Validate ``data`` as a codebook: True when it is one, False after a located error."""
-    name = "fuzzed.yaml"
+def _parses(parse: Callable[[bytes, str], object], data: bytes, name: str) -> bool:
     _keep(data)
     try:
-        parse_codebook(data, name)
+        parse(data, name)
     except IntercoderError as exc:
         _located(exc, name)
         return False
     return True
+
+
+def load_codebook(data: bytes) -> bool:
+    """Validate ``data`` as a codebook: True when it is one, False after a located error."""
+    return _parses(parse_codebook, data, "fuzzed.yaml")
 
 
 def import_qdc(data: bytes) -> bool:
     """Import ``data`` as a REFI-QDA codebook: True when it gives a codebook."""
-    name = "fuzzed.qdc"
-    _keep(data)
-    try:
-        from_qdc(data, name)
-    except IntercoderError as exc:
-        _located(exc, name)
-        return False
-    return True
+    return _parses(from_qdc, data, "fuzzed.qdc")
 
 
 def targets(directory: Path) -> dict[str, Callable[[bytes], object]]:

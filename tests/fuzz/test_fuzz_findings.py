@@ -7,6 +7,7 @@ where a command reads it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,44 +72,36 @@ def test_a_csv_header_cell_over_the_field_limit_is_located(run_cli: RunCli, tmp_
     assert proc.stderr.startswith(f"{path}:1: malformed CSV header: field larger than field limit")
 
 
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [
-        ("[" * 3000 + "]" * 3000, "nested too deeply"),
-        ("9" * 5001, "Exceeds the limit (4300 digits) for integer string conversion"),
-    ],
-)
-def test_jsonl_nested_too_deep_or_a_huge_integer_is_located(
-    run_cli: RunCli, tmp_path: Path, value: str, message: str
-) -> None:
-    """json.loads raised RecursionError / ValueError, which the row reader let through."""
-    path = tmp_path / "hostile.jsonl"
+HOSTILE_VALUES = [
+    ("[" * 3000 + "]" * 3000, "nested too deeply"),
+    ("9" * 5001, "Exceeds the limit (4300 digits) for integer string conversion"),
+]
+
+
+def _jsonl(value: str) -> tuple[str, str, str]:
     good = '{"unit_id": "u1", "coder_id": "a", "variable": "relevant", "value": "yes"}\n'
     bad = '{"unit_id": "u1", "coder_id": "b", "variable": "relevant", "value": ' + value + "}\n"
-    path.write_text(good + bad, encoding="utf-8")
-    proc = run_cli("export", str(path), "--to", "csv", "-o", str(tmp_path / "o.csv"))
-    assert proc.returncode == 1
-    assert "Traceback" not in proc.stderr
-    assert proc.stderr.startswith(f"{path}:2: not valid JSON here: {message}")
+    return "hostile.jsonl", good + bad, "2"
 
 
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [
-        ("[" * 3000 + "]" * 3000, "nested too deeply"),
-        ("9" * 5001, "Exceeds the limit (4300 digits) for integer string conversion"),
-    ],
-)
-def test_label_studio_json_nested_too_deep_or_a_huge_integer_is_located(
-    run_cli: RunCli, tmp_path: Path, value: str, message: str
+def _label_studio(value: str) -> tuple[str, str, str]:
+    return "export.json", '[{"id": 1, "data": {"text": "t"}},\n {"id": ' + value + "}]", "2:2"
+
+
+@pytest.mark.parametrize(("value", "message"), HOSTILE_VALUES)
+@pytest.mark.parametrize("make", [_jsonl, _label_studio], ids=["jsonl", "label-studio"])
+def test_json_nested_too_deep_or_a_huge_integer_is_located(
+    run_cli: RunCli, tmp_path: Path, make: Any, value: str, message: str
 ) -> None:
-    """The task decoder raised RecursionError / ValueError through the importer."""
-    path = tmp_path / "export.json"
-    path.write_text('[{"id": 1, "data": {"text": "t"}},\n {"id": ' + value + "}]", encoding="utf-8")
+    """json's decoder raised RecursionError / ValueError through the JSONL row reader and the
+    Label Studio importer."""
+    name, text, where = make(value)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
     proc = run_cli("export", str(path), "--to", "csv", "-o", str(tmp_path / "o.csv"))
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
-    assert proc.stderr.startswith(f"{path}:2:2: not valid JSON here: {message}")
+    assert proc.stderr.startswith(f"{path}:{where}: not valid JSON here: {message}")
 
 
 @pytest.mark.parametrize(
