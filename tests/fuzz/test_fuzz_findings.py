@@ -137,3 +137,22 @@ def test_a_jsonl_line_that_is_not_an_object_never_reaches_arrow(
     proc = run_cli("export", str(path), "--to", "csv", "-o", str(tmp_path / "o.csv"))
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.strip() == f"{path}:1: each line must be a JSON object"
+
+
+@pytest.mark.parametrize("encoding", ["u9999", "utf-7"])
+def test_a_qdc_file_declaring_an_unreadable_encoding_is_located(
+    run_cli: RunCli, tmp_path: Path, encoding: str
+) -> None:
+    """expat raised LookupError (unknown codec) or ValueError (UTF-7) through the importer."""
+    path = tmp_path / "odd.qdc"
+    path.write_text(
+        f'<?xml version="1.0" encoding="{encoding}"?>'
+        '<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes/></CodeBook>',
+        encoding="ascii",
+    )
+    proc = run_cli("codebook", "import", str(path), "-o", str(tmp_path / "out.yaml"))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(
+        f"intercoder: error: {path}:1: the XML declaration names an encoding that cannot be read"
+    )

@@ -21,7 +21,6 @@ generated from the official XSD) checks our output in the tests.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import re
 import uuid
@@ -165,8 +164,16 @@ def _refuse_declarations(data: bytes, filename: str) -> None:
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     # not well-formed: reported with its position by the parse that follows
-    with contextlib.suppress(expat.ExpatError):
+    try:
         parser.Parse(data, True)
+    except expat.ExpatError:
+        pass
+    except (LookupError, ValueError) as exc:
+        # <?xml encoding="..."?> names no codec Python knows, or one expat cannot use (UTF-7)
+        raise IntercoderError(
+            f"{filename}:1: the XML declaration names an encoding that cannot be read "
+            f"({exc}); save the file as UTF-8"
+        ) from None
 
 
 def _parse(data: bytes, filename: str) -> tuple[str | None, list[_QdcCode]]:
