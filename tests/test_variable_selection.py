@@ -205,3 +205,17 @@ def test_library_selection_is_in_codebook_order(book: Path, pilot: Path) -> None
     assert only[0] == full["severity"]
     assert not full["form"].coded
     assert full["relevant"].coded
+
+
+def test_summary_and_junit_name_uncoded_variables_once(
+    run_cli: RunCli, book: Path, pilot: Path, tmp_path: Path
+) -> None:
+    args = ("check", str(pilot), "--codebook", str(book), "--no-config")
+    proc = run_cli(*args, "--summary", "s.md", "--junit", "j.xml", cwd=tmp_path)
+    assert proc.returncode == 1
+    summary = (tmp_path / "s.md").read_text(encoding="utf-8")
+    verdict = summary.split("### Reliability")[0]  # above the table of `agree --format markdown`
+    items = [line for line in verdict.splitlines() if line.startswith("- ")]
+    assert items == ["- ❌ not coded in these files: `form`, `tone`, `region`"]
+    junit = (tmp_path / "j.xml").read_text(encoding="utf-8")
+    assert junit.count('<failure message="not coded in these files" type="insufficient-data"') == 3
