@@ -108,7 +108,29 @@ def to_qdc(cb: Codebook, lang: str) -> str:
         for cat in var.categories:
             _category_element(node, cb, var, cat, lang, color)
     ET.indent(root, space="  ")
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    xml = ET.tostring(root, encoding="unicode")
+    refuse_xml_invalid(xml, f"{cb.ref}: a text")
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + xml + "\n"
+
+
+#: Characters XML 1.0 cannot hold, even escaped (control characters, lone surrogates, U+FFFE).
+XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def refuse_xml_invalid(text: str, what: str) -> None:
+    """Raise :class:`IntercoderError` when ``text`` holds a character XML cannot hold.
+
+    ElementTree writes such a character as it is, and the file would not be XML: MAXQDA,
+    ATLAS.ti and NVivo would refuse the whole project or codebook.
+    """
+    found = XML_INVALID.search(text)
+    if found:
+        start = max(found.start() - 20, 0)
+        context = text[start : found.end() + 20]
+        raise IntercoderError(
+            f"{what} holds U+{ord(found.group()):04X}, which REFI-QDA's XML cannot hold "
+            f"(near {context!r}); remove it"
+        )
 
 
 def _category_element(

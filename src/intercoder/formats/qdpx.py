@@ -120,7 +120,7 @@ def build_qdpx(annotations: AnnotationSet, cb: Codebook) -> tuple[bytes, dict[st
 
     from .._version import __version__
     from ..annotations import AnnotationError
-    from ..codebook.refiqda import guid
+    from ..codebook.refiqda import XML_INVALID, guid, refuse_xml_invalid
 
     def q(tag: str) -> str:
         # ElementTree cannot write a default namespace together with unqualified attributes,
@@ -165,6 +165,23 @@ def build_qdpx(annotations: AnnotationSet, cb: Codebook) -> tuple[bytes, dict[st
         unknown = [c for c in codes if c not in code_guids[var_id]]
         if unknown:
             problems.append(Diagnostic(where, f"{var_id}: {unknown[0]!r} is not a code"))
+            continue
+        # Ids become XML attributes; a character XML cannot hold would make the project
+        # unreadable (ElementTree writes it as it is).
+        invalid = [
+            (column, value, found)
+            for column, value in (("unit_id", unit), ("coder_id", coder))
+            if (found := XML_INVALID.search(value))
+        ]
+        if invalid:
+            column, value, found = invalid[0]
+            problems.append(
+                Diagnostic(
+                    where,
+                    f"{column} {value!r} holds U+{ord(found.group()):04X}, which REFI-QDA's "
+                    "XML cannot hold",
+                )
+            )
             continue
         text = texts.get(unit)
         if text is None:
@@ -256,7 +273,9 @@ def build_qdpx(annotations: AnnotationSet, cb: Codebook) -> tuple[bytes, dict[st
         f"code names and descriptions in {lang}."
     )
     ET.indent(root, space="  ")
-    xml = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    body = ET.tostring(root, encoding="unicode")
+    refuse_xml_invalid(body, f"{cb.ref}: a text")  # the codebook's title, names, descriptions
+    xml = '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
 
