@@ -6,7 +6,15 @@ import json
 
 import click
 
-from .options import codebook_option, load_checked, skip_invalid_option, table_format_option
+from .options import (
+    codebook_option,
+    load_checked,
+    record_options,
+    record_round,
+    recording,
+    skip_invalid_option,
+    table_format_option,
+)
 
 
 @click.command("agree")
@@ -23,6 +31,7 @@ from .options import codebook_option, load_checked, skip_invalid_option, table_f
 @click.option("--seed", type=int, default=None, help="Seed for the bootstrap (reproducible).")
 @click.option("--details", is_flag=True, help="Table: also alpha per tree level and per category.")
 @skip_invalid_option
+@record_options
 def agree(
     files: tuple[str, ...],
     codebook_ref: str,
@@ -31,11 +40,15 @@ def agree(
     seed: int | None,
     details: bool,
     skip_invalid: bool,
+    record: bool,
+    round_name: str | None,
+    ledger_path: str | None,
 ) -> None:
     """Inter-coder reliability of each variable in long-format annotation FILES."""
     from ..reliability import assess
     from ..report.tables import render_markdown, render_table
 
+    ledger = recording(record, round_name, ledger_path)
     cb, annotations = load_checked(files, codebook_ref, skip_invalid)
     report = assess(annotations, cb, bootstrap=bootstrap, seed=seed)
     if fmt == "json":
@@ -44,3 +57,17 @@ def agree(
         click.echo(render_markdown(report), nl=False)
     else:
         click.echo(render_table(report, details=details), nl=False)
+    if ledger is not None:
+        from ..ledger import make_round
+
+        round_ = make_round(
+            "agree",
+            annotations,
+            cb,
+            report,
+            files=files,
+            name=round_name,
+            bootstrap=bootstrap,
+            seed=seed,
+        )
+        record_round(ledger, round_)
