@@ -165,10 +165,11 @@ def recording(record: bool, round_name: str | None, ledger_path: str | None) -> 
     from ..ledger import round_names
 
     path = ledger_file(ledger_path)
+    taken = round_names(path)  # a ledger that cannot be read fails here, before any output
     if round_name is not None:
         if not round_name.strip() or round_name == "last":
             raise click.BadParameter(f"{round_name!r} cannot name a round", param_hint="--round")
-        if round_name in round_names(path):
+        if round_name in taken:
             raise click.BadParameter(
                 f"{path}: a round named {round_name!r} is already recorded", param_hint="--round"
             )
