@@ -220,6 +220,20 @@ def test_the_report_shows_the_trend_with_version_changes_stability_and_methods(
     table = run_cli("rounds", "compare", "round-1", "round-3", cwd=tmp_path).stdout
     assert "relevant *" in table
     assert "relevant: more reliable" in table
+    # rounds show marks them too, against the latest round of the old version.
+    shown = json.loads(
+        run_cli("rounds", "show", "round-3", "--format", "json", cwd=tmp_path).stdout
+    )
+    changes = shown["codebook_changes"]
+    assert (changes["a"], changes["codebook_a"]) == ("round-2", "minimal@1.0.0")
+    assert changes["changed_variables"] == data["changed_variables"]
+    table = run_cli("rounds", "show", "round-3", cwd=tmp_path).stdout
+    assert "changed since minimal@1.0.0 (round round-2):" in table
+    assert table.rstrip().endswith(": more reliable")
+    unchanged = json.loads(
+        run_cli("rounds", "show", "round-2", "--format", "json", cwd=tmp_path).stdout
+    )
+    assert unchanged["codebook_changes"] is None
 
 
 def test_export_writes_every_coders_labels(run_cli: RunCli, tmp_path: Path) -> None:

@@ -69,11 +69,12 @@ def list_command(fmt: str, ledger_path: str | None) -> None:
 )
 @ledger_option
 def show_command(name: str, fmt: str, lang: str, ledger_path: str | None) -> None:
-    """One round (a name, or last): its files, variables, certification and each coder's
-    stability; with --format markdown, the methods paragraph for a journal."""
+    """One round (a name, or last): its files, variables, certification, each coder's
+    stability, and the variables a new codebook version changed (whether they became more
+    reliable); with --format markdown, the methods paragraph for a journal."""
     from ..i18n import languages
-    from ..ledger import methods_markdown, stability
-    from ..ledger.render import render_show, render_stability_markdown
+    from ..ledger import codebook_changes, methods_markdown, stability
+    from ..ledger.render import render_changes, render_show, render_stability_markdown
 
     if lang not in languages():
         raise click.BadParameter(
@@ -87,16 +88,18 @@ def show_command(name: str, fmt: str, lang: str, ledger_path: str | None) -> Non
         (r for r in reversed(earlier) if r.certifications and r.codebook == round_.codebook),
         None,
     )
+    changes = codebook_changes(round_, earlier)
     if fmt == "json":
         data = round_.details()
         data["stability"] = [s.as_dict() for s in items]
+        data["codebook_changes"] = None if changes is None else changes.as_dict()
         _json(data)
     elif fmt == "markdown":
         text = methods_markdown(round_, lang=lang, certification=certification)
         table = render_stability_markdown(items)
         click.echo(text + ("\n" + table if table else ""), nl=False)
     else:
-        click.echo(render_show(round_, items), nl=False)
+        click.echo(render_show(round_, items) + render_changes(changes), nl=False)
 
 
 @rounds.command("compare")

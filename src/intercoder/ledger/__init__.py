@@ -14,7 +14,14 @@ computed and never computes a round's own coefficients itself.
 
 from __future__ import annotations
 
-from .compare import Comparison, VariableChange, changed_variables, compare_rounds, drops
+from .compare import (
+    Comparison,
+    VariableChange,
+    changed_variables,
+    codebook_changes,
+    compare_rounds,
+    drops,
+)
 from .export import perspectivist_jsonl, perspectivist_rows
 from .methods import methods_markdown, methods_paragraphs
 from .model import (
@@ -56,6 +63,7 @@ __all__ = [
     "VariableCodings",
     "certification_rows",
     "changed_variables",
+    "codebook_changes",
     "compare_rounds",
     "default_path",
     "drops",

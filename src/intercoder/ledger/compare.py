@@ -243,3 +243,27 @@ def drops(baseline: Round, results: Sequence[tuple[str, float]], max_drop: float
         if drop.drop > max_drop + 1e-12:
             out.append(drop)
     return out
+
+
+def codebook_changes(
+    round_: Round,
+    earlier: Sequence[Round],
+    *,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> Comparison | None:
+    """The feedback loop for ``round_``: its variables whose definition changed since the most
+    recent earlier round of the same codebook with another version, compared with that round
+    (None when there is no such round or no variable changed)."""
+    before = next(
+        (
+            r
+            for r in reversed(earlier)
+            if r.codebook_id == round_.codebook_id and r.codebook != round_.codebook
+        ),
+        None,
+    )
+    if before is None or not changed_variables(before, round_):
+        return None
+    full = compare_rounds(before, round_, n_resamples=n_resamples, seed=seed)
+    return attrs.evolve(full, variables=tuple(v for v in full.variables if v.changed))

@@ -172,3 +172,17 @@ def render_compare(comparison: Comparison, *, markdown: bool = False) -> str:
         lines.append(f"* changed between {a.codebook} and {b.codebook}:")
         lines += [f"  {v.variable}: {_verdict(v.more_reliable)}" for v in changed]
     return "\n".join(lines) + "\n"
+
+
+def render_changes(changes: Comparison | None) -> str:
+    """The feedback loop in ``rounds show``: the variables the new codebook version changed."""
+    if changes is None:
+        return ""
+    a = changes.a
+    lines = [f"changed since {a.codebook} (round {a.name}):"]
+    lines += [
+        f"  {v.variable}: alpha {_fmt(v.alpha_a)} -> {_fmt(v.alpha_b)} "
+        f"({_signed(v.difference)} {_ci(v.ci_low, v.ci_high)}): {_verdict(v.more_reliable)}"
+        for v in changes.variables
+    ]
+    return "\n".join(lines) + "\n"
