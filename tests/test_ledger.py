@@ -340,3 +340,26 @@ def test_the_perspectivist_export_keeps_every_label_and_the_distribution(tmp_pat
         yes = row["annotations"].count("yes")
         assert row["soft_label"].get("yes", 0.0) == pytest.approx(yes / 3, abs=1e-6)
         assert row["hard_label"] == ("yes" if yes >= 2 else "no")
+
+
+@pytest.mark.parametrize("level", ["nominal", "ordinal", "interval"])
+def test_alpha_of_unit_weights_is_alpha_of_the_units_drawn(level: str) -> None:
+    """A row of weights is a bootstrap draw: alpha of the data with each unit repeated as often
+    as drawn (the krippendorff package on the expanded matrix, side by side)."""
+    from intercoder import agreement
+
+    rng = np.random.default_rng(11)
+    truth = rng.integers(0, 4, size=30)
+    matrix = np.where(rng.random((3, 30)) < 0.75, truth, rng.integers(0, 4, size=(3, 30)))
+    matrix = matrix.astype(float)
+    matrix[0, 3] = np.nan  # a unit with two values
+    rd = agreement.ReliabilityData.from_matrix(matrix)
+    weights = rng.integers(0, 3, size=(4, rd.pairable().n_units)).astype(float)
+    got = agreement.alpha_unit_weights(rd, level, weights)
+    order = rd.pairable().unit_index
+    for row, alpha in zip(weights, got, strict=True):
+        expanded = np.repeat(matrix[:, order], row.astype(int), axis=1)
+        expected = krippendorff.alpha(reliability_data=expanded, level_of_measurement=level)
+        assert alpha == pytest.approx(expected, abs=1e-10)
+    ones = agreement.alpha_unit_weights(rd, level, np.ones((1, rd.pairable().n_units)))
+    assert ones[0] == pytest.approx(agreement.alpha(rd, level), abs=1e-12)

@@ -1,13 +1,15 @@
 """Comparing rounds: the change of each variable's alpha with a bootstrap interval, drift checks
 and the codebook feedback loop.
 
-The interval of a difference ``alpha_b - alpha_a`` comes from a unit bootstrap of both rounds
-at once. Units that both rounds coded (the same unit id) are drawn together, the same draw in
-both rounds (a paired bootstrap: what the two rounds share varies together, so the interval is
-as narrow as the pairing allows); units only one round coded are drawn within that round. With
-no shared unit this is the independent bootstrap of two samples. Each resample recomputes alpha
-at the variable's level from the recorded codings; the interval is the percentile interval of
-the differences. A given seed gives the same interval every time.
+The interval of a difference ``alpha_b - alpha_a`` comes from a unit (cluster) bootstrap of
+both rounds at once. Units that both rounds coded (the same unit id) are drawn together, the
+same draw in both rounds (a paired bootstrap: what the two rounds share varies together, so the
+interval is as narrow as the pairing allows); units only one round coded are drawn within that
+round. With no shared unit this is the independent bootstrap of two samples. Each resample
+recomputes alpha at the variable's level, expected disagreement included, from the recorded
+codings (:func:`intercoder.agreement.alpha_unit_weights`: per-unit statistics times the draw,
+no data rebuilt per resample); the interval is the percentile interval of the differences. A
+given seed gives the same interval every time.
 
 A variable "changed" between two rounds when its definition in the two rounds' codebook
 versions differs (the fingerprints recorded with each round): after ``codebook diff OLD NEW``,
@@ -115,38 +117,40 @@ def changed_variables(a: Round, b: Round) -> set[str]:
     return {v for v in names if a.definitions.get(v) != b.definitions.get(v)}
 
 
-class _Resampler:
-    """One round's codings of a variable as a ``units x coders`` code matrix, for resampling."""
+class _Units:
+    """One round's codings of a variable, with the positions of its pairable units."""
 
     def __init__(self, codings: VariableCodings) -> None:
         records = list(codings.records)
         categories = None if codings.categories is None else list(codings.categories)
         coders = sorted({c for _, c, _ in records})
-        data = agreement.ReliabilityData.from_records(records, categories=categories, coders=coders)
-        self.level: Any = codings.level
-        self.categories = data.categories
-        self.coders = data.coders
-        self.matrix = data.codes_matrix()
-        pairable = (self.matrix >= 0).sum(axis=1) >= 2
-        self.units: list[str] = [str(u) for u in data.units]
-        self.pairable = {u for u, ok in zip(self.units, pairable.tolist(), strict=True) if ok}
-        self.position = {u: i for i, u in enumerate(self.units)}
-
-    def alpha(self, rows: npt.NDArray[np.int64]) -> float:
-        sub = self.matrix[rows]
-        n, k = sub.shape
-        keep = sub.ravel() >= 0
-        unit = np.repeat(np.arange(n, dtype=np.int64), k)[keep]
-        coder = np.tile(np.arange(k, dtype=np.int64), n)[keep]
-        data = agreement.ReliabilityData.from_codes(
-            unit,
-            coder,
-            sub.ravel()[keep],
-            categories=self.categories,
-            units=range(n),
-            coders=self.coders,
+        self.data = agreement.ReliabilityData.from_records(
+            records, categories=categories, coders=coders
         )
-        return agreement.alpha_result(data, self.level).alpha
+        self.level: Any = codings.level
+        units = self.data.units
+        self.pairable = [str(units[i]) for i in self.data.pairable().unit_index.tolist()]
+
+    def positions(self, shared: set[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Positions (among the pairable units) of the shared units, sorted by unit id, and of
+        the others."""
+        where = {u: i for i, u in enumerate(self.pairable)}
+        both = np.array([where[u] for u in sorted(shared)], dtype=np.int64)
+        own = np.array([i for i, u in enumerate(self.pairable) if u not in shared], dtype=np.int64)
+        return both, own
+
+
+def _draws(rng: np.random.Generator, n: int, rows: int) -> npt.NDArray[np.float64]:
+    """``rows`` bootstrap draws of ``n`` items: how often each item was drawn (rows x n)."""
+    if n == 0:
+        return np.zeros((rows, 0))
+    picks = rng.integers(0, n, size=(rows, n)) + (np.arange(rows) * n)[:, None]
+    counts = np.bincount(picks.ravel(), minlength=rows * n).reshape(rows, n)
+    return counts.astype(np.float64)
+
+
+#: Weights held at once (resamples x units of both rounds) while resampling.
+_BLOCK_ELEMENTS = 1 << 22
 
 
 def difference_interval(
@@ -159,39 +163,32 @@ def difference_interval(
 ) -> tuple[float | None, float | None, int]:
     """The percentile interval of ``alpha(b) - alpha(a)`` (see the module documentation) and
     the number of shared units drawn in pairs; (None, None, n) when alpha is undefined."""
-    ra, rb = _Resampler(a), _Resampler(b)
-    shared = sorted(ra.pairable & rb.pairable)
-    in_both = set(shared)
-    only_a = np.array(
-        [ra.position[u] for u in ra.units if u in ra.pairable and u not in in_both], dtype=np.int64
-    )
-    only_b = np.array(
-        [rb.position[u] for u in rb.units if u in rb.pairable and u not in in_both], dtype=np.int64
-    )
-    shared_a = np.array([ra.position[u] for u in shared], dtype=np.int64)
-    shared_b = np.array([rb.position[u] for u in shared], dtype=np.int64)
+    ua, ub = _Units(a), _Units(b)
+    shared = set(ua.pairable) & set(ub.pairable)
+    both_a, own_a = ua.positions(shared)
+    both_b, own_b = ub.positions(shared)
     rng = np.random.default_rng(seed)
     diffs = np.empty(n_resamples)
+    block = max(1, _BLOCK_ELEMENTS // max(len(ua.pairable) + len(ub.pairable), 1))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", agreement.DegenerateDataWarning)
-        for i in range(n_resamples):
-            pick = rng.integers(0, len(shared), len(shared)) if shared else np.empty(0, np.int64)
-            rows_a = np.concatenate([shared_a[pick], _draw(only_a, rng)])
-            rows_b = np.concatenate([shared_b[pick], _draw(only_b, rng)])
-            diffs[i] = rb.alpha(rows_b) - ra.alpha(rows_a)
+        for r0 in range(0, n_resamples, block):
+            rows = min(block, n_resamples - r0)
+            paired = _draws(rng, len(shared), rows)
+            wa = np.zeros((rows, len(ua.pairable)))
+            wb = np.zeros((rows, len(ub.pairable)))
+            wa[:, both_a], wb[:, both_b] = paired, paired
+            wa[:, own_a] = _draws(rng, own_a.size, rows)
+            wb[:, own_b] = _draws(rng, own_b.size, rows)
+            alpha_a = agreement.alpha_unit_weights(ua.data, ua.level, wa)
+            alpha_b = agreement.alpha_unit_weights(ub.data, ub.level, wb)
+            diffs[r0 : r0 + rows] = alpha_b - alpha_a
     diffs = diffs[~np.isnan(diffs)]
     if diffs.size < max(2, n_resamples // 2):
         return None, None, len(shared)
     tail = (1.0 - confidence) / 2.0
     low, high = np.quantile(diffs, [tail, 1.0 - tail])
     return float(low), float(high), len(shared)
-
-
-def _draw(rows: npt.NDArray[np.int64], rng: np.random.Generator) -> npt.NDArray[np.int64]:
-    if rows.size == 0:
-        return rows
-    picked: npt.NDArray[np.int64] = rows[rng.integers(0, rows.size, rows.size)]
-    return picked
 
 
 def compare_rounds(
