@@ -169,6 +169,7 @@ def test_show_gives_certification_stability_and_the_methods_paragraph(
     assert russian.stdout.startswith("## Надёжность кодирования\n")
     assert f"relevant: α = {alpha:.2f}".replace(".", ",") in russian.stdout
     assert "эталонной разметке" in russian.stdout
+    assert "### Стабильность (повторное кодирование)\n" in russian.stdout
 
 
 def test_the_report_shows_the_trend_with_version_changes_stability_and_methods(

@@ -96,7 +96,7 @@ def show_command(name: str, fmt: str, lang: str, ledger_path: str | None) -> Non
         _json(data)
     elif fmt == "markdown":
         text = methods_markdown(round_, lang=lang, certification=certification)
-        table = render_stability_markdown(items)
+        table = render_stability_markdown(items, lang=lang)
         click.echo(text + ("\n" + table if table else ""), nl=False)
     else:
         click.echo(render_show(round_, items) + render_changes(changes), nl=False)

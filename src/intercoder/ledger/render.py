@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from ..i18n import translator
 from .compare import Comparison
 from .model import Round
 from .stability import Stability
@@ -117,10 +118,12 @@ def render_show(round_: Round, items: Sequence[Stability]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_stability_markdown(items: Sequence[Stability]) -> str:
+def render_stability_markdown(items: Sequence[Stability], *, lang: str = "en") -> str:
+    """Each coder's stability as a Markdown table under a heading in ``lang``."""
     if not items:
         return ""
-    lines = _markdown(_STABILITY_HEADER, _stability_rows(items), {3, 4})
+    heading = "### " + translator(lang)("stability_section")
+    lines = [heading, "", *_markdown(_STABILITY_HEADER, _stability_rows(items), {3, 4})]
     return "\n".join(lines) + "\n"
 
 

@@ -309,20 +309,9 @@ def _round(con: sqlite3.Connection, row: Sequence[Any], *, codings: bool) -> Rou
             (rid,),
         )
     )
+    # The columns in the order of ResultRow's fields; alpha NULL is nan (undefined).
     results = tuple(
-        ResultRow(
-            variable=r[0],
-            level=r[1],
-            coefficient=r[2],
-            alpha=_nan(r[3]),
-            ci_low=r[4],
-            ci_high=r[5],
-            n_units=r[6],
-            n_coders=r[7],
-            threshold=r[8],
-            tentative=r[9],
-            status=r[10],
-        )
+        ResultRow(r[0], r[1], r[2], _nan(r[3]), *r[4:])
         for r in con.execute(
             "SELECT variable, level, coefficient, alpha, ci_low, ci_high, n_units, n_coders, "
             "threshold, tentative, status FROM results WHERE round_id = ? ORDER BY position",
