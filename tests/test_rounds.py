@@ -237,12 +237,26 @@ def test_the_report_shows_the_trend_with_version_changes_stability_and_methods(
     assert unchanged["codebook_changes"] is None
 
 
-def test_export_writes_every_coders_labels(run_cli: RunCli, tmp_path: Path) -> None:
+def test_reading_never_changes_the_ledger_and_export_writes_every_label(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    empty = run_cli("rounds", "list", "--format", "json", cwd=tmp_path)
+    assert (empty.returncode, json.loads(empty.stdout)) == (0, {"rounds": []})
+    assert not (tmp_path / "intercoder-ledger.sqlite").exists()
     coding = write_coding(tmp_path / "a.csv", 1)
     _agree(run_cli, tmp_path, coding, "--record")
+    ledger = tmp_path / "intercoder-ledger.sqlite"
+    before = ledger.read_bytes()
     out = tmp_path / "round.jsonl"
-    proc = run_cli("rounds", "export", "last", "-o", str(out), cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
+    for args in (
+        ("rounds", "list"),
+        ("rounds", "show", "last", "--format", "markdown"),
+        ("rounds", "compare", "round-1", "last", "--bootstrap", "50"),
+        ("rounds", "export", "last", "-o", str(out)),
+    ):
+        proc = run_cli(*args, cwd=tmp_path)
+        assert proc.returncode == 0, (args, proc.stderr)
+    assert ledger.read_bytes() == before
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 40
     assert rows[0]["annotators"] == ["ann", "bob", "cy"]
