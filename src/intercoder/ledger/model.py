@@ -25,7 +25,7 @@ from .._version import __version__
 from ..annotations import AnnotationSet
 from ..codebook.dump import variable_to_dict
 from ..codebook.model import Codebook
-from ..reliability import ReliabilityReport, prepare, source_files
+from ..reliability import ReliabilityReport, SourceFile, prepare, source_files
 
 
 @attrs.frozen
@@ -222,7 +222,7 @@ def make_round(
     cb: Codebook,
     report: ReliabilityReport,
     *,
-    files: Sequence[str | Path],
+    files: Sequence[str | Path | SourceFile],
     name: str | None = None,
     bootstrap: int = 0,
     seed: int | None = None,
@@ -231,7 +231,11 @@ def make_round(
     codings: bool = True,
 ) -> Round:
     """The round a command's results make, ready for :func:`~intercoder.ledger.store.write_round`
-    (``codings=False``: without the unit-level codings, for a round that is only shown)."""
+    (``codings=False``: without the unit-level codings, for a round that is only shown).
+    ``files`` are paths, or the :class:`~intercoder.reliability.SourceFile` of each when the
+    caller has already hashed them."""
+    paths = [f for f in files if not isinstance(f, SourceFile)]
+    sources = [f for f in files if isinstance(f, SourceFile)] + source_files(annotations, paths)
     when = (recorded_at or datetime.now(UTC)).astimezone(UTC)
     results = tuple(
         ResultRow(
@@ -262,9 +266,7 @@ def make_round(
         seed=seed,
         intercoder_version=__version__,
         definitions=definition_hashes(cb),
-        files=tuple(
-            FileRow(f.path, f.sha256, f.size, f.records) for f in source_files(annotations, files)
-        ),
+        files=tuple(FileRow(f.path, f.sha256, f.size, f.records) for f in sources),
         results=results,
         certifications=tuple(certifications),
         codings=_codings(annotations, cb) if codings else {},

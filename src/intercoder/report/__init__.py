@@ -94,6 +94,7 @@ def build_report(
             annotations = humans
             view = machine_view(humans, machine_sets, cb, Labels(cb, lang), seed=seed)
     analysis = analyse(annotations, cb, bootstrap=bootstrap, seed=seed, top=top)
+    sources = source_files(everything, files)
     labels = Labels(cb, lang)
     names = {var.id: labels.variable(var) for var in cb.variables}
     certification = []
@@ -106,7 +107,7 @@ def build_report(
         annotations,
         cb,
         analysis.report,
-        files=files,
+        files=sources,
         name=round_name or "this report",
         bootstrap=bootstrap,
         seed=seed,
@@ -131,7 +132,7 @@ def build_report(
         annotations,
         cb,
         lang=lang,
-        files=source_files(everything, files),
+        files=sources,
         tasks=tasks,
         tasks_file=SourceFile.of(tasks_file, len(tasks)) if tasks_file is not None else None,
         bootstrap=bootstrap,
