@@ -96,6 +96,8 @@ def build_report(
     analysis = analyse(annotations, cb, bootstrap=bootstrap, seed=seed, top=top)
     sources = source_files(everything, files)
     labels = Labels(cb, lang)
+    _ = labels._
+    this_report = _("this_report")  # the name of a round that is shown, not recorded
     names = {var.id: labels.variable(var) for var in cb.variables}
     certification = []
     if gold is not None:
@@ -108,7 +110,7 @@ def build_report(
         cb,
         analysis.report,
         files=sources,
-        name=round_name or "this report",
+        name=round_name or this_report,
         bootstrap=bootstrap,
         seed=seed,
         certifications=certification,
