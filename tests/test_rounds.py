@@ -298,7 +298,7 @@ def test_unknown_rounds_and_misused_options_are_usage_errors(
     before = (tmp_path / "intercoder-ledger.sqlite").read_bytes()
     for args, message in (
         (("rounds", "show", "nope"), "no round named 'nope' (latest: pilot)"),
-        (("rounds", "compare", "pilot", "nope"), "no round named 'nope'"),
+        (("rounds", "compare", "pilot", "nope"), "no round named 'nope' (latest: pilot)"),
         (("agree", str(coding), "--codebook", str(MINIMAL), "--round", "x"),
          "--round needs --record"),
         (("agree", str(coding), "--codebook", str(MINIMAL), "--record", "--round", "pilot"),
@@ -308,4 +308,6 @@ def test_unknown_rounds_and_misused_options_are_usage_errors(
         assert proc.returncode == 2, (args, proc.stderr)
         assert message in proc.stderr
         assert "Traceback" not in proc.stderr
+        if args[0] == "rounds":  # a round name, not an option: one line naming the ledger
+            assert proc.stderr == f"Error: intercoder-ledger.sqlite: {message}\n"
     assert (tmp_path / "intercoder-ledger.sqlite").read_bytes() == before

@@ -239,14 +239,11 @@ def _baseline(
         raise click.UsageError("--baseline and --max-drop go together")
     if baseline is None:
         return None
-    from ..ledger import RoundNotFoundError, find_round, read_rounds
-    from .options import ledger_file
+    from ..ledger import read_rounds
+    from .options import find_recorded_round, ledger_file
 
     path = ledger_file(ledger_path)
-    try:
-        return find_round(read_rounds(path), baseline, path)
-    except RoundNotFoundError as exc:
-        raise click.BadParameter(str(exc), param_hint="--baseline") from None
+    return find_recorded_round(read_rounds(path), baseline, path)
 
 
 def _drift(baseline: Round, report: ReliabilityReport, max_drop: float) -> bool:

@@ -148,6 +148,22 @@ def record_options(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
 
 
+class UnknownRoundError(click.ClickException):
+    """A round name the ledger does not hold: one line naming the ledger, exit 2."""
+
+    exit_code = EXIT_USAGE
+
+
+def find_recorded_round(rounds: Sequence[Round], name: str, path: Path) -> Round:
+    """The round ``name`` (or ``last``) of ``rounds`` read from the ledger at ``path``."""
+    from ..ledger import RoundNotFoundError, find_round
+
+    try:
+        return find_round(rounds, name, path)
+    except RoundNotFoundError as exc:
+        raise UnknownRoundError(str(exc)) from None
+
+
 def ledger_file(ledger_path: str | None) -> Path:
     """The ledger ``--ledger`` names, else the project's."""
     from ..ledger import default_path

@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .options import ledger_file, ledger_option, table_format_option, write_output
+from .options import (
+    find_recorded_round,
+    ledger_file,
+    ledger_option,
+    table_format_option,
+    write_output,
+)
 
 if TYPE_CHECKING:
     from ..ledger import Round
@@ -23,15 +29,6 @@ def _rounds(ledger_path: str | None, *, codings: bool = False) -> tuple[Path, li
 
     path = ledger_file(ledger_path)
     return path, read_rounds(path, codings=codings)
-
-
-def _find(rounds: list[Round], name: str, path: Path, param: str) -> Round:
-    from ..ledger import RoundNotFoundError, find_round
-
-    try:
-        return find_round(rounds, name, path)
-    except RoundNotFoundError as exc:
-        raise click.BadParameter(str(exc), param_hint=param) from None
 
 
 def _json(data: object) -> None:
@@ -81,7 +78,7 @@ def show_command(name: str, fmt: str, lang: str, ledger_path: str | None) -> Non
             f"{lang!r}: no such language ({', '.join(languages())})", param_hint="--lang"
         )
     path, recorded = _rounds(ledger_path, codings=True)
-    round_ = _find(recorded, name, path, "ROUND")
+    round_ = find_recorded_round(recorded, name, path)
     earlier = recorded[: recorded.index(round_)]
     items = stability(round_, earlier)
     certification = next(
@@ -127,7 +124,8 @@ def compare_command(
     from ..ledger.render import render_compare
 
     path, recorded = _rounds(ledger_path, codings=True)
-    first, second = _find(recorded, a, path, "A"), _find(recorded, b, path, "B")
+    first = find_recorded_round(recorded, a, path)
+    second = find_recorded_round(recorded, b, path)
     comparison = compare_rounds(first, second, n_resamples=bootstrap, seed=seed)
     if fmt == "json":
         _json(comparison.as_dict())
@@ -151,4 +149,4 @@ def export_command(name: str, output: str | None, ledger_path: str | None) -> No
     from ..ledger import perspectivist_jsonl
 
     path, recorded = _rounds(ledger_path, codings=True)
-    write_output(output, perspectivist_jsonl(_find(recorded, name, path, "ROUND")))
+    write_output(output, perspectivist_jsonl(find_recorded_round(recorded, name, path)))
