@@ -52,11 +52,13 @@ COMMANDS: dict[str, tuple[str, ...]] = {
         "plan",
         "plugins",
         "report",
+        "rounds",
         "studio",
         "validate-coder",
     ),
     "codebook": ("diff", "export", "import", "list", "schema", "show", "validate"),
     "studio": ("config", "pull", "push", "serve", "status"),
+    "rounds": ("compare", "export", "list", "show"),
 }
 EVERY_COMMAND = [f"{group} {name}".strip() for group, names in COMMANDS.items() for name in names]
 

@@ -20,7 +20,7 @@ from ._diagnostics import (
     rank_units,
 )
 from ._engine import jaccard_distance, masi_distance
-from ._inference import alpha_bootstrap, alpha_jackknife
+from ._inference import alpha_bootstrap, alpha_jackknife, alpha_unit_weights
 from ._kappa import (
     brennan_prediger,
     cohen_kappa,
@@ -59,6 +59,7 @@ __all__ = [
     "alpha_bootstrap",
     "alpha_jackknife",
     "alpha_result",
+    "alpha_unit_weights",
     "brennan_prediger",
     "category_alpha",
     "cohen_kappa",

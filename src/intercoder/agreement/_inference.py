@@ -45,7 +45,7 @@ from ._engine import (
 from ._results import BootstrapResult, JackknifeResult
 from ._warnings import warn_degenerate
 
-__all__ = ["alpha_bootstrap", "alpha_jackknife"]
+__all__ = ["alpha_bootstrap", "alpha_jackknife", "alpha_unit_weights"]
 
 # Working-set budget (array elements) for one block of resamples.
 _BLOCK_ELEMENTS = 1 << 22
@@ -259,27 +259,51 @@ def _unit_resamples(st: _UnitStats, n_resamples: int, rng: np.random.Generator) 
     width = n_units * (1 + (0 if st.counts is None else st.counts.shape[1]))
     block = max(1, _BLOCK_ELEMENTS // max(width, 1))
     out = np.empty(n_resamples, dtype=np.float64)
-    inv = 1.0 / (st.m - 1.0)
-    a_unit = None if st.counts is None else st.counts * (st.m * inv)[:, None]
     for r0 in range(0, n_resamples, block):
         b = min(block, n_resamples - r0)
         picks = rng.integers(0, n_units, size=(b, n_units))
         picks += (np.arange(b) * n_units)[:, None]
         w = np.bincount(picks.ravel(), minlength=b * n_units).reshape(b, n_units).astype(np.float64)
-        n = w @ st.m
-        observed = w @ st.observed
-        n_c = None if st.counts is None else w @ st.counts
-        s1 = None if st.s1 is None else w @ st.s1
-        s2 = None if st.s2 is None else w @ st.s2
-
-        def ordinal_terms(mid: FloatArray, w: FloatArray = w) -> tuple[FloatArray, FloatArray]:
-            assert st.counts is not None
-            assert a_unit is not None
-            y = mid @ st.counts.T  # resamples x units: each unit's sum of mid-ranks
-            return w @ a_unit, (y * y * w) @ inv
-
-        out[r0 : r0 + b] = _alphas(st, n, observed, n_c, s1, s2, ordinal_terms)[0]
+        out[r0 : r0 + b] = _weighted_alphas(st, w)
     return out
+
+
+def _weighted_alphas(st: _UnitStats, w: FloatArray) -> FloatArray:
+    """alpha of each row of unit weights ``w`` (resamples x pairable units)."""
+    inv = 1.0 / (st.m - 1.0)
+    a_unit = None if st.counts is None else st.counts * (st.m * inv)[:, None]
+    n = w @ st.m
+    observed = w @ st.observed
+    n_c = None if st.counts is None else w @ st.counts
+    s1 = None if st.s1 is None else w @ st.s1
+    s2 = None if st.s2 is None else w @ st.s2
+
+    def ordinal_terms(mid: FloatArray) -> tuple[FloatArray, FloatArray]:
+        assert st.counts is not None
+        assert a_unit is not None
+        y = mid @ st.counts.T  # resamples x units: each unit's sum of mid-ranks
+        return w @ a_unit, (y * y * w) @ inv
+
+    return _alphas(st, n, observed, n_c, s1, s2, ordinal_terms)[0]
+
+
+def alpha_unit_weights(data: Any, level: Level, weights: Any) -> FloatArray:
+    """Alpha of reweightings of the pairable units, one per row of ``weights``.
+
+    ``weights`` is a ``resamples x P`` array: how many times each of the P pairable units
+    (in the order of ``data.pairable().unit_index``) is drawn. This is the unit (cluster)
+    bootstrap of ``alpha_bootstrap(method="units")`` with the draws made by the caller, so
+    that two data sets can be resampled with the same draw of the units they share (a
+    paired bootstrap of a difference). D_e is recomputed from each reweighting; a row
+    without variation gives 0, as in the bootstrap.
+    """
+    rd = as_reliability_data(data)
+    metric = resolve_metric(rd, level)
+    w = np.atleast_2d(np.asarray(weights, dtype=np.float64))
+    pc = rd.pairable()
+    if w.shape[1] != pc.n_units:
+        raise ValueError(f"weights need one column per pairable unit ({pc.n_units})")
+    return _weighted_alphas(_unit_stats(pc, metric), w)
 
 
 def alpha_jackknife(

@@ -35,6 +35,7 @@ def register_commands(cli: click.Group) -> None:
     from .plan import plan_command
     from .plugins import plugins_command
     from .report import report
+    from .rounds import rounds
     from .studio import studio
     from .validate_coder import validate_coder_command
 
@@ -52,5 +53,6 @@ def register_commands(cli: click.Group) -> None:
         adjudicate_command,
         certify_command,
         validate_coder_command,
+        rounds,
     ):
         cli.add_command(command)

@@ -9,6 +9,9 @@ import click
 from .options import (
     codebook_option,
     load_checked,
+    record_options,
+    record_round,
+    recording,
     selected_variables,
     skip_invalid_option,
     table_format_option,
@@ -31,6 +34,7 @@ from .options import (
 @click.option("--details", is_flag=True, help="Table: also alpha per tree level and per category.")
 @skip_invalid_option
 @variables_option
+@record_options
 def agree(
     files: tuple[str, ...],
     codebook_ref: str,
@@ -40,11 +44,15 @@ def agree(
     details: bool,
     skip_invalid: bool,
     variables: str | None,
+    record: bool,
+    round_name: str | None,
+    ledger_path: str | None,
 ) -> None:
     """Inter-coder reliability of each variable in long-format annotation FILES."""
     from ..reliability import assess
     from ..report.tables import render_markdown, render_table
 
+    ledger = recording(record, round_name, ledger_path)
     cb, annotations = load_checked(files, codebook_ref, skip_invalid)
     selected = selected_variables(cb, variables)
     report = assess(annotations, cb, bootstrap=bootstrap, seed=seed, variables=selected)
@@ -54,3 +62,17 @@ def agree(
         click.echo(render_markdown(report), nl=False)
     else:
         click.echo(render_table(report, details=details), nl=False)
+    if ledger is not None:
+        from ..ledger import make_round
+
+        round_ = make_round(
+            "agree",
+            annotations,
+            cb,
+            report,
+            files=files,
+            name=round_name,
+            bootstrap=bootstrap,
+            seed=seed,
+        )
+        record_round(ledger, round_)

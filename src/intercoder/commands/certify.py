@@ -11,6 +11,9 @@ from .options import (
     EXIT_FAILED,
     codebook_option,
     load_checked,
+    record_options,
+    record_round,
+    recording,
     skip_invalid_option,
     table_format_option,
 )
@@ -22,8 +25,16 @@ from .options import (
 @codebook_option
 @table_format_option
 @skip_invalid_option
+@record_options
 def certify_command(
-    gold_file: str, files: tuple[str, ...], codebook_ref: str, fmt: str, skip_invalid: bool
+    gold_file: str,
+    files: tuple[str, ...],
+    codebook_ref: str,
+    fmt: str,
+    skip_invalid: bool,
+    record: bool,
+    round_name: str | None,
+    ledger_path: str | None,
 ) -> None:
     """Certify the coders of annotation FILES against the gold standard GOLD.
 
@@ -35,6 +46,7 @@ def certify_command(
     from ..workflow.gold import read_gold
     from ..workflow.render import render_certification, render_certification_markdown
 
+    ledger = recording(record, round_name, ledger_path)
     cb, annotations = load_checked(files, codebook_ref, skip_invalid)
     gold = read_gold(gold_file, cb)
     result = certify(gold, annotations, cb)
@@ -44,5 +56,19 @@ def certify_command(
         click.echo(render_certification_markdown(result), nl=False)
     else:
         click.echo(render_certification(result), nl=False)
+    if ledger is not None:
+        from ..ledger import certification_rows, make_round
+        from ..reliability import assess
+
+        round_ = make_round(
+            "certify",
+            annotations,
+            cb,
+            assess(annotations, cb),
+            files=files,
+            name=round_name,
+            certifications=certification_rows(result),
+        )
+        record_round(ledger, round_)
     if not result.passed:
         sys.exit(EXIT_FAILED)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,10 +20,17 @@ from .options import (
     codebook_option,
     load_codebook_option,
     read_checked,
+    record_options,
+    record_round,
+    recording,
     selected_variables,
     skip_invalid_option,
     variables_option,
 )
+
+if TYPE_CHECKING:
+    from ..ledger import Round
+    from ..reliability import ReliabilityReport
 
 
 class SettingError(click.ClickException):
@@ -104,6 +112,19 @@ class SettingError(click.ClickException):
 @click.option("--no-config", is_flag=True, help="Ignore configuration files.")
 @skip_invalid_option
 @variables_option
+@record_options
+@click.option(
+    "--baseline",
+    metavar="ROUND|last",
+    default=None,
+    help="Recorded round to compare with (last: the latest); needs --max-drop.",
+)
+@click.option(
+    "--max-drop",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Fail (exit 1) when a variable's alpha fell by more than this since --baseline.",
+)
 def check_command(
     files: tuple[str, ...],
     codebook_ref: str,
@@ -121,6 +142,11 @@ def check_command(
     no_config: bool,
     skip_invalid: bool,
     variables: str | None,
+    record: bool,
+    round_name: str | None,
+    ledger_path: str | None,
+    baseline: str | None,
+    max_drop: float | None,
 ) -> None:
     """Fail (exit 1) when a variable's reliability in FILES is under its threshold.
 
@@ -156,6 +182,8 @@ def check_command(
     except gate.ConfigError as exc:
         raise SettingError(str(exc)) from None
 
+    ledger = recording(record, round_name, ledger_path)
+    baseline_round = _baseline(baseline, max_drop, ledger_path)
     outputs = _Outputs(junit, summary, codebook_ref)
     try:
         cb = load_codebook_option(codebook_ref)
@@ -189,8 +217,59 @@ def check_command(
     if summary:
         outputs.write(summary, gate.render_summary(result))
     click.echo(gate.verdict_line(result))
-    if not result.passed:
+    drifted = False
+    if baseline_round is not None and max_drop is not None:
+        drifted = _drift(baseline_round, result.report, max_drop)
+    if ledger is not None:
+        from ..ledger import make_round
+
+        round_ = make_round(
+            "check",
+            annotations,
+            cb,
+            result.report,
+            files=files,
+            name=round_name,
+            bootstrap=plan.bootstrap,
+            seed=plan.seed,
+        )
+        record_round(ledger, round_)
+    if not result.passed or drifted:
         sys.exit(EXIT_FAILED)
+
+
+def _baseline(
+    baseline: str | None, max_drop: float | None, ledger_path: str | None
+) -> Round | None:
+    """The round ``--baseline`` names, read before this run records anything."""
+    if (baseline is None) != (max_drop is None):
+        raise click.UsageError("--baseline and --max-drop go together")
+    if baseline is None:
+        return None
+    from ..ledger import read_rounds
+    from .options import find_recorded_round, ledger_file
+
+    path = ledger_file(ledger_path)
+    return find_recorded_round(read_rounds(path), baseline, path)
+
+
+def _drift(baseline: Round, report: ReliabilityReport, max_drop: float) -> bool:
+    """Print the variables whose alpha fell by more than ``max_drop``; True when any did."""
+    from ..ledger import drops
+
+    fell = drops(baseline, [(v.variable, v.alpha) for v in report.variables], max_drop)
+    for d in fell:
+        click.echo(
+            f"drift: {d.variable}: alpha {d.alpha_before:.3f} -> {d.alpha_now:.3f}, fell "
+            f"{d.drop:.3f} since round {baseline.name} (more than --max-drop {max_drop:g})"
+        )
+    if fell:
+        click.echo(f"drift: FAIL — {len(fell)} variable(s) fell since round {baseline.name}")
+    else:
+        click.echo(
+            f"drift: ok — no variable fell by more than {max_drop:g} since round {baseline.name}"
+        )
+    return bool(fell)
 
 
 class _Outputs:

@@ -145,3 +145,89 @@ def progress_bar(total: int, label: str, *, unit: str = "it") -> Iterator[Callab
 
     with tqdm(total=total, desc=label, unit=unit, file=sys.stderr, leave=False) as bar:
         yield bar.update
+
+
+# --- the ledger of rounds (``--record [--round NAME] [--ledger PATH]``) ---------------------------
+
+if TYPE_CHECKING:
+    from ..ledger import Round
+
+ledger_option = click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Ledger of rounds (default: intercoder-ledger.sqlite next to intercoder.toml or "
+    "pyproject.toml, else in the working directory).",
+)
+
+
+def record_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--record``, ``--round NAME`` and ``--ledger PATH`` of the commands that record rounds."""
+    command = ledger_option(command)
+    command = click.option(
+        "--round",
+        "round_name",
+        metavar="NAME",
+        default=None,
+        help="Name of the recorded round (default: round-N).",
+    )(command)
+    return click.option(
+        "--record", is_flag=True, help="Record this round in the ledger of rounds."
+    )(command)
+
+
+class UnknownRoundError(click.ClickException):
+    """A round name the ledger does not hold: one line naming the ledger, exit 2."""
+
+    exit_code = EXIT_USAGE
+
+
+def find_recorded_round(rounds: Sequence[Round], name: str, path: Path) -> Round:
+    """The round ``name`` (or ``last``) of ``rounds`` read from the ledger at ``path``."""
+    from ..ledger import RoundNotFoundError, find_round
+
+    try:
+        return find_round(rounds, name, path)
+    except RoundNotFoundError as exc:
+        raise UnknownRoundError(str(exc)) from None
+
+
+def ledger_file(ledger_path: str | None) -> Path:
+    """The ledger ``--ledger`` names, else the project's."""
+    from ..ledger import default_path
+
+    return Path(ledger_path) if ledger_path is not None else default_path()
+
+
+def recording(record: bool, round_name: str | None, ledger_path: str | None) -> Path | None:
+    """The ledger to record in (None without ``--record``), checked before any work: a name
+    already taken is a usage error, a ledger that cannot be written fails (exit 1) now."""
+    if not record:
+        if round_name is not None:
+            raise click.UsageError("--round needs --record")
+        return None
+    from ..ledger import round_names
+
+    path = ledger_file(ledger_path)
+    taken = round_names(path)  # a ledger that cannot be read fails here, before any output
+    if round_name is not None:
+        if not round_name.strip() or round_name == "last":
+            raise click.BadParameter(f"{round_name!r} cannot name a round", param_hint="--round")
+        if round_name in taken:
+            raise click.BadParameter(
+                f"{path}: a round named {round_name!r} is already recorded", param_hint="--round"
+            )
+    return path
+
+
+def record_round(path: Path, round_: Round) -> Round:
+    """Write ``round_`` to the ledger at ``path``, say so on stderr; the round as recorded."""
+    from ..ledger import RoundExistsError, write_round
+
+    try:
+        recorded = write_round(path, round_)
+    except RoundExistsError as exc:  # taken by another process since the check
+        raise click.BadParameter(str(exc), param_hint="--round") from None
+    click.echo(f"recorded round {recorded.name} in {path}", err=True)
+    return recorded

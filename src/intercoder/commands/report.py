@@ -7,7 +7,11 @@ import click
 from .options import (
     check_language,
     codebook_option,
+    ledger_file,
     load_checked,
+    record_options,
+    record_round,
+    recording,
     selected_variables,
     skip_invalid_option,
     variables_option,
@@ -59,6 +63,7 @@ from .options import (
 )
 @skip_invalid_option
 @variables_option
+@record_options
 def report(
     files: tuple[str, ...],
     codebook_ref: str,
@@ -71,12 +76,17 @@ def report(
     gold_path: str | None,
     skip_invalid: bool,
     variables: str | None,
+    record: bool,
+    round_name: str | None,
+    ledger_path: str | None,
 ) -> None:
     """Write the reliability report of annotation FILES: one self-contained HTML page.
 
     Per variable: alpha with bootstrap intervals against the thresholds, the coincidence
     matrix, pairwise coder agreement, leave-one-coder-out delta alpha and the most
-    disputed units with their texts; plus the codebook version and data provenance.
+    disputed units with their texts; plus the codebook version and data provenance, and the
+    methods paragraph. With --record or --ledger: alpha across the recorded rounds and each
+    coder's stability.
     """
     from ..codebook.registry import load_codebook
     from ..report import write_report
@@ -84,6 +94,7 @@ def report(
 
     if lang is not None:
         check_language(lang, load_codebook(codebook_ref))
+    ledger = recording(record, round_name, ledger_path)
     cb, annotations = load_checked(files, codebook_ref, skip_invalid)
     selected = selected_variables(cb, variables)
     tasks = read_tasks(tasks_path) if tasks_path is not None else []
@@ -105,5 +116,8 @@ def report(
         top=top,
         gold=gold,
         variables=selected,
+        ledger=ledger or (ledger_file(ledger_path) if ledger_path is not None else None),
+        record=(lambda r: record_round(ledger, r)) if ledger is not None else None,
+        round_name=round_name,
     )
     click.echo(f"wrote {output}", err=True)

@@ -20,15 +20,18 @@ only renders: :mod:`.page` assembles the page from templates, :mod:`.plots` draw
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import attrs
 
 from ..annotations import AnnotationSet
 from ..codebook.model import Codebook
 from ..errors import IntercoderError
 from ..fileio import write_atomic
+from ..ledger import Round, certification_rows, make_round, methods_paragraphs, read_rounds
 from ..reliability import SourceFile, analyse, select_variables, source_files, with_variables
 from ..tasks import Task
 from ..workflow.gold import GoldStandard
@@ -36,6 +39,7 @@ from ..workflow.validate_coder import machine_coder_ids
 from .machines import machine_view, split_machines
 from .page import Labels, render_page
 from .tables import render_markdown, render_table
+from .trend import rounds_view
 
 __all__ = ["build_report", "render_markdown", "render_table", "write_report"]
 
@@ -54,6 +58,9 @@ def build_report(
     generated_at: datetime | None = None,
     gold: GoldStandard | None = None,
     variables: Collection[str] | None = None,
+    ledger: Path | None = None,
+    record: Callable[[Round], Round] | None = None,
+    round_name: str | None = None,
 ) -> str:
     """The report page for checked ``annotations`` (see :func:`check_annotations`).
 
@@ -65,6 +72,11 @@ def build_report(
     coder (a registered coder's ``NAME@VERSION``) are kept out of the headline numbers and
     compared with the humans in their own section (:mod:`.machines`). ``variables`` limits the
     page to those variable ids (:func:`intercoder.reliability.select_variables`).
+
+    The page ends with the methods paragraph a journal asks for (:mod:`intercoder.ledger.methods`).
+    With a ``ledger`` (:mod:`intercoder.ledger`), it also shows each variable's alpha across the
+    recorded rounds and each coder's stability; ``record`` writes this report's round to the
+    ledger first (and returns it as recorded), ``round_name`` names it.
     """
     cb = codebook
     lang = lang or cb.languages[0]
@@ -92,12 +104,47 @@ def build_report(
     analysis = analyse(
         annotations, cb, bootstrap=bootstrap, seed=seed, top=top, variables=variables
     )
+    sources = source_files(read, files)
+    labels = Labels(cb, lang)
+    _ = labels._
+    this_report = _("this_report")  # the name of a round that is shown, not recorded
+    names = {var.id: labels.variable(var) for var in cb.variables}
+    certification = []
+    if gold is not None:
+        from ..workflow.certify import certify
+
+        certification = certification_rows(certify(gold, annotations, cb))
+    current = make_round(
+        "report",
+        annotations,
+        cb,
+        analysis.report,
+        files=sources,
+        name=round_name or this_report,
+        bootstrap=bootstrap,
+        seed=seed,
+        certifications=certification,
+        recorded_at=generated,
+        codings=ledger is not None,
+    )
+    rounds = None
+    if ledger is not None:
+        if record is not None:
+            current = record(attrs.evolve(current, name=round_name or ""))
+        history = read_rounds(ledger, codings=True)
+        thresholds = {
+            v.variable: (v.threshold, v.tentative) for v in analysis.report.variables if v.n_units
+        }
+        rounds = rounds_view(
+            history, current, lang=lang, labels=names, thresholds=thresholds, _=labels._
+        )
+    methods = methods_paragraphs(current, lang=lang, labels=names)
     return render_page(
         analysis,
         annotations,
         cb,
         lang=lang,
-        files=source_files(read, files),
+        files=sources,
         tasks=tasks,
         tasks_file=SourceFile.of(tasks_file, len(tasks)) if tasks_file is not None else None,
         bootstrap=bootstrap,
@@ -106,6 +153,8 @@ def build_report(
         gold=gold,
         machines=view,
         everything=everything,
+        methods=methods,
+        rounds=rounds,
     )
 
 

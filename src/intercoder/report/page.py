@@ -342,6 +342,8 @@ def render_page(
     gold: GoldStandard | None = None,
     machines: MachineView | None = None,
     everything: AnnotationSet | None = None,
+    methods: Sequence[str] = (),
+    rounds: Mapping[str, Any] | None = None,
 ) -> str:
     """The report page for an analysis of ``annotations`` (see :func:`build_report`).
 
@@ -403,4 +405,6 @@ def render_page(
         provenance_facts=provenance,
         gold=gold_view(gold, annotations, cb, labels) if gold is not None else None,
         machines=machines,
+        methods=methods,
+        rounds=rounds,
     )
