@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from intercoder.studio.blind import pull_blind, push_blind, round_projects
 from intercoder.studio.client import Client
 from intercoder.studio.state import State
 from intercoder.tasks import Task
+
 from support import RunCli
 
 pytestmark = pytest.mark.studio
@@ -62,12 +65,13 @@ def test_blind_round_gives_each_coder_a_project_and_merges_them(
         for unit in sorted(units):
             _choose(client, units[unit], users[coder], "hate_speech", answer)
     # nothing of A's is in B's project: what B's coding page can show
-    for coder, other in ((A, B), (B, A)):
+    for coder, _other in ((A, B), (B, A)):
         listed = [t for page in client.tasks(made[coder].project_id) for t in page]
         assert {a["completed_by"] for t in listed for a in t["annotations"]} == {users[coder]}
 
     merged = pull_blind(client, fresh, cb, title="blind api", projects=titles)
-    assert merged.warnings == [] and merged.invalid == []
+    assert merged.warnings == []
+    assert merged.invalid == []
     assert sorted(merged.annotations.coders) == [A, B]
     assert len(merged.annotations) == 8
 
@@ -189,7 +193,8 @@ def test_studio_adjudicate_pushes_the_queue_and_pull_writes_gold(
     before = (tmp_path / "gold.csv").read_bytes()
     bad = cli("studio", "pull", "--project", "review api", "-o", "gold.csv", code=1)
     assert f"review api task {task_u1} annotation {ann['id']}" in bad.stderr
-    assert "'maybe'" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+    assert "'maybe'" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
     assert (tmp_path / "gold.csv").read_bytes() == before
 
     # a queue row for a unit outside the round: refused at push (file:line) and at pull
@@ -206,7 +211,8 @@ def test_studio_adjudicate_pushes_the_queue_and_pull_writes_gold(
         *(x for f in files for x in ("--round-files", f)),
         code=1,
     )
-    assert "q2.csv:4" in refused.stderr and "'u9' is not in the round" in refused.stderr
+    assert "q2.csv:4" in refused.stderr
+    assert "'u9' is not in the round" in refused.stderr
     cli("studio", "adjudicate", "q2.csv", "--codebook", "hate-speech", "--project", "review 2")
     other = client.project_by_title("review 2")
     assert other is not None
@@ -221,3 +227,37 @@ def test_studio_adjudicate_pushes_the_queue_and_pull_writes_gold(
     assert "'u9' is not in the round" in outside.stderr
     assert f"review 2 task {task_u9['id']}" in outside.stderr
     assert (tmp_path / "gold.csv").read_bytes() == before
+
+
+def test_ten_concurrent_pulls_share_one_state_file(
+    client: Client, token: str, tmp_path: Path, run_cli: RunCli
+) -> None:
+    cb = intercoder.load_codebook("hate-speech")
+    state = State(tmp_path / "state.sqlite")
+    tasks = [Task(unit_id=f"c{i}", text=f"Concurrent text {i}.") for i in range(20)]
+    made = push_blind(client, state, cb, tasks, title="concurrent", coders=[A])[A]
+    units = state.units(client.url, made.project_id)
+    state.close()
+    user = _user(client, A)
+    for unit in sorted(units):
+        _choose(client, units[unit], user, "hate_speech", "no")
+    env = _cli_env(client, token, tmp_path)
+    command = [sys.executable, "-m", "intercoder", "studio", "pull", "--project", "concurrent"]
+    running = [
+        subprocess.Popen(
+            [*command, "-o", f"out{i}.csv"],
+            cwd=tmp_path,
+            env={**os.environ, **{k: v for k, v in env.items() if v is not None}},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(10)
+    ]
+    outcomes = [(p.wait(300), p.stderr.read() if p.stderr else "") for p in running]
+    for code, stderr in outcomes:
+        assert code == 0, stderr
+        assert "locked" not in stderr
+        assert "Traceback" not in stderr
+    for i in range(10):
+        assert (tmp_path / f"out{i}.csv").read_text(encoding="utf-8").count("\n") == 21
