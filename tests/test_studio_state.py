@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import fcntl
 import http.server
 import json
 import os
+import pty
 import shutil
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
@@ -226,3 +231,74 @@ def test_a_server_task_without_an_id_is_one_line_naming_the_server(
         assert not (tmp_path / "out.csv").exists()
     finally:
         server.shutdown()
+
+
+class _ManyTasks(_NoIdServer):
+    """The same stand-in with 250 well-formed tasks and nothing coded: a pull long enough for
+    a progress bar, with no server to start."""
+
+    tasks: ClassVar[list[dict[str, object]]] = [
+        {"id": i, "data": {"unit_id": f"u{i}", "text": "x"}, "annotations": []}
+        for i in range(1, 251)
+    ]
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == "/api/projects/1/exports/1/download":
+            self._send(self.tasks)
+        elif path == "/api/projects/1/":
+            self._send({**self.project, "task_number": len(self.tasks)})
+        else:
+            super().do_GET()
+
+
+@pytest.fixture
+def many_tasks_server() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ManyTasks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+def test_pull_shows_a_progress_bar_on_a_terminal_only(
+    tmp_path: Path, run_cli: RunCli, many_tasks_server: str
+) -> None:
+    env = _offline_env(tmp_path, many_tasks_server)
+    piped = run_cli("studio", "pull", "--project", "p", "-o", "a.csv", cwd=tmp_path, env=env)
+    assert piped.returncode == 0, piped.stderr
+    assert "pulling" not in piped.stderr
+    assert "\r" not in piped.stderr + piped.stdout
+    # run_cli pipes stderr; a terminal needs a pseudo-terminal of our own
+    main, secondary = pty.openpty()
+    # a terminal has a size (a fresh pseudo-terminal has 0 columns, and tqdm draws nothing)
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    env["INTERCODER_STUDIO_STATE"] = str(tmp_path / "fresh.sqlite")  # a first, full pull
+    full = {**os.environ, **{k: v for k, v in env.items() if v is not None}}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "intercoder", "studio", "pull", "--project", "p", "-o", "b.csv"],
+        cwd=tmp_path,
+        env=full,
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+        text=True,
+    )
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        shown += chunk
+    out, _ = process.communicate(timeout=120)
+    os.close(main)
+    assert process.returncode == 0, shown
+    assert b"pulling" in shown
+    assert b"/250 " in shown  # the tasks of the project
+    assert "pulling" not in out  # stdout stays clean
+    assert "250 records" not in out
+    assert "0 records -> b.csv" in out

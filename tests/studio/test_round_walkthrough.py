@@ -1,4 +1,4 @@
-"""docs/methodologist/reliability-round.md followed step by step, in a real Label Studio and browser.
+"""docs/methodologist/reliability-round.md step by step, in a real Label Studio and browser.
 
 plan → ``studio push --blind`` (a project per coder) → two coders sign up and code in Chromium,
 the second never seeing the first's answer → ``studio pull`` (the round merged) → ``agree`` →
@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 import intercoder
+from intercoder.studio.client import Client
 
 from .conftest import ADMIN, PASSWORD
 from .test_walkthrough import _code_yes, served  # noqa: F401 (the fixture)
@@ -146,6 +147,18 @@ def test_a_reliability_round_from_plan_to_certified_gold(
                     "t => !document.body.innerText.includes(t)", arg=TEXTS[unit], timeout=20_000
                 )
             page.get_by_text("No More Tasks Left in Queue").wait_for()
+        # what Community cannot enforce: B may still open A's project and see A's answer there
+        a_tasks = Client(
+            url, json.loads(Path(env["INTERCODER_STUDIO_CONFIG"]).read_text())["token"]
+        )
+        r1 = next(
+            t["id"]
+            for p in a_tasks.tasks(int(ids[A]), fields="task_only")
+            for t in p
+            if t["data"]["unit_id"] == "r1"
+        )
+        page.goto(f"{url}/projects/{ids[A]}/data?task={r1}")
+        page.locator(".lsf-choice__checkbox input:checked").first.wait_for(state="attached")
 
         # 4. pull (the round merged) and agree
         pulled = cli("studio", "pull", "--project", "round 2", "-o", "round2/coded.csv")
