@@ -35,6 +35,16 @@ TEXTS = {
 CODES = {A: {"r1": "yes", "r2": "no", "r3": "no"}, B: {"r1": "no", "r2": "no", "r3": "no"}}
 
 
+PAGE = Path(__file__).parents[2] / "docs" / "methodologist" / "reliability-round.md"
+
+
+def _documented(output: str) -> None:
+    """Every line ``output`` has is on the docs page (project ids aside)."""
+    page = re.sub(r"\(id \d+,", "(id N,", PAGE.read_text(encoding="utf-8"))
+    for line in output.strip().splitlines():
+        assert re.sub(r"\(id \d+,", "(id N,", line) in page, line
+
+
 def _login(page: Any, url: str, email: str, password: str) -> None:
     page.goto(url + "/user/login/")
     page.fill("input[name=email]", email)
@@ -87,6 +97,7 @@ def test_a_reliability_round_from_plan_to_certified_gold(
         f"{A},{B}",
     )
     assert "blind round 'round 2': 2 coders, a project each over the same 3 texts" in pushed
+    _documented(pushed)
     ids = dict(re.findall(r"project 'round 2 · (\S+)' \(id (\d+),", pushed))
     assert set(ids) == {A, B}
 
@@ -163,6 +174,7 @@ def test_a_reliability_round_from_plan_to_certified_gold(
         # 4. pull (the round merged) and agree
         pulled = cli("studio", "pull", "--project", "round 2", "-o", "round2/coded.csv")
         assert "blind round 'round 2': 2 coder projects merged; 6 new" in pulled
+        _documented(pulled)
         report = json.loads(
             cli("agree", "round2/coded.csv", "--codebook", "hate-speech", "--format", "json")
         )
@@ -197,6 +209,7 @@ def test_a_reliability_round_from_plan_to_certified_gold(
         )
         assert "review project 'round 2 review'" in review
         assert "1 disputes imported" in review
+        _documented(review)
         review_id = re.search(r"\(id (\d+),", review).group(1)  # type: ignore[union-attr]
 
         judge = lead
@@ -220,6 +233,7 @@ def test_a_reliability_round_from_plan_to_certified_gold(
     # the decision into the gold, then certify
     gold = cli("studio", "pull", "--project", "round 2 review", "-o", "round2/gold.csv")
     assert "1 decisions from 'round 2 review'" in gold
+    _documented(gold)
     with open(tmp_path / "round2" / "gold.csv", encoding="utf-8", newline="") as f:
         records = {(r["unit_id"], r["variable"]): r for r in csv.DictReader(f)}
     decided = records[("r1", "hate_speech")]

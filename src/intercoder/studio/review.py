@@ -24,6 +24,7 @@ from xml.sax.saxutils import quoteattr
 
 from ..codebook.model import Codebook
 from ..errors import Diagnostic, IntercoderError, Location
+from ..i18n import translator
 from ..tasks import Task
 from ..workflow.adjudicate import (
     ADJUDICABLE,
@@ -85,6 +86,7 @@ def review_tasks(
 ) -> list[Task]:
     """One task per queue row; a row whose variable ``cb`` cannot adjudicate is an error."""
     tasks = []
+    _ = translator(lang)
     adjudicable = {v.id for v in cb.variables if v.type in ADJUDICABLE}
     for dispute, where in disputes:
         if dispute.variable not in adjudicable:
@@ -111,9 +113,9 @@ def review_tasks(
             "answers": {
                 coder: _shown(cb, var.id, value, lang) for coder, value in dispute.values.items()
             },
-            "answers_title": "Coders' answers",
-            "decision_title": "Gold value",
-            "reason_title": "Reason",
+            "answers_title": _("review_answers"),
+            "decision_title": _("review_decision"),
+            "reason_title": _("review_reason"),
             "options": [] if multiple else options,
             "options_multi": options if multiple else [],
             "disagreement": dispute.disagreement,
