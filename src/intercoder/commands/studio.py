@@ -133,13 +133,11 @@ def _opened(state_path: str | None) -> Iterator[Any]:
 
 
 @contextmanager
-def _progress(label: str, json_output: bool = False) -> Iterator[Any]:
-    """``progress(total) -> advance``: a tqdm bar per stage on a terminal's stderr."""
+def _progress(label: str) -> Iterator[Any]:
+    """``progress(total) -> advance``: a tqdm bar per stage, on stderr when it is a terminal
+    (:func:`.options.progress_bar`); stdout, where results go, never gets one."""
     with ExitStack() as stack:
-        if json_output:
-            yield lambda _total: lambda _n: None
-        else:
-            yield lambda total: stack.enter_context(progress_bar(total, label, unit="task"))
+        yield lambda total: stack.enter_context(progress_bar(total, label, unit="task"))
 
 
 @studio.command("push")

@@ -130,6 +130,18 @@ def _shows(var: Variable, screening: Any) -> bool:
     return bool(chosen & set(var.show_if.codes))
 
 
+def _by_pair(decisions: Sequence[Decision], in_round: set[str]) -> dict[tuple[str, str], Decision]:
+    """Decisions by (unit, variable), later ones winning; a unit outside the round is an error."""
+    decided: dict[tuple[str, str], Decision] = {}
+    for entry in decisions:
+        if entry.unit_id not in in_round:
+            raise GoldError(
+                [Diagnostic(entry.location, f"unit {entry.unit_id!r} is not in the round")]
+            )
+        decided[(entry.unit_id, entry.variable)] = entry
+    return decided
+
+
 def adjudicate(
     annotations: AnnotationSet,
     cb: Codebook,
@@ -160,14 +172,7 @@ def adjudicate(
         if text is not None:
             unit_text.setdefault(unit, text)
     units = sorted(set(annotations.unit_id.tolist()))
-    in_round = set(units)
-    decided: dict[tuple[str, str], Decision] = {}
-    for entry in decisions:
-        if entry.unit_id not in in_round:
-            raise GoldError(
-                [Diagnostic(entry.location, f"unit {entry.unit_id!r} is not in the round")]
-            )
-        decided[(entry.unit_id, entry.variable)] = entry
+    decided = _by_pair(decisions, set(units))
     coders = tuple(annotations.coders)
 
     records: list[GoldRecord] = []
@@ -339,14 +344,7 @@ def merge_decisions(gold: GoldStandard, decisions: Sequence[Decision]) -> GoldSt
     A decision for a unit the gold does not hold is not part of the round: an error at the
     decision's location. A pair the gold lacks for a unit it holds is added.
     """
-    in_round = {r.unit_id for r in gold}
-    decided: dict[tuple[str, str], Decision] = {}
-    for entry in decisions:
-        if entry.unit_id not in in_round:
-            raise GoldError(
-                [Diagnostic(entry.location, f"unit {entry.unit_id!r} is not in the round")]
-            )
-        decided[(entry.unit_id, entry.variable)] = entry
+    decided = _by_pair(decisions, {r.unit_id for r in gold})
     codebook = next((r.codebook for r in gold if r.codebook), None)
 
     def settled(d: Decision) -> GoldRecord:
