@@ -302,3 +302,57 @@ def test_pull_shows_a_progress_bar_on_a_terminal_only(
     assert "pulling" not in out  # stdout stays clean
     assert "250 records" not in out
     assert "0 records -> b.csv" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--blind"], "--blind needs the coders' e-mails"),
+        (["--blind", "--coders", "3"], "--blind needs the coders' e-mails"),
+        (["--coders", "a@example.org,b@example.org"], "add --blind"),
+        (["--coders", "ana,bo"], "neither a number of coders"),
+        (["--blind", "--coders", "a@example.org", "--overlap", "20"], "no overlap"),
+    ],
+)
+def test_blind_push_options_are_usage_errors_when_they_do_not_fit(
+    tmp_path: Path, run_cli: RunCli, extra: list[str], message: str
+) -> None:
+    tasks = tmp_path / "t.csv"
+    tasks.write_text("unit_id,text\nu1,x\n", encoding="utf-8")
+    done = run_cli(
+        "studio",
+        "push",
+        "--codebook",
+        "hate-speech",
+        "--tasks",
+        str(tasks),
+        *extra,
+        cwd=tmp_path,
+        env=_offline_env(tmp_path),
+    )
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_blind_project_title_over_label_studios_limit_is_refused_before_any_request(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    tasks = tmp_path / "t.csv"
+    tasks.write_text("unit_id,text\nu1,x\n", encoding="utf-8")
+    done = run_cli(
+        "studio",
+        "push",
+        "--codebook",
+        "hate-speech",
+        "--tasks",
+        str(tasks),
+        "--blind",
+        "--coders",
+        "a.very.long.name@example.org",
+        "--project",
+        "the second reliability round",
+        cwd=tmp_path,
+        env=_offline_env(tmp_path),  # a server that is never reached
+    )
+    _one_line_error(done, "longer than Label Studio's 50 characters")

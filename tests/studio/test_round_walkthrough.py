@@ -12,15 +12,14 @@ import csv
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import intercoder
 from intercoder.studio.client import Client
 
-from .conftest import ADMIN, PASSWORD
-from .test_walkthrough import _code_yes, served  # noqa: F401 (the fixture)
+from .browser import code_yes, lead_invites, local_page, sign_up_and_label
+from .conftest import ADMIN
 from support import RunCli, require_chromium
 
 pytestmark = pytest.mark.studio
@@ -45,16 +44,8 @@ def _documented(output: str) -> None:
         assert re.sub(r"\(id \d+,", "(id N,", line) in page, line
 
 
-def _login(page: Any, url: str, email: str, password: str) -> None:
-    page.goto(url + "/user/login/")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("button:has-text('Log in')")
-    page.wait_for_url(re.compile(r"^(?!.*/user/login).*$"))
-
-
 def test_a_reliability_round_from_plan_to_certified_gold(
-    served: tuple[str, dict[str, str]],  # noqa: F811
+    served: tuple[str, dict[str, str]],
     tmp_path: Path,
     run_cli: RunCli,
 ) -> None:
@@ -106,38 +97,12 @@ def test_a_reliability_round_from_plan_to_certified_gold(
             executable_path=str(require_chromium()), args=["--no-sandbox"]
         )
         outside: list[str] = []
-
-        def context() -> Any:
-            made = browser.new_context(viewport={"width": 1400, "height": 1000})
-
-            def only_local(route: Any) -> None:
-                if route.request.url.startswith(url):
-                    route.continue_()
-                else:
-                    outside.append(route.request.url)
-                    route.abort()
-
-            made.route("**/*", only_local)
-            return made
-
-        lead = context().new_page()
-        _login(lead, url, ADMIN, PASSWORD)
-        lead.goto(url + "/organization/")
-        lead.get_by_text("Add Members").click()
-        invite = lead.locator("input[value*='/user/signup/?token=']").input_value()
+        lead = local_page(browser, url, outside)
+        invite = lead_invites(lead, url)
 
         for email, plan in CODES.items():
-            page = context().new_page()
-            page.goto(invite)
-            page.fill("input[name=email]", email)
-            page.fill("input[name=password]", f"{email} pass phrase")
-            page.click("button:has-text('Create Account')")
-            page.wait_for_url(re.compile(r"^(?!.*/user/signup).*$"))
-            page.goto(f"{url}/projects/{ids[email]}/data")
-            page.get_by_text("Label All Tasks").first.click()
-            page.get_by_text("Labeling Instructions").first.wait_for()
-            page.keyboard.press("Escape")
-            submit = page.get_by_test_id("bottombar-submit-button")
+            page = local_page(browser, url, outside)
+            submit = sign_up_and_label(page, invite, email, url, ids[email])
             for _ in plan:
                 submit.wait_for()
                 shown = page.locator(".lsf-richtext").first.inner_text()
@@ -152,7 +117,7 @@ def test_a_reliability_round_from_plan_to_certified_gold(
                     "label.lsf-choice__checkbox", has_text=label("hate_speech", answer)
                 ).click()
                 if answer == "yes":
-                    _code_yes(page, label("severity", "2"), label("evidence", "target_mention"))
+                    code_yes(page, label("severity", "2"), label("evidence", "target_mention"))
                 submit.click()
                 page.wait_for_function(
                     "t => !document.body.innerText.includes(t)", arg=TEXTS[unit], timeout=20_000

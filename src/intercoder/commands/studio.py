@@ -230,16 +230,10 @@ def push_command(
                 progress=progress,
             )
             for email, result in made.items():
-                verb = (
-                    "created"
-                    if result.created
-                    else "updated"
-                    if result.config_updated
-                    else "unchanged"
-                )
                 click.echo(
-                    f"project {coder_title(title, email)!r} (id {result.project_id}, {cb.ref}) "
-                    f"{verb}: {result.imported} tasks imported, {result.already} already there"
+                    f"project {coder_title(title, email)!r} (id {result.project_id}, "
+                    f"{cb.ref}) {result.verb}: {result.imported} tasks imported, "
+                    f"{result.already} already there"
                 )
             click.echo(
                 f"blind round {title!r}: {len(made)} coders, a project each over the same "
@@ -260,9 +254,8 @@ def push_command(
             echo=lambda m: click.echo(m, err=True),
             progress=progress,
         )
-    verb = "created" if result.created else "updated" if result.config_updated else "unchanged"
     click.echo(
-        f"project {title!r} (id {result.project_id}, {cb.ref}) {verb}: "
+        f"project {title!r} (id {result.project_id}, {cb.ref}) {result.verb}: "
         f"{result.imported} tasks imported, {result.already} already there"
         + (f", {result.predictions} with pre-annotations" if coder else "")
         + f"; {result.overlap}% of texts go to {result.coders} coders each"
@@ -486,9 +479,8 @@ def adjudicate_command(
             echo=lambda m: click.echo(m, err=True),
             progress=progress,
         )
-    verb = "created" if result.created else "updated" if result.config_updated else "unchanged"
     click.echo(
-        f"review project {title!r} (id {result.project_id}, {cb.ref}) {verb}: "
+        f"review project {title!r} (id {result.project_id}, {cb.ref}) {result.verb}: "
         f"{result.imported} disputes imported, {result.already} already there"
     )
 

@@ -56,6 +56,11 @@ class PushResult:
     coders: int = 0
     overlap: int = 0
 
+    @property
+    def verb(self) -> str:
+        """What push did to the project: ``created``, ``updated`` or ``unchanged``."""
+        return "created" if self.created else "updated" if self.config_updated else "unchanged"
+
 
 @dataclass
 class PullResult:
