@@ -95,14 +95,17 @@ def _cli_env(client: Client, token: str, tmp_path: Path) -> dict[str, str | None
 
 
 def _round_files(tmp_path: Path) -> list[str]:
-    """Two coders of hate_speech on four units: u1 and u2 disputed, u3 and u4 unanimous."""
-    coded = {A: {"u1": "yes", "u2": "no", "u3": "no", "u4": "no"}}
-    coded[B] = {"u1": "no", "u2": "yes", "u3": "no", "u4": "no"}
+    """Two coders of hate_speech on five units: u1 and u2 disputed, u3 to u5 unanimous; and
+    of the multiple choice form on u5 (shown by its yes), disputed."""
+    coded = {A: {"u1": "yes", "u2": "no", "u3": "no", "u4": "no", "u5": "yes"}}
+    coded[B] = {"u1": "no", "u2": "yes", "u3": "no", "u4": "no", "u5": "yes"}
+    form = {A: '"[""threat""]"', B: '"[""dehumanisation"",""threat""]"'}
     files = []
     for coder, values in coded.items():
         path = tmp_path / f"{coder.split('@')[0]}.csv"
         lines = ["unit_id,coder_id,variable,value,text"]
         lines += [f"{u},{coder},hate_speech,{v},Text {u}" for u, v in values.items()]
+        lines.append(f"u5,{coder},form,{form[coder]},Text u5")  # a multiple choice
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         files.append(str(path))
     return files
@@ -133,12 +136,15 @@ def test_studio_adjudicate_pushes_the_queue_and_pull_writes_gold(
         "--lang",
         "ru",
     ).stdout
-    assert "2 disputes imported" in pushed
+    assert "3 disputes imported" in pushed
     project = client.project_by_title("review api")
     assert project is not None
     listed = [t for page in client.tasks(int(project["id"])) for t in page]
     by_unit = {t["data"]["unit_id"]: t for t in listed}
-    assert set(by_unit) == {"u1|hate_speech", "u2|hate_speech"}
+    assert set(by_unit) == {"u1|hate_speech", "u2|hate_speech", "u5|form"}
+    # a multiple choice gets the control that takes several categories
+    assert by_unit["u5|form"]["data"]["options"] == []
+    assert {o["alias"] for o in by_unit["u5|form"]["data"]["options_multi"]} >= {"threat"}
     cb = intercoder.load_codebook("hate-speech")
     yes_ru = cb.variable("hate_speech").category("yes").label.pick("ru", cb.languages)
     no_ru = cb.variable("hate_speech").category("no").label.pick("ru", cb.languages)
@@ -167,13 +173,35 @@ def test_studio_adjudicate_pushes_the_queue_and_pull_writes_gold(
             ],
         },
     )
+    client.request(
+        "POST",
+        f"/api/tasks/{by_unit['u5|form']['id']}/annotations/",
+        {
+            "completed_by": adjudicator,
+            "result": [
+                {
+                    "from_name": "decisions",
+                    "to_name": "text",
+                    "type": "choices",
+                    "value": {"choices": ["threat", "dehumanisation"]},
+                },
+                {
+                    "from_name": "reason",
+                    "to_name": "text",
+                    "type": "choices",
+                    "value": {"choices": ["guideline-gap"]},
+                },
+            ],
+        },
+    )
     pulled = cli("studio", "pull", "--project", "review api", "-o", "gold.csv").stdout
-    assert "1 decisions from 'review api'" in pulled
-    assert "1 adjudicated, 1 unresolved" in pulled
+    assert "2 decisions from 'review api'" in pulled
+    assert "3 unanimous, 0 majority, 2 adjudicated, 1 unresolved" in pulled
     gold = (tmp_path / "gold.csv").read_text(encoding="utf-8")
     assert "u1,gold,hate_speech,yes,adjudicated,coder-error,judge@example.org" in gold
     assert "u2,gold,hate_speech,,unresolved" in gold
     assert "u3,gold,hate_speech,no,unanimous" in gold
+    assert 'u5,gold,form,"[""dehumanisation"", ""threat""]",adjudicated,guideline-gap' in gold
 
     # a decision that is not a code of its variable: located, exit 1, the gold untouched
     client.request(
@@ -211,7 +239,7 @@ def test_studio_adjudicate_pushes_the_queue_and_pull_writes_gold(
         *(x for f in files for x in ("--round-files", f)),
         code=1,
     )
-    assert "q2.csv:4" in refused.stderr
+    assert "q2.csv:5" in refused.stderr
     assert "'u9' is not in the round" in refused.stderr
     cli("studio", "adjudicate", "q2.csv", "--codebook", "hate-speech", "--project", "review 2")
     other = client.project_by_title("review 2")

@@ -341,8 +341,9 @@ def read_queue(path: str | Path) -> list[tuple[Dispute, Location]]:
 def merge_decisions(gold: GoldStandard, decisions: Sequence[Decision]) -> GoldStandard:
     """``gold`` with each decision's pair ``adjudicated``; checked values expected.
 
-    A decision for a unit the gold does not hold is not part of the round: an error at the
-    decision's location. A pair the gold lacks for a unit it holds is added.
+    A decision for a unit the gold does not hold is not part of the round, and one for a pair
+    the gold lacks was never queued (a variable its screening answer does not show, or one
+    queued after this gold was written): each an error at the decision's location.
     """
     decided = _by_pair(decisions, {r.unit_id for r in gold})
     codebook = next((r.codebook for r in gold if r.codebook), None)
@@ -352,11 +353,23 @@ def merge_decisions(gold: GoldStandard, decisions: Sequence[Decision]) -> GoldSt
             d.unit_id, d.variable, d.value, ADJUDICATED, d.reason, d.adjudicator, codebook
         )
 
-    records = [
-        settled(decided.pop((r.unit_id, r.variable))) if (r.unit_id, r.variable) in decided else r
-        for r in gold
-    ]
-    return GoldStandard(tuple(records + [settled(d) for d in decided.values()]))
+    for (unit, variable), entry in decided.items():
+        if gold.get(unit, variable) is None:
+            raise GoldError(
+                [
+                    Diagnostic(
+                        entry.location,
+                        f"the gold has no row for {variable} of unit {unit!r}: it was never "
+                        "queued (run intercoder adjudicate again to queue what is open)",
+                    )
+                ]
+            )
+    return GoldStandard(
+        tuple(
+            settled(decided[(r.unit_id, r.variable)]) if (r.unit_id, r.variable) in decided else r
+            for r in gold
+        )
+    )
 
 
 def earlier_decisions(gold: GoldStandard, in_round: set[str]) -> list[Decision]:
