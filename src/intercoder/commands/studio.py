@@ -56,12 +56,12 @@ def serve(port: int, data_dir: str | None) -> None:
 
     home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     data = Path(data_dir) if data_dir else home / "intercoder" / "ls"
+    cfg = config_path()
+    token = read_config(cfg).get("token", "")  # a broken file stops us before anything starts
     email = os.environ.get("LABEL_STUDIO_ADMIN_EMAIL") or click.prompt("Admin e-mail")
     password = os.environ.get("LABEL_STUDIO_ADMIN_PASSWORD") or click.prompt(
         "Admin password", hide_input=True, confirmation_prompt=True
     )
-    cfg = config_path()
-    token = read_config(cfg).get("token", "")  # a broken file stops us before the server starts
     click.echo("preparing Label Studio (the first run installs it; this takes minutes)…", err=True)
     exe = server.ensure_venv()
     running = server.start(exe, data, port=port, username=email, password=password, timeout=300)
