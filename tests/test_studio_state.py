@@ -304,6 +304,14 @@ def test_pull_shows_a_progress_bar_on_a_terminal_only(
     assert "0 records -> b.csv" in out
 
 
+def _push(tmp_path: Path, run_cli: RunCli, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``studio push`` of a one-text task file, against a server that is never reached."""
+    tasks = tmp_path / "t.csv"
+    tasks.write_text("unit_id,text\nu1,x\n", encoding="utf-8")
+    push = ["studio", "push", "--codebook", "hate-speech", "--tasks", str(tasks), *extra]
+    return run_cli(*push, cwd=tmp_path, env=_offline_env(tmp_path))
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -317,19 +325,7 @@ def test_pull_shows_a_progress_bar_on_a_terminal_only(
 def test_blind_push_options_are_usage_errors_when_they_do_not_fit(
     tmp_path: Path, run_cli: RunCli, extra: list[str], message: str
 ) -> None:
-    tasks = tmp_path / "t.csv"
-    tasks.write_text("unit_id,text\nu1,x\n", encoding="utf-8")
-    done = run_cli(
-        "studio",
-        "push",
-        "--codebook",
-        "hate-speech",
-        "--tasks",
-        str(tasks),
-        *extra,
-        cwd=tmp_path,
-        env=_offline_env(tmp_path),
-    )
+    done = _push(tmp_path, run_cli, *extra)
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
     assert "Traceback" not in done.stderr
@@ -338,21 +334,8 @@ def test_blind_push_options_are_usage_errors_when_they_do_not_fit(
 def test_a_blind_project_title_over_label_studios_limit_is_refused_before_any_request(
     tmp_path: Path, run_cli: RunCli
 ) -> None:
-    tasks = tmp_path / "t.csv"
-    tasks.write_text("unit_id,text\nu1,x\n", encoding="utf-8")
-    done = run_cli(
-        "studio",
-        "push",
-        "--codebook",
-        "hate-speech",
-        "--tasks",
-        str(tasks),
-        "--blind",
-        "--coders",
-        "a.very.long.name@example.org",
-        "--project",
-        "the second reliability round",
-        cwd=tmp_path,
-        env=_offline_env(tmp_path),  # a server that is never reached
+    long_title = ["--project", "the second reliability round"]
+    done = _push(
+        tmp_path, run_cli, "--blind", "--coders", "a.very.long.name@example.org", *long_title
     )
     _one_line_error(done, "longer than Label Studio's 50 characters")
