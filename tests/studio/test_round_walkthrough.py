@@ -155,6 +155,10 @@ def test_a_reliability_round_from_plan_to_certified_gold(
             "round2/gold.csv",
             "--queue",
             "round2/queue.csv",
+            "--rule",
+            "majority",  # two coders: the same as unanimous, as the page says it
+            "--tasks",
+            "round2/sample.csv",
         )
         with open(tmp_path / "round2" / "queue.csv", encoding="utf-8", newline="") as f:
             queue = list(csv.DictReader(f))
