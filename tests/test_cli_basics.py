@@ -57,7 +57,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
         "validate-coder",
     ),
     "codebook": ("diff", "export", "import", "list", "schema", "show", "validate"),
-    "studio": ("config", "pull", "push", "serve", "status"),
+    "studio": ("adjudicate", "config", "pull", "push", "serve", "status"),
     "rounds": ("compare", "export", "list", "show"),
 }
 EVERY_COMMAND = [f"{group} {name}".strip() for group, names in COMMANDS.items() for name in names]

@@ -10,8 +10,15 @@ tests fail with the reason: they never skip.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
+import queue
+import re
 import shutil
+import signal
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,3 +90,43 @@ def token(studio_server: str) -> str:
 @pytest.fixture
 def client(studio_server: str, token: str) -> Client:
     return Client(studio_server, token, retries=2, backoff=0.1)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """``intercoder studio serve`` as the docs start it; its URL and the shell environment."""
+    exe, template = prepared()
+    data = tmp_path / "ls-data"  # the suite's migrated template: seconds instead of ~35 s
+    shutil.copytree(template, data, ignore=shutil.ignore_patterns("server.log", ".complete"))
+    xdg = tmp_path / "xdg-cache" / "intercoder"
+    xdg.mkdir(parents=True)
+    (xdg / f"ls-{server.VERSION}").symlink_to(exe.parent.parent)  # serve's venv: the suite's
+    env = {
+        **os.environ,
+        "XDG_CACHE_HOME": str(xdg.parent),
+        "INTERCODER_STUDIO_CONFIG": str(tmp_path / "config" / "studio.json"),
+        "INTERCODER_STUDIO_STATE": str(tmp_path / "state.sqlite"),
+        "LABEL_STUDIO_ADMIN_EMAIL": ADMIN,
+        "LABEL_STUDIO_ADMIN_PASSWORD": PASSWORD,
+    }
+    command = [sys.executable, "-m", "intercoder", "studio", "serve"]
+    command += ["--port", str(server.free_port()), "--data-dir", str(data)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stdout is not None
+    threading.Thread(target=lambda: [lines.put(x) for x in process.stdout], daemon=True).start()
+    try:
+        url = ""
+        while True:
+            line = lines.get(timeout=300)
+            if found := re.search(r"runs at (http://127\.0\.0\.1:\d+)", line):
+                url = found.group(1)
+            if line.startswith("API token stored in"):
+                break
+        config = Path(env["INTERCODER_STUDIO_CONFIG"])
+        assert config.stat().st_mode & 0o077 == 0  # the token file is the owner's alone
+        assert json.loads(config.read_text())["token"].count(".") == 2  # a personal token
+        yield url, env
+    finally:
+        process.send_signal(signal.SIGINT)  # Ctrl-C, as the docs say
+        assert process.wait(60) == 0

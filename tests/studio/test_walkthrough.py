@@ -10,17 +10,8 @@ browser clicked.
 from __future__ import annotations
 
 import json
-import os
-import queue
 import re
-import shutil
-import signal
-import subprocess
-import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import krippendorff
 import numpy as np
@@ -30,7 +21,8 @@ import intercoder
 from intercoder.studio import server
 from intercoder.studio.client import Client, StudioError
 
-from .conftest import ADMIN, PASSWORD, prepared
+from .browser import code_yes, lead_invites, local_page, sign_up_and_label
+from .conftest import ADMIN, PASSWORD
 from support import RunCli, require_chromium
 
 pytestmark = pytest.mark.studio
@@ -62,65 +54,6 @@ PLAN: dict[str, dict[str, tuple[str, str | None]]] = {
         "n06": ("no", None),
     },
 }
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """``intercoder studio serve`` as the docs start it; its URL and the shell environment."""
-    exe, template = prepared()
-    data = tmp_path / "ls-data"  # the suite's migrated template: seconds instead of ~35 s
-    shutil.copytree(template, data, ignore=shutil.ignore_patterns("server.log", ".complete"))
-    xdg = tmp_path / "xdg-cache" / "intercoder"
-    xdg.mkdir(parents=True)
-    (xdg / f"ls-{server.VERSION}").symlink_to(exe.parent.parent)  # serve's venv: the suite's
-    env = {
-        **os.environ,
-        "XDG_CACHE_HOME": str(xdg.parent),
-        "INTERCODER_STUDIO_CONFIG": str(tmp_path / "config" / "studio.json"),
-        "INTERCODER_STUDIO_STATE": str(tmp_path / "state.sqlite"),
-        "LABEL_STUDIO_ADMIN_EMAIL": ADMIN,
-        "LABEL_STUDIO_ADMIN_PASSWORD": PASSWORD,
-    }
-    command = [sys.executable, "-m", "intercoder", "studio", "serve"]
-    command += ["--port", str(server.free_port()), "--data-dir", str(data)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
-    lines: queue.Queue[str] = queue.Queue()
-    assert process.stdout is not None
-    threading.Thread(target=lambda: [lines.put(x) for x in process.stdout], daemon=True).start()
-    try:
-        url = ""
-        while True:
-            line = lines.get(timeout=300)
-            if found := re.search(r"runs at (http://127\.0\.0\.1:\d+)", line):
-                url = found.group(1)
-            if line.startswith("API token stored in"):
-                break
-        config = Path(env["INTERCODER_STUDIO_CONFIG"])
-        assert config.stat().st_mode & 0o077 == 0  # the token file is the owner's alone
-        assert json.loads(config.read_text())["token"].count(".") == 2  # a personal token
-        yield url, env
-    finally:
-        process.send_signal(signal.SIGINT)  # Ctrl-C, as the docs say
-        assert process.wait(60) == 0
-
-
-def _code_yes(page: Any, severity_label: str, span_label: str) -> None:
-    """Answer every follow-up question the codebook requires after "yes"."""
-    page.locator(".htx-taxonomy").first.click()  # target group: the first category
-    page.locator(".ant-select-tree-treenode .ant-select-tree-checkbox").first.click()
-    page.keyboard.press("Escape")
-    groups = page.locator(".lsf-choices")
-    for i in range(1, groups.count()):  # group 0 is the screening question
-        options = groups.nth(i).locator("label.lsf-choice__checkbox")
-        chosen = options.filter(has_text=severity_label) if i == 2 else options.first
-        chosen.click()
-    page.locator(".lsf-labels").get_by_text(span_label).click()  # evidence: a span
-    box = page.locator(".lsf-richtext").first.bounding_box()
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + 8, y)
-    page.mouse.down()
-    page.mouse.move(box["x"] + 120, y, steps=5)
-    page.mouse.up()
 
 
 def test_newcomer_goes_from_serve_to_agreement(
@@ -157,42 +90,12 @@ def test_newcomer_goes_from_serve_to_agreement(
             executable_path=str(require_chromium()), args=["--no-sandbox"]
         )
         outside: list[str] = []
-
-        def context() -> Any:
-            made = browser.new_context(viewport={"width": 1400, "height": 1000})
-
-            def only_local(route: Any) -> None:
-                if route.request.url.startswith(url):
-                    route.continue_()
-                else:
-                    outside.append(route.request.url)
-                    route.abort()
-
-            made.route("**/*", only_local)
-            return made
-
-        lead = context().new_page()
-        lead.goto(url + "/user/login/")
-        lead.fill("input[name=email]", ADMIN)
-        lead.fill("input[name=password]", PASSWORD)
-        lead.click("button:has-text('Log in')")
-        lead.wait_for_url(re.compile(r"^(?!.*/user/login).*$"))
-        lead.goto(url + "/organization/")
-        lead.get_by_text("Add Members").click()
-        invite = lead.locator("input[value*='/user/signup/?token=']").input_value()
+        lead = local_page(browser, url, outside)
+        invite = lead_invites(lead, url)
 
         for email, plan in PLAN.items():
-            page = context().new_page()
-            page.goto(invite)
-            page.fill("input[name=email]", email)
-            page.fill("input[name=password]", f"{email} pass phrase")
-            page.click("button:has-text('Create Account')")
-            page.wait_for_url(re.compile(r"^(?!.*/user/signup).*$"))
-            page.goto(f"{url}/projects/{project_id}/data")
-            page.get_by_text("Label All Tasks").first.click()
-            page.get_by_text("Labeling Instructions").first.wait_for()  # the coder manual
-            page.keyboard.press("Escape")
-            submit = page.get_by_test_id("bottombar-submit-button")
+            page = local_page(browser, url, outside)
+            submit = sign_up_and_label(page, invite, email, url, project_id)
             for _ in plan:
                 submit.wait_for()
                 shown = page.locator(".lsf-richtext").first.inner_text()
@@ -202,9 +105,7 @@ def test_newcomer_goes_from_serve_to_agreement(
                     "label.lsf-choice__checkbox", has_text=label("hate_speech", answer)
                 ).click()
                 if severity is not None:
-                    _code_yes(
-                        page, label("severity", severity), label("evidence", "target_mention")
-                    )
+                    code_yes(page, label("severity", severity), label("evidence", "target_mention"))
                 submit.click()
                 page.wait_for_function(
                     "t => !document.body.innerText.includes(t)", arg=TEXTS[unit], timeout=20_000

@@ -46,6 +46,20 @@ class StudioError(IntercoderError):
         self.status = status
 
 
+def task_id(task: Any, where: str) -> int:
+    """The ``id`` of a task the server sent; a task without an integer id is a one-line error.
+
+    A Label Studio server always sends one; a proxy, another server or a damaged answer may not.
+    """
+    found = task.get("id") if isinstance(task, dict) else None
+    if isinstance(found, bool) or not isinstance(found, int):
+        raise StudioError(
+            f"{where}: the server sent a task without an integer 'id' "
+            f"(got {redact(repr(found))[:40]}); is this a Label Studio server?"
+        )
+    return found
+
+
 def config_path() -> Path:
     """Where ``studio serve`` stores the URL and token (``$INTERCODER_STUDIO_CONFIG``)."""
     env = os.environ.get("INTERCODER_STUDIO_CONFIG")
@@ -64,22 +78,31 @@ def save_config(url: str, token: str, path: Path | None = None) -> Path:
     return target
 
 
+def read_config(path: Path | None = None) -> dict[str, str]:
+    """The stored ``url`` and ``token`` (empty if there is no file); a broken file is an error."""
+    path = path or config_path()
+    if not path.exists():
+        return {}
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        raise StudioError(
+            f"{path}: not a readable studio config file; store the server again with "
+            "`intercoder studio config --url URL`"
+        ) from None
+    if not isinstance(stored, dict) or not all(
+        isinstance(stored.get(key, ""), str) for key in ("url", "token")
+    ):
+        raise StudioError(
+            f"{path}: not a studio config file (expected an object with the strings "
+            "'url' and 'token'); store the server again with `intercoder studio config --url URL`"
+        )
+    return {key: stored[key] for key in ("url", "token") if key in stored}
+
+
 def load_settings(url: str | None = None, token: str | None = None) -> tuple[str, str]:
     """URL and token: arguments, else LABEL_STUDIO_URL / LABEL_STUDIO_API_KEY, else the file."""
-    stored: dict[str, Any] = {}
-    path = config_path()
-    if path.exists():
-        try:
-            stored = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise StudioError(f"{path}: not a readable studio config file") from None
-        if not isinstance(stored, dict) or not all(
-            isinstance(stored.get(key, ""), str) for key in ("url", "token")
-        ):
-            raise StudioError(
-                f"{path}: not a studio config file (expected an object with the strings "
-                "'url' and 'token'); run `intercoder studio config --url URL --token` again"
-            )
+    stored = read_config()
     url = url or os.environ.get("LABEL_STUDIO_URL") or stored.get("url")
     token = token or os.environ.get("LABEL_STUDIO_API_KEY") or stored.get("token")
     if not url or not token:
@@ -219,7 +242,7 @@ class Client:
                 yield tasks
             if len(tasks) < page_size:
                 return
-            last = max(int(t["id"]) for t in tasks)
+            last = max(task_id(t, f"{display_url(self.url)} project {project}") for t in tasks)
 
     def count_tasks(self, project: int, updated_after: datetime | None = None) -> int:
         """How many tasks the project has (changed after ``updated_after``, if given)."""

@@ -20,9 +20,12 @@ TEXT_TAG = "text"
 # Bounded, @-free parts: the config comes back from the server, and "(\S+?)@(\S+?)" took
 # minutes on a 120 KB config full of "@" (each start tried every split point).
 _MARK = re.compile(r"<!-- intercoder codebook: ([a-z0-9-]{1,64})@([0-9.]{5,32}) -->")
+#: What marks a review project (``studio adjudicate``) in its label config and description.
+REVIEW_MARK = re.compile(r"<!-- intercoder review: ([a-z0-9-]{1,64})@([0-9.]{5,32}) -->")
 
 
-def _pick(texts: object, lang: str, cb: Codebook) -> str:
+def pick_text(texts: object, lang: str, cb: Codebook) -> str:
+    """A multilingual text in ``lang`` (the codebook's fallback order), or ""."""
     pick = getattr(texts, "pick", None)
     value = pick(lang, cb.languages) if pick else None
     return str(value) if value else ""
@@ -51,8 +54,8 @@ def is_rating(var: Variable) -> bool:
 
 
 def _choice(cat: Category, cb: Codebook, lang: str, indent: str) -> list[str]:
-    label = _pick(cat.label, lang, cb) or cat.code
-    hint = _hint(_pick(cat.definition, lang, cb))
+    label = pick_text(cat.label, lang, cb) or cat.code
+    hint = _hint(pick_text(cat.definition, lang, cb))
     open_ = f"{indent}<Choice {_attrs(value=label, alias=cat.code, hint=hint)}"
     children = [c for c in cat.children if not c.retired]
     if not children:
@@ -67,7 +70,7 @@ def _choice(cat: Category, cb: Codebook, lang: str, indent: str) -> list[str]:
 def _control(var: Variable, cb: Codebook, lang: str) -> list[str]:
     name = var.id
     required = "true" if var.required else None
-    hint = _hint(_pick(var.definition, lang, cb))
+    hint = _hint(pick_text(var.definition, lang, cb))
     active = [c for c in var.categories if not c.retired]
 
     def with_choices(tag: str, attributes: str) -> list[str]:
@@ -126,10 +129,12 @@ def _control(var: Variable, cb: Codebook, lang: str) -> list[str]:
         for cat, _depth in var.walk():
             if cat.retired:
                 continue
-            label = _pick(cat.label, lang, cb) or cat.code
+            label = pick_text(cat.label, lang, cb) or cat.code
             lines.append(
                 "    <Label "
-                + _attrs(value=label, alias=cat.code, hint=_hint(_pick(cat.definition, lang, cb)))
+                + _attrs(
+                    value=label, alias=cat.code, hint=_hint(pick_text(cat.definition, lang, cb))
+                )
                 + "/>"
             )
         return [*lines, "  </Labels>"]
@@ -148,7 +153,7 @@ def _when_values(var: Variable, cb: Codebook, lang: str) -> str:
     values: list[str] = []
     for code in var.show_if.codes:
         values.append(code)
-        label = _pick(target.category(code).label, lang, cb)
+        label = pick_text(target.category(code).label, lang, cb)
         if label and "," not in label:
             values.append(label)
     return ",".join(dict.fromkeys(values))
@@ -170,7 +175,7 @@ def label_config(cb: Codebook, lang: str | None = None) -> str:
     for var in cb.variables:
         if var.type == "spans":
             continue
-        question = _pick(var.question, lang, cb) or _pick(var.label, lang, cb) or var.id
+        question = pick_text(var.question, lang, cb) or pick_text(var.label, lang, cb) or var.id
         block = [f"  <Header {_attrs(value=question)}/>", *_control(var, cb, lang)]
         if var.show_if is not None:
             when = _attrs(

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS projects (
     url TEXT NOT NULL, project_id INTEGER NOT NULL, title TEXT NOT NULL,
     codebook TEXT NOT NULL, lang TEXT NOT NULL,
     cursor TEXT, generation INTEGER NOT NULL DEFAULT 0, pulled_at TEXT, since TEXT,
+    kind TEXT, round TEXT,
     PRIMARY KEY (url, project_id));
 CREATE TABLE IF NOT EXISTS units (
     url TEXT NOT NULL, project_id INTEGER NOT NULL, unit_id TEXT NOT NULL,
@@ -40,6 +41,20 @@ CREATE TABLE IF NOT EXISTS annotations (
     generation INTEGER NOT NULL,
     PRIMARY KEY (url, project_id, annotation_id));
 """
+
+
+#: The columns :meth:`State.project` answers with.
+PROJECT_KEYS = (
+    "project_id",
+    "codebook",
+    "lang",
+    "cursor",
+    "generation",
+    "pulled_at",
+    "since",
+    "kind",
+    "round",
+)
 
 
 def default_path() -> Path:
@@ -83,8 +98,11 @@ class State:
                     if statement.strip():
                         self.db.execute(statement)
                 columns = {row[1] for row in self.db.execute("PRAGMA table_info(projects)")}
-                if "since" not in columns:  # a state file from before incremental listing
-                    self.db.execute("ALTER TABLE projects ADD COLUMN since TEXT")
+                # columns added since the first state files: incremental listing, then the
+                # kinds of project (a blind coder's, a review) and the blind round's title
+                for column in ("since", "kind", "round"):
+                    if column not in columns:
+                        self.db.execute(f"ALTER TABLE projects ADD COLUMN {column} TEXT")
         except (sqlite3.Error, OSError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise StateError(
@@ -110,24 +128,44 @@ class State:
 
     def project(self, url: str, title: str) -> dict[str, Any] | None:
         row = self.db.execute(
-            "SELECT project_id, codebook, lang, cursor, generation, pulled_at, since "
-            "FROM projects WHERE url = ? AND title = ?",
+            f"SELECT {', '.join(PROJECT_KEYS)} FROM projects WHERE url = ? AND title = ?",
             (url, title),
         ).fetchone()
         if row is None:
             return None
-        keys = ("project_id", "codebook", "lang", "cursor", "generation", "pulled_at", "since")
-        return dict(zip(keys, row, strict=True))
+        return dict(zip(PROJECT_KEYS, row, strict=True))
 
-    def save_project(self, url: str, project_id: int, title: str, codebook: str, lang: str) -> None:
+    def save_project(
+        self,
+        url: str,
+        project_id: int,
+        title: str,
+        codebook: str,
+        lang: str,
+        *,
+        kind: str | None = None,
+        round_title: str | None = None,
+    ) -> None:
+        """Record a project; ``kind``: None (coding), ``"blind"`` (one coder's project of the
+        blind round ``round_title``) or ``"review"`` (an adjudication review project)."""
         with self.transaction() as db:
             db.execute("DELETE FROM projects WHERE url = ? AND title = ?", (url, title))
             db.execute(
-                "INSERT INTO projects (url, project_id, title, codebook, lang) VALUES (?,?,?,?,?) "
-                "ON CONFLICT (url, project_id) DO UPDATE SET title = excluded.title, "
-                "codebook = excluded.codebook, lang = excluded.lang",
-                (url, project_id, title, codebook, lang),
+                "INSERT INTO projects (url, project_id, title, codebook, lang, kind, round) "
+                "VALUES (?,?,?,?,?,?,?) ON CONFLICT (url, project_id) DO UPDATE SET "
+                "title = excluded.title, codebook = excluded.codebook, lang = excluded.lang, "
+                "kind = excluded.kind, round = excluded.round",
+                (url, project_id, title, codebook, lang, kind, round_title),
             )
+
+    def round_projects(self, url: str, round_title: str) -> list[str]:
+        """The titles of the blind round ``round_title``'s projects, in title order."""
+        rows = self.db.execute(
+            "SELECT title FROM projects WHERE url = ? AND kind = 'blind' AND round = ? "
+            "ORDER BY title",
+            (url, round_title),
+        )
+        return [title for (title,) in rows]
 
     # --- units ------------------------------------------------------------------------------
 

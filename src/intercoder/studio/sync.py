@@ -21,12 +21,22 @@ from typing import Any
 from ..annotations import Annotation, AnnotationSet, check_annotations
 from ..codebook.model import Codebook, Variable, parse_version
 from ..errors import Diagnostic, IntercoderError, Location
+from ..redact import display_url
 from ..tasks import Task
 from .client import Client, StudioError
-from .labelconfig import TEXT_TAG, codebook_of, is_rating, label_config
+from .client import task_id as checked_task_id
+from .labelconfig import REVIEW_MARK, TEXT_TAG, codebook_of, is_rating, label_config
 from .state import State
 
 BATCH = 1000
+
+#: ``progress(total)`` starts a progress display of ``total`` tasks and returns ``advance(n)``.
+Progress = Callable[[int], Callable[[int], None]]
+
+
+def no_progress(_total: int) -> Callable[[int], None]:
+    return lambda _n: None
+
 
 #: How many coders code each overlapping text unless ``push`` is told otherwise. Label Studio
 #: itself gives each text to one coder only (``maximum_annotations`` 1): no agreement at all.
@@ -46,6 +56,11 @@ class PushResult:
     coders: int = 0
     overlap: int = 0
 
+    @property
+    def verb(self) -> str:
+        """What push did to the project: ``created``, ``updated`` or ``unchanged``."""
+        return "created" if self.created else "updated" if self.config_updated else "unchanged"
+
 
 @dataclass
 class PullResult:
@@ -62,8 +77,15 @@ class PullResult:
     incremental: bool = False
 
 
-def _description(cb: Codebook) -> str:
+def codebook_description(cb: Codebook) -> str:
     return f"intercoder codebook: {cb.ref}"
+
+
+def review_of(project: dict[str, Any]) -> tuple[str, str] | None:
+    """``(id, version)`` of the codebook a review project (``studio adjudicate``) is for."""
+    found = REVIEW_MARK.search(str(project.get("label_config") or ""))
+    found = found or REVIEW_MARK.search(f"<!-- {project.get('description') or ''} -->")
+    return (found.group(1), found.group(2)) if found else None
 
 
 def _recorded(project: dict[str, Any]) -> tuple[str, str] | None:
@@ -124,10 +146,12 @@ def _predictions(coder: Any, tasks: list[Task], cb: Codebook) -> dict[str, list[
 def server_units(client: Client, project_id: int) -> dict[str, int]:
     """unit_id -> task id of the tasks the project has (unit_id from the task data)."""
     units: dict[str, int] = {}
+    where = f"{display_url(client.url)} project {project_id}"
     for page in client.tasks(project_id, fields="task_only"):
         for task in page:
+            number = checked_task_id(task, where)
             unit = (task.get("data") or {}).get("unit_id")
-            units[str(unit if unit is not None else task["id"])] = int(task["id"])
+            units[str(unit if unit is not None else number)] = number
     return units
 
 
@@ -145,6 +169,11 @@ def push(
     overlap: int | None = None,
     batch: int = BATCH,
     echo: Callable[[str], None] = lambda _m: None,
+    progress: Progress = no_progress,
+    kind: str | None = None,
+    round_title: str | None = None,
+    config: str | None = None,
+    description: str | None = None,
 ) -> PushResult:
     """Create or update the project ``title`` and import the tasks it does not have yet.
 
@@ -152,11 +181,15 @@ def push(
     task"; a new project gets ``DEFAULT_CODERS``); ``overlap``: the percentage of texts that
     are coded that many times, the rest once (100 for a reliability pilot, say 20 for a main
     round with a reliability subsample). Given for an existing project, they are changed.
+    ``kind`` and ``round_title`` are recorded in the state (see :meth:`State.save_project`);
+    ``progress`` is told of every task, imported or already there. ``config`` and
+    ``description``: another interface than the codebook's (a review project's).
     """
     from ..codebook.render import manual_html
 
     lang = lang or cb.languages[0]
-    config = label_config(cb, lang)
+    config = config or label_config(cb, lang)
+    description = description or codebook_description(cb)
     project = client.project_by_title(title)
     created = config_updated = False
     sharing: dict[str, Any] = {}
@@ -171,7 +204,7 @@ def push(
             {
                 "title": title,
                 "label_config": config,
-                "description": _description(cb),
+                "description": description,
                 "expert_instruction": manual_html(cb, lang),
                 "show_instruction": True,
                 "maximum_annotations": DEFAULT_CODERS,
@@ -181,7 +214,7 @@ def push(
         )
         created = True
     else:
-        recorded = _recorded(project)
+        recorded = _recorded(project) or review_of(project)
         coded = int(project.get("total_annotations_number") or 0) > 0
         if recorded is not None:
             book, version = recorded
@@ -205,7 +238,7 @@ def push(
                 f"/api/projects/{project['id']}/",
                 {
                     "label_config": config,
-                    "description": _description(cb),
+                    "description": description,
                     "expert_instruction": manual_html(cb, lang),
                 },
             )
@@ -214,16 +247,24 @@ def push(
             project = client.request("PATCH", f"/api/projects/{project['id']}/", sharing)
             config_updated = True
     project_id = int(project["id"])
-    state.save_project(client.url, project_id, title, cb.ref, lang)
+    state.save_project(
+        client.url, project_id, title, cb.ref, lang, kind=kind, round_title=round_title
+    )
     have = server_units(client, project_id) if not created else {}
     todo = [t for t in tasks if t.unit_id not in have]
+    advance = progress(len(tasks))
+    advance(len(tasks) - len(todo))
     predictions = _predictions(coder, todo, cb) if coder is not None and todo else {}
     n_predictions = 0
     for start in range(0, len(todo), batch):
         payload = []
         for task in todo[start : start + batch]:
             data: dict[str, Any] = {
-                **{k: v for k, v in task.meta.items() if isinstance(v, str | int | float)},
+                **{
+                    k: v
+                    for k, v in task.meta.items()
+                    if isinstance(v, str | int | float | list | dict)
+                },
                 "unit_id": task.unit_id,
                 TEXT_TAG: task.text,
             }
@@ -238,6 +279,7 @@ def push(
                 n_predictions += 1
             payload.append(item)
         client.request("POST", f"/api/projects/{project_id}/import", payload)
+        advance(len(payload))
         echo(f"imported {min(start + batch, len(todo))}/{len(todo)} tasks")
     if todo or not state.units(client.url, project_id):
         texts = {t.unit_id: t.text for t in tasks}
@@ -375,6 +417,9 @@ class _Store:
     #: the results stored by this pull, decoded: convert() need not decode them again
     parsed: dict[int, Any] = field(default_factory=dict)
 
+    #: the server and project, for messages
+    where: str = ""
+
     def page(self, tasks: list[Any], *, whole_tasks: bool) -> None:
         """Store one page; ``whole_tasks``: drop stored annotations the page's tasks lack."""
         url, project_id, generation, result = (
@@ -387,10 +432,11 @@ class _Store:
         changed = []
         keep = []
         for task in tasks:
+            number = checked_task_id(task, self.where)
             data = task.get("data") or {}
-            unit = str(data.get("unit_id", task["id"]))
+            unit = str(data.get("unit_id", number))
             text = data.get(TEXT_TAG) if isinstance(data.get(TEXT_TAG), str) else None
-            units.append((unit, int(task["id"]), text))
+            units.append((unit, number, text))
             for ann in task.get("annotations") or []:
                 aid = int(ann["id"])
                 stamp = ann.get("updated_at") or ann.get("created_at")
@@ -411,7 +457,7 @@ class _Store:
                         url,
                         project_id,
                         aid,
-                        int(task["id"]),
+                        number,
                         unit,
                         coder or f"annotator-{by_id}",
                         stamp,
@@ -463,7 +509,17 @@ SINCE_MARGIN = timedelta(seconds=10)
 LISTING_COST = 8
 
 
-def pull(
+@dataclass
+class Synced:
+    """What :func:`sync` left in the state: the project's row and the results it decoded."""
+
+    project: dict[str, Any]
+    result: PullResult
+    #: the results stored by this sync, decoded, by annotation id
+    parsed: dict[int, Any]
+
+
+def sync(
     client: Client,
     state: State,
     cb: Codebook,
@@ -472,28 +528,18 @@ def pull(
     page_size: int | None = None,
     full: bool = False,
     echo: Callable[[str], None] = lambda _m: None,
-) -> PullResult:
-    """Bring the local state up to date with the project, then convert and validate.
-
-    After a complete pull, the next one lists only the tasks changed since it started (Label
-    Studio touches a task whenever one of its annotations is created, changed or deleted) and
-    reconciles those tasks' annotations; it then compares the project's annotation count with
-    the local one, and if they differ (a task with annotations was deleted) falls back to a
-    full pull. A full pull (the first, ``full``, or that fallback) takes every task from one
-    export snapshot (``Client.export_tasks``: the server serialises it about three times as
-    fast as the paged listing), stored ``BATCH`` tasks per transaction; if the server refuses
-    exports (an annotator's token), or with ``page_size``, the tasks are listed page by page.
-    Either way a failure mid-way keeps what was stored and a re-run stores only what is still
-    missing or changed.
-    """
+    progress: Progress = no_progress,
+) -> Synced:
+    """Bring the local state up to date with the project ``title`` (see :func:`pull`)."""
     project = state.project(client.url, title)
     if project is None:
         found = client.project_by_title(title)
         if found is None:
-            raise IntercoderError(f"no project {title!r} on {client.url}")
-        recorded = _recorded(found)
+            raise IntercoderError(f"no project {title!r} on {display_url(client.url)}")
+        recorded = _recorded(found) or review_of(found)
         ref = f"{recorded[0]}@{recorded[1]}" if recorded else cb.ref
-        state.save_project(client.url, int(found["id"]), title, ref, cb.languages[0])
+        kind = "review" if review_of(found) else None
+        state.save_project(client.url, int(found["id"]), title, ref, cb.languages[0], kind=kind)
         project = state.project(client.url, title)
         assert project is not None
     project_id = int(project["project_id"])
@@ -513,6 +559,7 @@ def pull(
         result,
         project["cursor"],
         state.annotation_stamps(url, project_id),
+        where=f"{display_url(url)} project {project_id}",
     )
     counts = client.request("GET", f"/api/projects/{project_id}/")
     # the server's clock before any task is read: the next pull lists tasks changed after it
@@ -527,16 +574,20 @@ def pull(
         echo(f"{changed} of {result.tasks} tasks changed since {since}")
         # listing a task costs the server several times what a snapshot does
         if changed * LISTING_COST <= result.tasks:
+            advance = progress(changed)
             pages = client.tasks(project_id, page_size or BATCH, updated_after=after)
             for page in pages if changed else ():
                 store.page(page, whole_tasks=True)
+                advance(len(page))
             # a task deleted with its annotations is not listed: the counts tell
             result.incremental = on_server == len(store.stamps)
             if not result.incremental:
                 echo(f"{on_server} annotations there, {len(store.stamps)} here: reading all")
     if not result.incremental:
+        advance = progress(result.tasks)
         for page in _task_pages(client, project_id, page_size):
             store.page(page, whole_tasks=False)
+            advance(len(page))
         with state.transaction() as db:
             result.deleted += db.execute(
                 "DELETE FROM annotations WHERE url = ? AND project_id = ? AND generation < ?",
@@ -554,6 +605,45 @@ def pull(
                 project_id,
             ),
         )
+    return Synced(project, result, store.parsed)
+
+
+def pull(
+    client: Client,
+    state: State,
+    cb: Codebook,
+    *,
+    title: str,
+    page_size: int | None = None,
+    full: bool = False,
+    echo: Callable[[str], None] = lambda _m: None,
+    progress: Progress = no_progress,
+) -> PullResult:
+    """Bring the local state up to date with the project, then convert and validate.
+
+    After a complete pull, the next one lists only the tasks changed since it started (Label
+    Studio touches a task whenever one of its annotations is created, changed or deleted) and
+    reconciles those tasks' annotations; it then compares the project's annotation count with
+    the local one, and if they differ (a task with annotations was deleted) falls back to a
+    full pull. A full pull (the first, ``full``, or that fallback) takes every task from one
+    export snapshot (``Client.export_tasks``: the server serialises it about three times as
+    fast as the paged listing), stored ``BATCH`` tasks per transaction; if the server refuses
+    exports (an annotator's token), or with ``page_size``, the tasks are listed page by page.
+    Either way a failure mid-way keeps what was stored and a re-run stores only what is still
+    missing or changed. ``progress`` is told of every task read.
+    """
+    synced = sync(
+        client,
+        state,
+        cb,
+        title=title,
+        page_size=page_size,
+        full=full,
+        echo=echo,
+        progress=progress,
+    )
+    result, project = synced.result, synced.project
+    url, project_id = client.url, int(project["project_id"])
     texts = dict(
         state.db.execute(
             "SELECT unit_id, text FROM units WHERE url = ? AND project_id = ?", (url, project_id)
@@ -562,7 +652,7 @@ def pull(
     rows = state.annotations(url, project_id)
     result.unchanged = len(rows) - result.new - result.updated
     records, problems, cancelled = convert(
-        rows, cb, str(project["lang"]), texts, title, store.parsed
+        rows, cb, str(project["lang"]), texts, title, synced.parsed
     )
     checked = check_annotations(AnnotationSet.from_records(records), cb)
     result.invalid = problems + list(checked.problems)

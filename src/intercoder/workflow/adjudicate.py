@@ -130,6 +130,18 @@ def _shows(var: Variable, screening: Any) -> bool:
     return bool(chosen & set(var.show_if.codes))
 
 
+def _by_pair(decisions: Sequence[Decision], in_round: set[str]) -> dict[tuple[str, str], Decision]:
+    """Decisions by (unit, variable), later ones winning; a unit outside the round is an error."""
+    decided: dict[tuple[str, str], Decision] = {}
+    for entry in decisions:
+        if entry.unit_id not in in_round:
+            raise GoldError(
+                [Diagnostic(entry.location, f"unit {entry.unit_id!r} is not in the round")]
+            )
+        decided[(entry.unit_id, entry.variable)] = entry
+    return decided
+
+
 def adjudicate(
     annotations: AnnotationSet,
     cb: Codebook,
@@ -160,14 +172,7 @@ def adjudicate(
         if text is not None:
             unit_text.setdefault(unit, text)
     units = sorted(set(annotations.unit_id.tolist()))
-    in_round = set(units)
-    decided: dict[tuple[str, str], Decision] = {}
-    for entry in decisions:
-        if entry.unit_id not in in_round:
-            raise GoldError(
-                [Diagnostic(entry.location, f"unit {entry.unit_id!r} is not in the round")]
-            )
-        decided[(entry.unit_id, entry.variable)] = entry
+    decided = _by_pair(decisions, set(units))
     coders = tuple(annotations.coders)
 
     records: list[GoldRecord] = []
@@ -284,6 +289,11 @@ def read_decisions(path: str | Path, cb: Codebook) -> list[Decision]:
         first[(unit, variable)] = where
         adjudicator = str(row.get("adjudicator") or "").strip() or None
         found.append(Decision(unit, variable, value, reason, adjudicator, where))
+    return check_decisions(found, cb)
+
+
+def check_decisions(found: Sequence[Decision], cb: Codebook) -> list[Decision]:
+    """``found`` with values normalised for ``cb``; a value that is not a code is an error."""
     checked = check_annotations(
         AnnotationSet.from_records(
             Annotation(d.unit_id, "adjudicator", d.variable, d.value, location=d.location)
@@ -298,6 +308,68 @@ def read_decisions(path: str | Path, cb: Codebook) -> list[Decision]:
         attrs.evolve(d, value=value)
         for d, value in zip(found, checked.annotations.value.tolist(), strict=True)
     ]
+
+
+def read_queue(path: str | Path) -> list[tuple[Dispute, Location]]:
+    """The rows of a dispute queue (as :func:`render_queue` writes it), with their locations.
+
+    Every column that is not one of the queue's fixed columns is a coder's (``coder:`` taken
+    off a prefixed name); an empty cell is that coder's missing value.
+    """
+    fixed = set(QUEUE_HEAD) | set(QUEUE_TAIL)
+    rows = []
+    for row, where in read_rows(path, ("unit_id", "variable"), what="queue"):
+        unit = str(row.get("unit_id") or "").strip()
+        variable = str(row.get("variable") or "").strip()
+        if not unit or not variable:
+            raise GoldError([Diagnostic(where, f"{'variable' if unit else 'unit_id'}: missing")])
+        values = {
+            column.removeprefix("coder:"): parse_value(cell, where)
+            for column, cell in row.items()
+            if column not in fixed
+        }
+        try:
+            score = float(row.get("disagreement") or 0.0)
+        except ValueError:
+            raise GoldError([Diagnostic(where, "disagreement: not a number")]) from None
+        text = row.get("text")
+        dispute = Dispute(unit, variable, score, values, str(text) if text else None)
+        rows.append((dispute, where))
+    return rows
+
+
+def merge_decisions(gold: GoldStandard, decisions: Sequence[Decision]) -> GoldStandard:
+    """``gold`` with each decision's pair ``adjudicated``; checked values expected.
+
+    A decision for a unit the gold does not hold is not part of the round, and one for a pair
+    the gold lacks was never queued (a variable its screening answer does not show, or one
+    queued after this gold was written): each an error at the decision's location.
+    """
+    decided = _by_pair(decisions, {r.unit_id for r in gold})
+    codebook = next((r.codebook for r in gold if r.codebook), None)
+
+    def settled(d: Decision) -> GoldRecord:
+        return GoldRecord(
+            d.unit_id, d.variable, d.value, ADJUDICATED, d.reason, d.adjudicator, codebook
+        )
+
+    for (unit, variable), entry in decided.items():
+        if gold.get(unit, variable) is None:
+            raise GoldError(
+                [
+                    Diagnostic(
+                        entry.location,
+                        f"the gold has no row for {variable} of unit {unit!r}: it was never "
+                        "queued (run intercoder adjudicate again to queue what is open)",
+                    )
+                ]
+            )
+    return GoldStandard(
+        tuple(
+            settled(decided[(r.unit_id, r.variable)]) if (r.unit_id, r.variable) in decided else r
+            for r in gold
+        )
+    )
 
 
 def earlier_decisions(gold: GoldStandard, in_round: set[str]) -> list[Decision]:
