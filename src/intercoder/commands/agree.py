@@ -6,7 +6,13 @@ import json
 
 import click
 
-from .options import codebook_option, load_checked, skip_invalid_option, table_format_option
+from .options import (
+    annotation_read_options,
+    codebook_option,
+    load_checked,
+    skip_invalid_option,
+    table_format_option,
+)
 
 
 @click.command("agree")
@@ -23,6 +29,7 @@ from .options import codebook_option, load_checked, skip_invalid_option, table_f
 @click.option("--seed", type=int, default=None, help="Seed for the bootstrap (reproducible).")
 @click.option("--details", is_flag=True, help="Table: also alpha per tree level and per category.")
 @skip_invalid_option
+@annotation_read_options
 def agree(
     files: tuple[str, ...],
     codebook_ref: str,

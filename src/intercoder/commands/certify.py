@@ -9,6 +9,7 @@ import click
 
 from .options import (
     EXIT_FAILED,
+    annotation_read_options,
     codebook_option,
     load_checked,
     skip_invalid_option,
@@ -22,6 +23,7 @@ from .options import (
 @codebook_option
 @table_format_option
 @skip_invalid_option
+@annotation_read_options
 def certify_command(
     gold_file: str, files: tuple[str, ...], codebook_ref: str, fmt: str, skip_invalid: bool
 ) -> None:

@@ -16,6 +16,7 @@ import click
 from .options import (
     EXIT_FAILED,
     EXIT_USAGE,
+    annotation_read_options,
     codebook_option,
     load_codebook_option,
     read_checked,
@@ -101,6 +102,7 @@ class SettingError(click.ClickException):
 )
 @click.option("--no-config", is_flag=True, help="Ignore configuration files.")
 @skip_invalid_option
+@annotation_read_options
 def check_command(
     files: tuple[str, ...],
     codebook_ref: str,

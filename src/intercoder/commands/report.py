@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from .options import check_language, codebook_option, load_checked, skip_invalid_option
+from .options import (
+    annotation_read_options,
+    check_language,
+    codebook_option,
+    load_checked,
+    skip_invalid_option,
+)
 
 
 @click.command("report")
@@ -51,6 +57,7 @@ from .options import check_language, codebook_option, load_checked, skip_invalid
     help="Gold standard file: adds the coders against the gold and the adjudication reasons.",
 )
 @skip_invalid_option
+@annotation_read_options
 def report(
     files: tuple[str, ...],
     codebook_ref: str,

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .options import codebook_option
+from .options import codebook_option, read_options
 
 _STATE = click.option(
     "--state",
@@ -110,6 +110,7 @@ def serve(port: int, data_dir: str | None) -> None:
     help="Percent of texts coded by --coders coders, the rest by one (new project: 100).",
 )
 @_STATE
+@read_options
 def push_command(
     codebook_ref: str,
     tasks_file: str,

@@ -57,71 +57,107 @@ class WideCsv(Importer):
         self.variable = variable
 
     def read(self, path: Path) -> AnnotationSet:
-        import csv
-        import io
-
         from ..annotations import AnnotationError, AnnotationSet, _record
+        from ..rows import read_settings, read_table
 
         name = str(path)
-        variable = self.variable or variable_from_file_name(path)
-        text = _read_text(path)
-        reader = csv.reader(io.StringIO(text, newline=""))
+        variable = self.variable or read_settings().variable or variable_from_file_name(path)
 
         def problem(where: Location, message: str) -> AnnotationError:
             return AnnotationError([Diagnostic(where, message)])
 
-        try:
-            header = next(reader, None)
-            if not header or not any(cell.strip() for cell in header):
-                raise problem(Location(name, 1), "empty file: expected a header unit_id,CODER,...")
-            header = [cell.strip() for cell in header]
-            if header[0] != "unit_id":
-                raise problem(
-                    Location(name, 1),
-                    f"the first column must be unit_id (found {header[0]!r}); "
-                    "a wide file has unit_id, then one column per coder",
-                )
-            coders = header[1:]
-            if not coders:
-                raise problem(Location(name, 1), "no coder columns after unit_id")
-            for number, coder in enumerate(coders, start=2):
-                if not coder:
-                    raise problem(Location(name, 1), f"column {number} has no coder id")
-                if coders.count(coder) > 1:
-                    raise problem(Location(name, 1), f"coder {coder!r} has two columns")
-            records = []
-            line = reader.line_num
-            for row in reader:
-                # A record's line is where its row starts (cells may hold newlines).
-                where = Location(name, line + 1)
-                line = reader.line_num
-                if not any(cell.strip() for cell in row):
+        table = read_table(path, ("unit_id",))
+        header = [cell.strip() for cell in table.header]
+        if not any(header):
+            raise problem(Location(name, 1), "empty file: expected a header unit_id,CODER,...")
+        if header[0] != "unit_id":
+            raise problem(
+                Location(name, 1),
+                f"the first column must be unit_id (found {header[0]!r}); "
+                "a wide file has unit_id, then one column per coder",
+            )
+        coders = header[1:]
+        if not coders:
+            raise problem(Location(name, 1), "no coder columns after unit_id")
+        seen: set[str] = set()  # a set, not list.count: a sheet may have a million coders
+        for number, coder in enumerate(coders, start=2):
+            if not coder:
+                raise problem(Location(name, 1), f"column {number} has no coder id")
+            if coder in seen:
+                raise problem(Location(name, 1), f"coder {coder!r} has two columns")
+            seen.add(coder)
+        records = []
+        for row, where in table.rows:
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(header):
+                raise problem(where, "more cells than header columns (an unquoted comma?)")
+            if not row[0].strip():
+                raise problem(where, "unit_id: missing")
+            for coder, cell in zip(coders, row[1:], strict=False):
+                if not cell.strip():
                     continue
-                if len(row) > len(header):
-                    raise problem(where, "more cells than header columns (an unquoted comma?)")
-                if not row[0].strip():
-                    raise problem(where, "unit_id: missing")
-                for coder, cell in zip(coders, row[1:], strict=False):
-                    if not cell.strip():
-                        continue
-                    fields = {
-                        "unit_id": row[0],
-                        "coder_id": coder,
-                        "variable": variable,
-                        "value": cell,
-                    }
-                    try:
-                        records.append(_record(fields, where))
-                    except AnnotationError as exc:  # say which column the bad cell is in
-                        raise AnnotationError(
-                            [
-                                Diagnostic(d.location, d.message, field=f"column {coder!r}")
-                                for d in exc.diagnostics
-                            ]
-                        ) from None
-        except csv.Error as exc:
-            raise problem(Location(name, reader.line_num), f"malformed CSV: {exc}") from None
+                fields = {"unit_id": row[0], "coder_id": coder, "variable": variable, "value": cell}
+                try:
+                    records.append(_record(fields, where))
+                except AnnotationError as exc:  # say which column the bad cell is in
+                    raise AnnotationError(
+                        [
+                            Diagnostic(d.location, d.message, field=f"column {coder!r}")
+                            for d in exc.diagnostics
+                        ]
+                    ) from None
         return AnnotationSet.from_records(records)
+
+
+def is_wide_header(header: list[str]) -> bool:
+    """Whether a sheet's header is a wide one: ``unit_id`` and other columns, none of them a
+    column of the long format that only the long format has (coder_id, variable, value)."""
+    from ..annotations import REQUIRED_COLUMNS
+
+    return (
+        "unit_id" in header
+        and len(header) > 1
+        and not any(column in header for column in REQUIRED_COLUMNS[1:])
+    )
+
+
+def read_sheet(path: Path) -> AnnotationSet:
+    """A delimited text or Excel sheet in the layout ``--layout`` names or its header shows:
+    wide when it is :func:`is_wide_header` (or ``--layout wide``), else long."""
+    from ..annotations import REQUIRED_COLUMNS, read_annotations
+    from ..rows import peek_header, read_settings
+
+    settings = read_settings()
+    layout = settings.layout
+    if layout == "auto":
+        header = peek_header(path, REQUIRED_COLUMNS)
+        layout = "wide" if is_wide_header(header) else "long"
+        if layout == "wide" and settings.variable is None:
+            shown = ", ".join(repr(c) for c in header[1:4]) + (", …" if len(header) > 4 else "")
+            raise IntercoderError(
+                f"{path}:1: a wide sheet (unit_id, then one column per coder: {shown}); "
+                "say which variable its cells code with --layout wide --variable ID "
+                f"(or name the file ID{WIDE_SUFFIX})"
+            )
+    if layout == "wide":
+        return WideCsv(settings.variable).read(path)
+    return read_annotations(path)
+
+
+class Excel(Importer):
+    """An Excel workbook (``.xlsx``): its first sheet, long or wide as its header shows.
+
+    Read with openpyxl (the ``excel`` extra). Cells are taken as the text Excel would write
+    into a CSV (whole numbers without ``.0``); a row's line is its row number in the sheet.
+    """
+
+    name = "xlsx"
+    extensions = (".xlsx",)
+    description = "Excel workbook, first sheet: long format or wide (needs intercoder[excel])"
+
+    def read(self, path: Path) -> AnnotationSet:
+        return read_sheet(path)
 
 
 def variable_from_file_name(path: Path) -> str:
@@ -141,13 +177,6 @@ def variable_from_file_name(path: Path) -> str:
             f"e.g. severity{WIDE_SUFFIX}"
         )
     return variable
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IntercoderError(f"{path}: not UTF-8 text (byte {exc.start})") from None
 
 
 # --- Parquet ----------------------------------------------------------------------------------
@@ -271,7 +300,7 @@ class Parquet(Importer, Exporter):
     def read(self, path: Path) -> AnnotationSet:
         import numpy as np
 
-        from ..annotations import AnnotationError, set_of_columns
+        from ..annotations import NUL_MESSAGE, AnnotationError, set_of_columns
         from ..columnar import Column, map_labels, read_parquet_columns, recode
 
         _pyarrow()
@@ -312,6 +341,11 @@ class Parquet(Importer, Exporter):
             problems.extend(
                 Diagnostic(Location(name, int(i) + 1), f"{key}: missing")
                 for i in np.flatnonzero(blank[ids.codes])
+            )
+            nul = np.array([bool(label) and "\0" in label for label in ids.labels] + [False])
+            problems.extend(
+                Diagnostic(Location(name, int(i) + 1), f"{key}: {NUL_MESSAGE}")
+                for i in np.flatnonzero(nul[ids.codes])
             )
             coded[key] = ids
         # The first typed value column that has a value wins: value_list, value_number, value.
@@ -395,6 +429,7 @@ def _offsets(table: _Offsets, column_name: str, name: str, problems: list[Diagno
     import numpy as np
 
     from ..annotations import _NO_POSITION, AnnotationError, _position
+    from ..rows import MAX_OFFSET
 
     count = table.num_rows
     out = np.full(count, _NO_POSITION, dtype=np.int64)
@@ -408,12 +443,16 @@ def _offsets(table: _Offsets, column_name: str, name: str, problems: list[Diagno
         if isinstance(raw, float):  # pandas writes offsets with gaps as floats
             if raw < 0 or not raw.is_integer():
                 bad[j] = f"{column_name}: {raw:g} is not a character offset"
+            elif raw >= MAX_OFFSET:  # a float of 2**63 is already one too many
+                bad[j] = f"{column_name}: {raw:g} is too large for a character offset"
             else:
                 positions[j] = int(raw)
             continue
         if isinstance(raw, int) and not isinstance(raw, bool):
             if raw < 0:
                 bad[j] = f"{column_name}: {raw:g} is not a character offset"
+            elif raw > MAX_OFFSET:  # uint64 columns hold up to 2**64 - 1
+                bad[j] = f"{column_name}: {raw} is too large for a character offset"
             else:
                 positions[j] = raw
             continue
@@ -448,6 +487,7 @@ def _value(raw: Any) -> Any:
 @hookimpl
 def register_importers(register: Callable[[Importer], None]) -> None:
     register(WideCsv())
+    register(Excel())
     register(Parquet())
 
 
