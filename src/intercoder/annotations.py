@@ -400,6 +400,14 @@ class _Invalid(Exception):
     """A distinct value the fast path does not take: the row reader reports it."""
 
 
+def _fast_value(raw: Any, where: Location) -> Any:
+    """:func:`_parse_value` of a value Arrow read; an infinite number is a JSON integer too
+    long for a double, which the row reader reports as it stands."""
+    if isinstance(raw, float) and math.isinf(raw):
+        raise _Invalid
+    return _parse_value(raw, where)
+
+
 def _required_id(raw: Any) -> str:
     if raw is None or (isinstance(raw, str) and not raw.strip()) or "\0" in str(raw):
         raise _Invalid
@@ -417,7 +425,7 @@ def _from_columns(columns: Columns, name: str) -> AnnotationSet | None:
             found = Column(np.full(len(columns), -1, dtype=np.int32), [])
         try:
             encoded = map_labels(found, transform)
-        except (AnnotationError, _Invalid):
+        except (AnnotationError, _Invalid, RecursionError):  # deep nesting: see the row reader
             raise _Invalid from None
         if np.any(encoded.codes < 0):  # null cells and absent columns: what None gives
             value = transform(None)
@@ -441,7 +449,7 @@ def _from_columns(columns: Columns, name: str) -> AnnotationSet | None:
             "unit_id": ids("unit_id"),
             "coder_id": ids("coder_id"),
             "variable": ids("variable"),
-            "value": parsed("value", lambda raw: _parse_value(raw, nowhere)),
+            "value": parsed("value", lambda raw: _fast_value(raw, nowhere)),
             "codebook": parsed("codebook", _text_or_none),
             "text": parsed("text", _text_or_none),
             "annotated_at": parsed("annotated_at", _text_or_none),

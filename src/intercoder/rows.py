@@ -26,6 +26,7 @@ import csv
 import difflib
 import io
 import json
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -114,6 +115,10 @@ _CP1251_LOWER = bytes(range(0xE0, 0x100)) + b"\xb8\xa2\xb3\xbf\xba"
 _CP1251_UPPER = bytes(range(0xC0, 0xE0)) + b"\xa8\xa1\xb2\xaf\xaa"
 #: Other cp1251 bytes of ordinary Russian text: NBSP « » № … – — “ ” „ ‘ ’ ° ·.
 _CP1251_PUNCT = b"\xa0\xab\xbb\xb9\x85\x96\x97\x93\x94\x84\x91\x92\xb0\xb7"
+_CP1251_LETTER = re.escape(_CP1251_LOWER + _CP1251_UPPER)
+_MIXED = re.compile(
+    rb"(?<=[A-Za-z])[" + _CP1251_LETTER + rb"]|[" + _CP1251_LETTER + rb"](?=[A-Za-z])"
+)
 _CONTROL = bytes(b for b in range(0x20) if b not in b"\t\n\r")
 ENCODING_HINT = (
     "give its encoding, e.g. --encoding cp1251 (a CSV saved by Excel in a Russian locale) "
@@ -143,7 +148,10 @@ def looks_cp1251(sample: bytes) -> bool:
         return False
     lower = len(high) - len(high.translate(None, _CP1251_LOWER))
     upper = len(high) - len(high.translate(None, _CP1251_UPPER))
-    return lower > 0 and lower >= upper
+    # Latin-1 and cp1252 accented letters fall in the same range, but sit inside Latin words
+    # ("ñandú"); Cyrillic letters make words of their own.
+    mixed = len(_MIXED.findall(sample))
+    return lower > 0 and lower >= upper and mixed * 10 <= lower + upper
 
 
 def decode(data: bytes, name: str, encoding: str | None = None) -> str:
@@ -378,7 +386,8 @@ def read_rows(
 ) -> Iterator[tuple[dict[str, Any], Location]]:
     """Rows of a delimited text, ``.xlsx`` or ``.jsonl`` file that has the ``required`` columns.
 
-    ``missing_hint`` is added to the message about missing columns.
+    ``missing_hint`` is added to the message about missing columns when the header has
+    ``unit_id`` (a sheet of the other layout: wide for long, or the reverse).
     """
     path = Path(path)
     name = str(path)
@@ -415,7 +424,9 @@ def _table_rows(
                 f"; the header is one column when split at {table.delimiter!r}: "
                 "if the file uses another delimiter, pass --delimiter (e.g. ';' or tab)"
             )
-        raise _fail(Location(name, 1), message + (f"; {missing_hint}" if missing_hint else ""))
+        if missing_hint and "unit_id" in [cell.strip() for cell in header]:
+            message += f"; {missing_hint}"
+        raise _fail(Location(name, 1), message)
     duplicate = header_problem(header, name)
     if duplicate is not None:
         raise duplicate
