@@ -108,6 +108,36 @@ def test_xlsx_wide_sheet_is_recognised_by_its_header(tmp_path: Path) -> None:
     ]
 
 
+def test_damaged_workbook_is_one_line(tmp_path: Path, run_cli: RunCli) -> None:
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a workbook")
+    proc = run_cli("export", str(path), "--to", "jsonl", "-o", str(tmp_path / "o.jsonl"))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert f"{path}: not a readable .xlsx workbook" in proc.stderr
+
+
+def test_without_openpyxl_the_error_says_how_to_install_it(tmp_path: Path, run_cli: RunCli) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    path = tmp_path / "codings.xlsx"
+    book.save(path)
+    # an openpyxl that cannot be imported, first on the path: as if it were not installed
+    shadow = tmp_path / "shadow" / "openpyxl"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'openpyxl'\", name='openpyxl')\n",
+        encoding="utf-8",
+    )
+    proc = run_cli(
+        "export", str(path), "--to", "jsonl", "-o", str(tmp_path / "o.jsonl"),
+        env={"PYTHONPATH": str(shadow.parent)},
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "pip install 'intercoder[excel]'" in proc.stderr
+
+
 def test_cp1251_detection_is_only_taken_when_certain() -> None:
     assert looks_cp1251("u1;Аня;да\r\n".encode("cp1251"))
     # KOI8-R swaps the cases of cp1251: its lower-case text reads as capitals there
@@ -236,7 +266,7 @@ def test_missing_columns_error_hints_at_the_wide_layout(tmp_path: Path) -> None:
     assert "--layout wide --variable ID" in message
 
 
-def test_wide_sheet_with_a_million_coders_is_read(tmp_path: Path) -> None:
+def test_wide_sheet_with_many_coders_is_read_and_a_repeated_coder_found(tmp_path: Path) -> None:
     coders = [f"c{i}" for i in range(200_000)]
     path = tmp_path / "many.wide.csv"
     path.write_text(

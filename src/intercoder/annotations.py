@@ -521,10 +521,10 @@ LANGUAGE_NAMES = {
     "de": "German",
     "fr": "French",
 }
-#: Distinct unknown names that get a "did you mean": each suggestion compares the name with
-#: every candidate, so thousands of unknown names against a large codebook would take minutes,
-#: and the command line shows only the first few problems anyway.
-SUGGESTIONS = 50
+#: Distinct unknown names (variables and codes) that get a "did you mean": each suggestion
+#: compares the name with every candidate, so thousands of unknown names against a codebook of
+#: thousands of variables took minutes, and the command line shows the first 20 problems.
+SUGGESTIONS = 20
 
 
 def _language_name(tag: str) -> str:

@@ -27,7 +27,8 @@ import difflib
 import io
 import json
 import re
-from collections.abc import Iterator, Sequence
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -239,6 +240,8 @@ class Table:
     rows: Iterator[tuple[list[str], Location]]
     #: The delimiter a delimited text was read with (None for Excel).
     delimiter: str | None = None
+    #: Lets go of the file when the rows are not read to the end (a workbook stays open).
+    close: Callable[[], None] = lambda: None
 
 
 def read_table(path: str | Path, required: Sequence[str] = ()) -> Table:
@@ -267,7 +270,9 @@ def peek_header(path: str | Path, required: Sequence[str] = ()) -> list[str]:
     """The header cells (trimmed) of a delimited text or ``.xlsx``, reading only its start."""
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
-        return [cell.strip() for cell in _excel_table(path).header]
+        table = _excel_table(path)
+        table.close()
+        return [cell.strip() for cell in table.header]
     settings = read_settings()
     with path.open("rb") as stream:
         head = stream.read(SNIFF_BYTES)
@@ -330,14 +335,20 @@ def _excel_table(path: Path) -> Table:
         raise IntercoderError(f"{name}: not a readable .xlsx workbook ({exc})") from None
     sheet = workbook.worksheets[0] if workbook.worksheets else None
     if sheet is None:
+        workbook.close()
         raise _fail(Location(name, 1), "the workbook has no sheet")
     rows = sheet.iter_rows(values_only=True)
-    first = next(rows, None)
+    try:
+        first = next(rows, None)
+    except Exception as exc:  # a damaged sheet inside a valid zip
+        workbook.close()
+        raise IntercoderError(f"{name}: not a readable .xlsx workbook ({exc})") from None
     header = [_excel_text(cell) for cell in first or ()]
     while header and not header[-1]:  # formatted but empty cells at the right
         header.pop()
 
     def body() -> Iterator[tuple[list[str], Location]]:
+        number = 1
         try:
             for number, values in enumerate(rows, start=2):
                 cells = [_excel_text(cell) for cell in values]
@@ -345,10 +356,15 @@ def _excel_table(path: Path) -> Table:
                     cells.pop()
                 if cells:
                     yield cells, Location(name, number)
+        except MemoryError:
+            raise too_big(path) from None
+        except (ValueError, KeyError, OSError, SyntaxError, zipfile.BadZipFile) as exc:
+            # openpyxl parses the sheet's XML as it goes: damage shows up here
+            raise _fail(Location(name, number + 1), f"not a readable sheet row ({exc})") from None
         finally:
             workbook.close()
 
-    return Table(name, header, body())
+    return Table(name, header, body(), close=workbook.close)
 
 
 def _excel_text(cell: Any) -> str:

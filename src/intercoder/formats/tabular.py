@@ -1,7 +1,9 @@
-"""Built-in tabular annotation formats: wide CSV (import) and Parquet (import and export).
+"""Built-in tabular annotation formats: wide sheets and Excel (import), Parquet (both ways).
 
-* **wide-csv** (``<variable>.wide.csv``): the layout of spreadsheets and of most reliability
-  tools, units × coders for a single variable.
+* **wide-csv** (``<variable>.wide.csv``, or any sheet whose header is wide): the layout of
+  spreadsheets and of most reliability tools, units × coders for a single variable.
+* **xlsx** (``.xlsx``): an Excel workbook's first sheet, long or wide (openpyxl, the ``excel``
+  extra, imported when a workbook is read).
 * **parquet** (``.parquet``): the long format (docs/reference/file-formats.md) as typed columns,
   for data pipelines (pandas, polars, DuckDB, R arrow). Read by Arrow into dictionary-encoded
   columns (:mod:`intercoder.columnar`); pyarrow is imported only when a file is read or written.
@@ -43,10 +45,12 @@ class WideCsv(Importer):
     are read exactly like the ``value`` column of the long CSV (trimmed; ``[...]`` is a JSON
     list; empty means no record).
 
-    **The variable comes from the file name**, because an importer receives nothing but a
-    path: ``<variable>.wide.csv``, optionally with a prefix separated by a dot
-    (``batch-2.severity.wide.csv`` is variable ``severity``). ``WideCsv(variable="severity")``
-    overrides the name in Python code. Claims the two-part extension ``.wide.csv``.
+    **The variable** is ``WideCsv(variable=...)`` in Python code, else ``--variable``
+    (:attr:`intercoder.rows.ReadSettings.variable`), else the file name, because an importer
+    receives nothing but a path: ``<variable>.wide.csv``, optionally with a prefix separated by
+    a dot (``batch-2.severity.wide.csv`` is variable ``severity``). Claims the two-part
+    extension ``.wide.csv``; a ``.csv``, ``.tsv`` or ``.xlsx`` sheet whose header is wide is
+    read by it too (:func:`read_sheet`). Delimiters and encodings as in :mod:`intercoder.rows`.
     """
 
     name = "wide-csv"
@@ -167,8 +171,8 @@ def variable_from_file_name(path: Path) -> str:
     file_name = path.name
     if not file_name.lower().endswith(WIDE_SUFFIX):
         raise IntercoderError(
-            f"{path}: a wide CSV file must be named <variable>{WIDE_SUFFIX} "
-            "(the file name says which variable the cells code)"
+            f"{path}: a wide sheet needs its variable: pass --variable ID, or name the file "
+            f"<variable>{WIDE_SUFFIX} (the file name says which variable the cells code)"
         )
     variable = file_name[: -len(WIDE_SUFFIX)].rsplit(".", 1)[-1]
     if not re.search(VARIABLE_ID, variable):
