@@ -79,7 +79,7 @@ def wide_coders(n: int) -> Callable[[], object]:
 
 
 def unknown_variables(n: int, variables: int = 20_000) -> Callable[[], object]:
-    book = parse_codebook(MINIMAL.encode("utf-8"), "minimal.yaml")
+    book, _ = parse_codebook(MINIMAL.encode("utf-8"), "minimal.yaml")
     template = book.variables[0]
     many = tuple(attrs.evolve(template, id=f"variable_{i:05d}") for i in range(variables))
     book = attrs.evolve(book, variables=many)

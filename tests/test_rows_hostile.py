@@ -8,6 +8,7 @@ space is limited with ``resource.setrlimit``, so the MemoryError is a real one.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import subprocess
@@ -19,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from intercoder.annotations import check_annotations, read_annotations
+from intercoder.annotations import SUGGESTIONS, Suggester, check_annotations, read_annotations
 from intercoder.codebook.registry import load_codebook
 from intercoder.errors import IntercoderError
 from intercoder.formats.tabular import Parquet
@@ -227,3 +228,23 @@ def test_a_file_bigger_than_memory_is_one_line(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(f"{path}: too big to read into memory"), proc.stdout
+
+
+def test_did_you_mean_in_a_large_codebook_finds_the_name_difflib_finds() -> None:
+    names = [f"variable_{i:05d}" for i in range(20_000)] + ["source_count", "target_group"]
+    words = ["varaible_01234", "sourse_count", "target_grup", "variable_1999", "zzz"]
+    shortlisted = Suggester(names)
+    for word in words:
+        expected = difflib.get_close_matches(word, names, n=1)  # the full, slow comparison
+        assert shortlisted.closest(word) == (expected[0] if expected else None), word
+
+
+def test_only_the_first_unknown_variables_get_a_suggestion(tmp_path: Path) -> None:
+    book = load_codebook(str(Path(__file__).parent / "data" / "minimal.yaml"))
+    path = tmp_path / "many.csv"
+    rows = "".join(f"u1,ana,relevnt{i},yes\n" for i in range(SUGGESTIONS + 5))
+    path.write_text(LONG + rows, encoding="utf-8")
+    problems = check_annotations(read_annotations(path), book).problems
+    hinted = [p.message for p in problems if "did you mean 'relevant'" in p.message]
+    assert len(problems) == SUGGESTIONS + 5
+    assert len(hinted) == SUGGESTIONS

@@ -18,6 +18,7 @@ import difflib
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -559,11 +560,51 @@ class _Lookup:
         retired = {cat.code: cat.retired_in or "" for cat, _ in var.walk() if cat.retired}
         return cls(set(var.codes), retired, labels, suggestions or [SUGGESTIONS])
 
-    def suggest(self, text: str, candidates: Iterable[str]) -> str | None:
+    _suggester: Suggester | None = None
+
+    def suggest(self, text: str) -> str | None:
         if self.suggestions[0] <= 0:
             return None
         self.suggestions[0] -= 1
-        close = difflib.get_close_matches(text, sorted(candidates), n=1)
+        if self._suggester is None:
+            self._suggester = Suggester(sorted(self.active))
+        return self._suggester.closest(text)
+
+
+class Suggester:
+    """ "Did you mean": the name closest to a word by :func:`difflib.get_close_matches`.
+
+    difflib compares the word with every name, and names that look alike (``variable_00001``
+    … ``variable_20000``) each need its full, quadratic ratio: 2 s a word against 20,000
+    names. Above :attr:`DIRECT` names, only the :attr:`SHORTLIST` names that share the most
+    character trigrams with the word (an index made once) go to difflib.
+    """
+
+    DIRECT = 200
+    SHORTLIST = 50
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = list(names)
+        self._index: dict[str, list[int]] | None = None
+
+    @staticmethod
+    def _grams(text: str) -> set[str]:
+        padded = f"  {text} "
+        return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+    def closest(self, word: str) -> str | None:
+        candidates = self.names
+        if len(candidates) > self.DIRECT:
+            if self._index is None:
+                self._index = {}
+                for number, name in enumerate(self.names):
+                    for gram in self._grams(name):
+                        self._index.setdefault(gram, []).append(number)
+            shared: Counter[int] = Counter()
+            for gram in self._grams(word):
+                shared.update(self._index.get(gram, ()))
+            candidates = [self.names[i] for i, _ in shared.most_common(self.SHORTLIST)]
+        close = difflib.get_close_matches(word, candidates, n=1)
         return close[0] if close else None
 
 
@@ -599,7 +640,7 @@ def _normalise(var: Variable, value: Any, lookup: _Lookup, accept_labels: bool =
         if len(labelled) > 1:
             meant_codes = ", ".join(repr(c) for c, _ in labelled)
             raise ValueError(f"{text!r} is a label of several codes of {var.id} ({meant_codes})")
-        close = lookup.suggest(text, lookup.active)
+        close = lookup.suggest(text)
         hint = f" (did you mean {close!r}?)" if close else ""
         raise ValueError(f"{shorten(text)} is not a code of {var.id}{hint}")
 
@@ -684,13 +725,13 @@ def check_annotations(
     unknown = np.array([var is None for var in var_of] + [True], dtype=bool)
     unknown_message = {}
     suggestions = [SUGGESTIONS]  # shared by variables and codes: see SUGGESTIONS
+    variable_names = Suggester(list(variables))
     for j, label in enumerate(var_col.labels):
         if var_of[j] is None:
             close = None
             if suggestions[0] > 0:
                 suggestions[0] -= 1
-                matches = difflib.get_close_matches(str(label), list(variables), n=1)
-                close = matches[0] if matches else None
+                close = variable_names.closest(str(label))
             hint = f" (did you mean {close!r}?)" if close else ""
             unknown_message[j] = f"variable {shorten(label)} is not in {cb.ref}{hint}"
     fail(unknown[var_col.codes], lambda i: unknown_message[int(var_col.codes[i])])

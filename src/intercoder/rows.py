@@ -27,7 +27,6 @@ import difflib
 import io
 import json
 import re
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -319,6 +318,7 @@ def _csv_body(reader: Any, name: str) -> Iterator[tuple[list[str], Location]]:
 def _excel_table(path: Path) -> Table:
     """The first sheet of an ``.xlsx`` workbook, cells as the text a CSV export would hold."""
     import importlib
+    import zipfile
 
     try:
         openpyxl = importlib.import_module("openpyxl")

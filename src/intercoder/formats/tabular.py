@@ -61,7 +61,7 @@ class WideCsv(Importer):
         self.variable = variable
 
     def read(self, path: Path) -> AnnotationSet:
-        from ..annotations import AnnotationError, AnnotationSet, _record
+        from ..annotations import NUL_MESSAGE, AnnotationError, _parse_value
         from ..rows import read_settings, read_table
 
         name = str(path)
@@ -90,28 +90,76 @@ class WideCsv(Importer):
             if coder in seen:
                 raise problem(Location(name, 1), f"coder {coder!r} has two columns")
             seen.add(coder)
-        records = []
+        if "\0" in "".join(coders) or "\0" in variable:
+            raise problem(Location(name, 1), f"coder_id: {NUL_MESSAGE}")
+        # Columns, not a record object per cell: a sheet may hold millions of cells. Each
+        # distinct cell text is parsed once.
+        units: list[str] = []
+        coder_ids: list[str] = []
+        values: list[Any] = []
+        lines: list[int] = []
+        parsed: dict[str, Any] = {}
         for row, where in table.rows:
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) > len(header):
                 raise problem(where, "more cells than header columns (an unquoted comma?)")
-            if not row[0].strip():
+            unit = row[0].strip()
+            if not unit:
                 raise problem(where, "unit_id: missing")
+            if "\0" in unit:
+                raise problem(where, f"unit_id: {NUL_MESSAGE}")
             for coder, cell in zip(coders, row[1:], strict=False):
-                if not cell.strip():
-                    continue
-                fields = {"unit_id": row[0], "coder_id": coder, "variable": variable, "value": cell}
-                try:
-                    records.append(_record(fields, where))
-                except AnnotationError as exc:  # say which column the bad cell is in
-                    raise AnnotationError(
-                        [
-                            Diagnostic(d.location, d.message, field=f"column {coder!r}")
-                            for d in exc.diagnostics
-                        ]
-                    ) from None
-        return AnnotationSet.from_records(records)
+                if cell in parsed:
+                    value = parsed[cell]
+                else:
+                    try:
+                        value = parsed[cell] = _parse_value(cell, where)
+                    except AnnotationError as exc:  # say which column the bad cell is in
+                        raise AnnotationError(
+                            [
+                                Diagnostic(d.location, d.message, field=f"column {coder!r}")
+                                for d in exc.diagnostics
+                            ]
+                        ) from None
+                if value is None:
+                    continue  # an empty cell: the coder did not code the unit
+                units.append(unit)
+                coder_ids.append(coder)
+                values.append(value)
+                lines.append(where.line)
+        return _wide_set(units, coder_ids, variable, values, lines, name)
+
+
+def _wide_set(
+    units: list[str],
+    coders: list[str],
+    variable: str,
+    values: list[Any],
+    lines: list[int],
+    name: str,
+) -> AnnotationSet:
+    """The records of a wide sheet as an AnnotationSet (columns made directly)."""
+    import numpy as np
+
+    from ..annotations import _NO_POSITION, AnnotationSet, object_column
+
+    count = len(units)
+    nothing = object_column([None] * count)
+    return AnnotationSet(
+        unit_id=object_column(units),
+        coder_id=object_column(coders),
+        variable=object_column([variable] * count),
+        value=object_column(values),
+        codebook=nothing,
+        text=nothing,
+        start=np.full(count, _NO_POSITION, dtype=np.int64),
+        end=np.full(count, _NO_POSITION, dtype=np.int64),
+        annotated_at=nothing,
+        file_index=np.zeros(count, dtype=np.int32),
+        line=np.asarray(lines, dtype=np.int64),
+        files=(name,) if count else (),
+    )
 
 
 def is_wide_header(header: list[str]) -> bool:
