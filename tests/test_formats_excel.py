@@ -247,6 +247,13 @@ def test_wide_sheet_with_a_natural_name_is_recognised_and_asks_for_the_variable(
     assert (relevant["variable"], relevant["n_units"], relevant["n_coders"]) == ("relevant", 2, 2)
 
 
+def test_a_task_file_is_not_taken_for_a_wide_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "tasks.csv"
+    path.write_text("unit_id,text,lang\nu1,Салам,ky\n", encoding="utf-8")
+    with pytest.raises(IntercoderError, match=r"missing column\(s\) 'coder_id', 'variable'"):
+        read_annotation_files([path])
+
+
 def test_layout_wide_reads_a_sheet_whose_header_looks_long(tmp_path: Path) -> None:
     # coders whose ids happen to be long-format column names: only --layout wide says so
     path = tmp_path / "odd.csv"

@@ -164,14 +164,15 @@ def _wide_set(
 
 def is_wide_header(header: list[str]) -> bool:
     """Whether a sheet's header is a wide one: ``unit_id`` and other columns, none of them a
-    column of the long format that only the long format has (coder_id, variable, value)."""
-    from ..annotations import REQUIRED_COLUMNS
+    column of the long format (coder_id, variable, value, text, …) or of a task file (a task
+    file given where annotations belong is told so by the missing columns, not taken for a
+    sheet of coders named ``text`` and ``lang``)."""
+    from ..annotations import RECORD_COLUMNS
+    from ..tasks import KNOWN
 
-    return (
-        "unit_id" in header
-        and len(header) > 1
-        and not any(column in header for column in REQUIRED_COLUMNS[1:])
-    )
+    others = set(RECORD_COLUMNS) | set(KNOWN)
+    others.discard("unit_id")
+    return "unit_id" in header and len(header) > 1 and not others.intersection(header)
 
 
 def read_sheet(path: Path) -> AnnotationSet:
