@@ -17,6 +17,8 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,8 @@ import numpy.typing as npt
 from .codebook.model import Codebook, Variable
 from .columnar import Column, Columns, encode_values, map_labels, read_columns, recode
 from .errors import Diagnostic, Location, ProblemsError
-from .rows import read_rows
+from .rows import MAX_OFFSET, NESTING, json_limit, read_rows, read_settings, shorten
+from .text import nfc
 
 REQUIRED_COLUMNS = ("unit_id", "coder_id", "variable", "value")
 OPTIONAL_COLUMNS = ("codebook", "text", "start", "end", "annotated_at")
@@ -303,14 +306,14 @@ def _parse_value(raw: Any, where: Location) -> Any:
             try:
                 parsed = json.loads(stripped)
             except json.JSONDecodeError as exc:
-                raise _problem(
-                    where, f"value: {stripped!r} is not a JSON list ({exc.msg})"
-                ) from None
+                why = exc.msg
+            except ValueError as exc:  # an integer of thousands of digits
+                why = json_limit(exc)
             except RecursionError:
-                raise _problem(where, "value: a JSON list nested too deeply") from None
-            except ValueError as exc:  # an integer of more digits than Python converts
-                raise _problem(where, f"value: {str(exc).split(';')[0]}") from None
-            return parsed
+                why = NESTING
+            else:
+                return parsed
+            raise _problem(where, f"value: {shorten(stripped)} is not a JSON list ({why})")
         return stripped
     if isinstance(raw, float) and math.isnan(raw):
         return None
@@ -336,6 +339,8 @@ def _position(raw: Any, name: str, where: Location) -> int | None:
         raise _problem(where, f"{name}: {raw!r} is not a character offset") from None
     if number < 0 or (isinstance(raw, float) and raw != number):
         raise _problem(where, f"{name}: {raw!r} is not a character offset")
+    if number > MAX_OFFSET:
+        raise _problem(where, f"{name}: {shorten(str(raw))} is too large for a character offset")
     return number
 
 
@@ -351,6 +356,8 @@ def _record(row: dict[str, Any], where: Location) -> Annotation:
         value = row.get(column)
         if value is None or (isinstance(value, str) and not value.strip()):
             raise _problem(where, f"{column}: missing")
+        if "\0" in str(value):
+            raise _problem(where, f"{column}: {NUL_MESSAGE}")
     return Annotation(
         unit_id=str(row["unit_id"]).strip(),
         coder_id=str(row["coder_id"]).strip(),
@@ -377,16 +384,33 @@ def read_annotations(path: str | Path) -> AnnotationSet:
         aset = _from_columns(columns, str(path))
         if aset is not None:
             return aset
-    rows = read_rows(path, REQUIRED_COLUMNS, what="annotation")
+    rows = read_rows(path, REQUIRED_COLUMNS, what="annotation", missing_hint=WIDE_HINT)
     return AnnotationSet.from_records(_record(row, where) for row, where in rows)
+
+
+#: Why an id with a NUL character is refused: it would be cut short by C code and files.
+NUL_MESSAGE = "contains a NUL character (\\0), which no id may hold"
+#: What the message about missing columns adds, for a sheet in the other layout.
+WIDE_HINT = (
+    "for a sheet with one column per coder, pass --layout wide --variable ID "
+    "(or name the file ID.wide.csv)"
+)
 
 
 class _Invalid(Exception):
     """A distinct value the fast path does not take: the row reader reports it."""
 
 
+def _fast_value(raw: Any, where: Location) -> Any:
+    """:func:`_parse_value` of a value Arrow read; an infinite number is a JSON integer too
+    long for a double, which the row reader reports as it stands."""
+    if isinstance(raw, float) and math.isinf(raw):
+        raise _Invalid
+    return _parse_value(raw, where)
+
+
 def _required_id(raw: Any) -> str:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    if raw is None or (isinstance(raw, str) and not raw.strip()) or "\0" in str(raw):
         raise _Invalid
     return str(raw).strip()
 
@@ -402,7 +426,7 @@ def _from_columns(columns: Columns, name: str) -> AnnotationSet | None:
             found = Column(np.full(len(columns), -1, dtype=np.int32), [])
         try:
             encoded = map_labels(found, transform)
-        except (AnnotationError, _Invalid):
+        except (AnnotationError, _Invalid, RecursionError):  # deep nesting: see the row reader
             raise _Invalid from None
         if np.any(encoded.codes < 0):  # null cells and absent columns: what None gives
             value = transform(None)
@@ -416,7 +440,7 @@ def _from_columns(columns: Columns, name: str) -> AnnotationSet | None:
         found = columns.columns.get(column)
         if found is not None and all(type(label) is str for label in found.labels):
             stripped = [label.strip() for label in found.labels]  # one pass, no call per label
-            if "" in stripped or np.any(found.codes < 0):
+            if "" in stripped or np.any(found.codes < 0) or "\0" in "".join(stripped):
                 raise _Invalid
             return recode(found.codes, stripped)
         return parsed(column, _required_id)
@@ -426,7 +450,7 @@ def _from_columns(columns: Columns, name: str) -> AnnotationSet | None:
             "unit_id": ids("unit_id"),
             "coder_id": ids("coder_id"),
             "variable": ids("variable"),
-            "value": parsed("value", lambda raw: _parse_value(raw, nowhere)),
+            "value": parsed("value", lambda raw: _fast_value(raw, nowhere)),
             "codebook": parsed("codebook", _text_or_none),
             "text": parsed("text", _text_or_none),
             "annotated_at": parsed("annotated_at", _text_or_none),
@@ -486,7 +510,108 @@ class CheckedAnnotations:
     problems: tuple[Diagnostic, ...]
 
 
-def _normalise(var: Variable, value: Any, active: set[str], retired: dict[str, str]) -> Any:
+#: Languages named in messages about labels typed for codes (others by their tag).
+LANGUAGE_NAMES = {
+    "en": "English",
+    "ru": "Russian",
+    "ky": "Kyrgyz",
+    "uz": "Uzbek",
+    "kk": "Kazakh",
+    "tg": "Tajik",
+    "tr": "Turkish",
+    "de": "German",
+    "fr": "French",
+}
+#: Distinct unknown names (variables and codes) that get a "did you mean": each suggestion
+#: compares the name with every candidate, so thousands of unknown names against a codebook of
+#: thousands of variables took minutes, and the command line shows the first 20 problems.
+SUGGESTIONS = 20
+
+
+def _language_name(tag: str) -> str:
+    primary = tag.split("-")[0].lower()
+    return LANGUAGE_NAMES.get(primary, f"{tag!r}")
+
+
+def _label_key(text: str) -> str:
+    return nfc(text).strip().casefold()
+
+
+@attrs.define
+class _Lookup:
+    """What checking a variable's values needs, made once per variable."""
+
+    active: set[str]
+    retired: dict[str, str]
+    #: A label (folded: NFC, case) -> the codes it labels, with the language of each.
+    labels: dict[str, list[tuple[str, str]]]
+    suggestions: list[int] = attrs.field(factory=lambda: [SUGGESTIONS])
+
+    @classmethod
+    def of(cls, var: Variable, suggestions: list[int] | None = None) -> _Lookup:
+        labels: dict[str, list[tuple[str, str]]] = {}
+        for cat, _ in var.walk():
+            if cat.retired:
+                continue
+            for lang, label in cat.label.items():
+                found = labels.setdefault(_label_key(label), [])
+                if all(code != cat.code for code, _ in found):
+                    found.append((cat.code, lang))
+        retired = {cat.code: cat.retired_in or "" for cat, _ in var.walk() if cat.retired}
+        return cls(set(var.codes), retired, labels, suggestions or [SUGGESTIONS])
+
+    _suggester: Suggester | None = None
+
+    def suggest(self, text: str) -> str | None:
+        if self.suggestions[0] <= 0:
+            return None
+        self.suggestions[0] -= 1
+        if self._suggester is None:
+            self._suggester = Suggester(sorted(self.active))
+        return self._suggester.closest(text)
+
+
+class Suggester:
+    """ "Did you mean": the name closest to a word by :func:`difflib.get_close_matches`.
+
+    difflib compares the word with every name, and names that look alike (``variable_00001``
+    … ``variable_20000``) each need its full, quadratic ratio: 2 s a word against 20,000
+    names. Above :attr:`DIRECT` names, only the :attr:`SHORTLIST` names that share the most
+    character trigrams with the word (an index made once) go to difflib.
+    """
+
+    DIRECT = 200
+    SHORTLIST = 50
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = list(names)
+        self._index: dict[str, list[int]] | None = None
+
+    @staticmethod
+    def _grams(text: str) -> set[str]:
+        padded = f"  {text} "
+        return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+    def closest(self, word: str) -> str | None:
+        candidates = self.names
+        if len(candidates) > self.DIRECT:
+            if self._index is None:
+                self._index = {}
+                for number, name in enumerate(self.names):
+                    for gram in self._grams(name):
+                        self._index.setdefault(gram, []).append(number)
+            shared: Counter[int] = Counter()
+            for gram in self._grams(word):
+                shared.update(self._index.get(gram, ()))
+            candidates = [self.names[i] for i, _ in shared.most_common(self.SHORTLIST)]
+        close = difflib.get_close_matches(word, candidates, n=1)
+        return close[0] if close else None
+
+
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def _normalise(var: Variable, value: Any, lookup: _Lookup, accept_labels: bool = False) -> Any:
     """The value in canonical form for its variable, or raise ValueError with a reason."""
 
     def code(item: Any) -> str:
@@ -496,30 +621,55 @@ def _normalise(var: Variable, value: Any, active: set[str], retired: dict[str, s
             else None
         )
         if text is None:
-            raise ValueError(f"{item!r} is not a code")
-        if text in active:
+            raise ValueError(f"{shorten(item)} is not a code")
+        if text in lookup.active:
             return text
-        if text in retired:
-            raise ValueError(f"{text!r} was retired in {retired[text]}; migrate the codings first")
-        close = difflib.get_close_matches(text, sorted(active), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ValueError(f"{text!r} is not a code of {var.id}{hint}")
+        if text in lookup.retired:
+            raise ValueError(
+                f"{text!r} was retired in {lookup.retired[text]}; migrate the codings first"
+            )
+        labelled = lookup.labels.get(_label_key(text), [])
+        if len(labelled) == 1:
+            meant, lang = labelled[0]
+            if accept_labels:
+                return meant
+            raise ValueError(
+                f"{text!r} is the {_language_name(lang)} label of code {meant!r} of {var.id}; "
+                f"write the code {meant!r}, or pass --accept-labels to read labels as codes"
+            )
+        if len(labelled) > 1:
+            meant_codes = ", ".join(repr(c) for c, _ in labelled)
+            raise ValueError(f"{text!r} is a label of several codes of {var.id} ({meant_codes})")
+        close = lookup.suggest(text)
+        hint = f" (did you mean {close!r}?)" if close else ""
+        raise ValueError(f"{shorten(text)} is not a code of {var.id}{hint}")
 
     if var.type in ("single_choice", "ordinal_scale", "spans"):
         if isinstance(value, list):
             raise ValueError(f"{var.id} takes one code, got a list")
         return code(value)
     if var.type == "multiple_choice":
+        if isinstance(value, str):
+            parts = [part.strip() for part in re.split(r"[;,|]", value)]
+            if len(parts) > 1 and value.strip() not in lookup.active:
+                listed = json.dumps([p for p in parts if p], ensure_ascii=False)
+                raise ValueError(
+                    f"{shorten(value.strip())} is not a code of {var.id}; several codes are "
+                    f"written as a JSON list: {listed} (in a CSV cell as it stands)"
+                )
         items = list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
         codes = sorted({code(item) for item in items})
         return tuple(codes)
     if var.type == "number":
+        if isinstance(value, str) and not _NUMBER.fullmatch(value):
+            # float() also takes "1_0" (as 10), "inf" and "nan": none is a number a coder wrote
+            raise ValueError(f"{shorten(value)} is not a number")
         try:
             number = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{value!r} is not a number") from None
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"{shorten(value)} is not a number") from None
         if isinstance(value, bool) or not math.isfinite(number):
-            raise ValueError(f"{value!r} is not a number")
+            raise ValueError(f"{shorten(value)} is not a number")
         if var.minimum is not None and number < var.minimum:
             raise ValueError(f"{number:g} is below the minimum {var.minimum:g}")
         if var.maximum is not None and number > var.maximum:
@@ -535,11 +685,12 @@ def check_value(var: Variable, value: Any) -> Any:
     The same rules :func:`check_annotations` applies to every record; machine coders use it
     to validate an answer before writing it.
     """
-    retired = {cat.code: cat.retired_in or "" for cat, _ in var.walk() if cat.retired}
-    return _normalise(var, value, set(var.codes), retired)
+    return _normalise(var, value, _Lookup.of(var))
 
 
-def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
+def check_annotations(
+    aset: AnnotationSet, cb: Codebook, *, accept_labels: bool | None = None
+) -> CheckedAnnotations:
     """Keep the records that fit ``cb``; report the others (file and line) as problems.
 
     Problems: a variable the codebook does not have, a value that is not a code of its
@@ -549,7 +700,13 @@ def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
     Each distinct variable, codebook reference and (variable, value) pair is checked once;
     locations are made only for the records that fail. A record gets one problem, the first
     in the order above; problems are listed in record order.
+
+    A label typed for a code (``Да`` for ``yes``) is a problem that names the code, unless
+    ``accept_labels`` (default: :func:`intercoder.rows.read_settings`, ``--accept-labels``):
+    then it is read as its code.
     """
+    if accept_labels is None:
+        accept_labels = read_settings().accept_labels
     variables = {var.id: var for var in cb.variables}
     count = len(aset)
     found: list[tuple[int, str]] = []  # (record, message)
@@ -567,11 +724,16 @@ def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
     var_of = [variables.get(label) for label in var_col.labels]
     unknown = np.array([var is None for var in var_of] + [True], dtype=bool)
     unknown_message = {}
+    suggestions = [SUGGESTIONS]  # shared by variables and codes: see SUGGESTIONS
+    variable_names = Suggester(list(variables))
     for j, label in enumerate(var_col.labels):
         if var_of[j] is None:
-            close = difflib.get_close_matches(label, list(variables), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            unknown_message[j] = f"variable {label!r} is not in {cb.ref}{hint}"
+            close = None
+            if suggestions[0] > 0:
+                suggestions[0] -= 1
+                close = variable_names.closest(str(label))
+            hint = f" (did you mean {close!r}?)" if close else ""
+            unknown_message[j] = f"variable {shorten(label)} is not in {cb.ref}{hint}"
     fail(unknown[var_col.codes], lambda i: unknown_message[int(var_col.codes[i])])
 
     # 2. the codebook the record was coded under
@@ -595,17 +757,15 @@ def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
     del pairs
     normalised: list[Any] = []
     pair_message: list[str | None] = []
-    lookups: dict[str, tuple[set[str], dict[str, str]]] = {}
+    lookups: dict[str, _Lookup] = {}
     for pair in unique_pairs.tolist():
         var = var_of[pair // n_labels]
         assert var is not None
         if var.id not in lookups:
-            lookups[var.id] = (
-                set(var.codes),
-                {cat.code: cat.retired_in or "" for cat, _ in var.walk() if cat.retired},
-            )
+            lookups[var.id] = _Lookup.of(var, suggestions)
         try:
-            normalised.append(_normalise(var, value_col.labels[pair % n_labels], *lookups[var.id]))
+            value = value_col.labels[pair % n_labels]
+            normalised.append(_normalise(var, value, lookups[var.id], accept_labels))
             pair_message.append(None)
         except ValueError as exc:
             normalised.append(None)

@@ -15,6 +15,7 @@ reports it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -28,6 +29,15 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import IntercoderError
+from .rows import (
+    DELIMITED,
+    SNIFF_BYTES,
+    bom_encoding,
+    decode,
+    read_settings,
+    sniff_delimiter,
+    too_big,
+)
 
 __all__ = [
     "Column",
@@ -190,15 +200,16 @@ def read_columns(path: str | Path, required: Sequence[str]) -> Columns | None:
     must read it (see the module docstring). Never raises for bad content."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".jsonl", ".ndjson"):
+    if suffix not in (*DELIMITED, ".jsonl", ".ndjson"):
         return None
     try:
         held = [path.read_bytes()]
     except MemoryError:
         raise too_big(path) from None
     try:
+        held = [_utf8(held.pop(), str(path))]
         # The bytes are handed over, not kept here: the reader drops them once parsed.
-        if suffix == ".csv":
+        if suffix in DELIMITED:
             return _csv_columns(held.pop(), required)
         return _jsonl_columns(held.pop(), required)
     except MemoryError:
@@ -207,21 +218,21 @@ def read_columns(path: str | Path, required: Sequence[str]) -> Columns | None:
         return None
 
 
-def too_big(path: str | Path) -> IntercoderError:
-    """The one-line answer to a file that does not fit in memory."""
-    return IntercoderError(
-        f"{path}: too big to read into memory on this machine; convert it to Parquet "
-        f"(intercoder export {Path(path).name} --to parquet -o FILE.parquet on a machine with "
-        "more memory), which is read in a fraction of the space"
-    )
+def _utf8(data: bytes, name: str) -> bytes:
+    """``data`` as UTF-8 for Arrow: as it is when it is UTF-8 (or may be: Arrow checks), else
+    decoded by :func:`intercoder.rows.decode` (a byte order mark, ``--encoding``) and encoded."""
+    encoding = read_settings().encoding or bom_encoding(data)
+    if encoding is None or codecs.lookup(encoding).name == "utf-8":
+        return data
+    return decode(data, name, encoding).encode("utf-8")
 
 
-def _csv_header(data: bytes) -> list[str] | None:
-    text = data[: 1 << 16].decode("utf-8-sig", errors="replace")
-    return next(csv.reader(io.StringIO(text, newline="")), None)
+def _csv_header(data: bytes, delimiter: str) -> list[str] | None:
+    text = data[:SNIFF_BYTES].decode("utf-8-sig", errors="replace")
+    return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), None)
 
 
-def _csv_lines(data: bytes, rows: int) -> IntArray | None:
+def _csv_lines(data: bytes, rows: int, delimiter: str) -> IntArray | None:
     """The line each CSV record starts on, as :func:`intercoder.rows.read_rows` counts."""
     newlines = data.count(b"\n")
     simple = (
@@ -232,14 +243,13 @@ def _csv_lines(data: bytes, rows: int) -> IntArray | None:
     )
     if simple:  # one line per record, no blank line: no need to parse the file again
         return np.arange(2, rows + 2, dtype=np.int64)
-    reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+    reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=delimiter)
     next(reader, None)
     lines = []
     line = 1
     for row in reader:
-        if not row:
-            continue  # csv.DictReader skips blank rows without updating the count
-        lines.append(line + 1)
+        if row:  # blank lines hold no record, but count
+            lines.append(line + 1)
         line = reader.line_num
     if len(lines) != rows:
         return None
@@ -250,17 +260,20 @@ def _csv_columns(data: bytes, required: Sequence[str]) -> Columns | None:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    header = _csv_header(data)
+    head = data[:SNIFF_BYTES].decode("utf-8-sig", errors="replace")
+    delimiter = read_settings().delimiter or sniff_delimiter(head, required)
+    header = _csv_header(data, delimiter)
     if not header or len(set(header)) != len(header) or any(c not in header for c in required):
         return None
     table = pcsv.read_csv(
         pa.py_buffer(data),
         read_options=pcsv.ReadOptions(use_threads=True),
+        parse_options=pcsv.ParseOptions(delimiter=delimiter),
         convert_options=pcsv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
         ),
     )
-    lines = _csv_lines(data, table.num_rows)
+    lines = _csv_lines(data, table.num_rows, delimiter)
     del data  # parsed: the encoding below needs the memory more
     if lines is None:
         return None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import codebook_option, load_checked, skip_invalid_option
+from .options import annotation_read_options, codebook_option, load_checked, skip_invalid_option
 
 
 @click.command("adjudicate")
@@ -46,6 +46,7 @@ from .options import codebook_option, load_checked, skip_invalid_option
     help="Task file with the units' texts, for the queue.",
 )
 @skip_invalid_option
+@annotation_read_options
 def adjudicate_command(
     files: tuple[str, ...],
     codebook_ref: str,

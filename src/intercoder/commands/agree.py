@@ -7,6 +7,7 @@ import json
 import click
 
 from .options import (
+    annotation_read_options,
     codebook_option,
     load_checked,
     record_options,
@@ -35,6 +36,7 @@ from .options import (
 @skip_invalid_option
 @variables_option
 @record_options
+@annotation_read_options
 def agree(
     files: tuple[str, ...],
     codebook_ref: str,

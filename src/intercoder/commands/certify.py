@@ -9,6 +9,7 @@ import click
 
 from .options import (
     EXIT_FAILED,
+    annotation_read_options,
     codebook_option,
     load_checked,
     record_options,
@@ -26,6 +27,7 @@ from .options import (
 @table_format_option
 @skip_invalid_option
 @record_options
+@annotation_read_options
 def certify_command(
     gold_file: str,
     files: tuple[str, ...],

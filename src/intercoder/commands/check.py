@@ -17,6 +17,7 @@ import click
 from .options import (
     EXIT_FAILED,
     EXIT_USAGE,
+    annotation_read_options,
     codebook_option,
     load_codebook_option,
     read_checked,
@@ -125,6 +126,7 @@ class SettingError(click.ClickException):
     default=None,
     help="Fail (exit 1) when a variable's alpha fell by more than this since --baseline.",
 )
+@annotation_read_options
 def check_command(
     files: tuple[str, ...],
     codebook_ref: str,

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .options import codebook_option, progress_bar
+from .options import codebook_option, progress_bar, read_options
 
 
 @click.command("code")
@@ -40,6 +40,7 @@ from .options import codebook_option, progress_bar
     default=None,
     help="Worker processes (default: all cores). The output is the same for any number.",
 )
+@read_options
 def code_command(
     input_file: str,
     coder_name: str,

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from .options import annotation_read_options
+
 
 class _ExporterName(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.5
     """A registered exporter name; ``--help`` lists what the installed plugins provide."""
@@ -44,6 +46,7 @@ class _ExporterName(click.ParamType):  # type: ignore[type-arg]  # generic only 
     default=None,
     help="Codebook for labels and validation (needed by some formats).",
 )
+@annotation_read_options
 def export_command(file: str, to: str, output: str, codebook_ref: str | None) -> None:
     """Convert an annotation FILE to another format."""
     from ..formats import read_annotation_files

@@ -8,11 +8,12 @@ on stderr; an output file is written atomically and announced on stderr.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -72,6 +73,115 @@ def selected_variables(codebook: Codebook, variables: str | None) -> tuple[str, 
         return select_variables(codebook, variables.split(","))
     except UnknownVariableError as exc:
         raise OptionValueError(f"--variables: {exc}") from None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+#: What --delimiter takes besides a single character.
+_DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}
+
+
+def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from ..rows import check_encoding
+
+    if value is None:
+        return None
+    try:
+        return check_encoding(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    delimiter = _DELIMITER_NAMES.get(value.lower(), value)
+    if len(delimiter) != 1 or delimiter in '"\r\n':
+        raise click.BadParameter(
+            f"{value!r} is not one character (e.g. ',', ';' or 'tab')", ctx=ctx, param=param
+        )
+    return delimiter
+
+
+_READ_OPTIONS = (
+    click.option(
+        "--encoding",
+        "read_encoding",
+        default=None,
+        callback=_encoding,
+        help="Encoding of the input files (e.g. cp1251, utf-16); default: detected "
+        "(a byte order mark, UTF-8, or Russian-locale Windows text).",
+    ),
+    click.option(
+        "--delimiter",
+        "read_delimiter",
+        default=None,
+        callback=_delimiter,
+        help="Cell delimiter of CSV input (',', ';' or 'tab'); default: detected from the header.",
+    ),
+)
+_ANNOTATION_OPTIONS = (
+    click.option(
+        "--layout",
+        "read_layout",
+        type=click.Choice(["auto", "long", "wide"]),
+        default="auto",
+        show_default=True,
+        help="Layout of CSV/Excel annotation files: long (a record per row) or wide (unit_id "
+        "and one column per coder, for one variable); auto tells them apart by the header.",
+    ),
+    click.option(
+        "--variable",
+        "read_variable",
+        default=None,
+        metavar="ID",
+        help="The variable the cells of a wide sheet code (default: from its name, "
+        "VARIABLE.wide.csv).",
+    ),
+    click.option(
+        "--accept-labels",
+        "read_accept_labels",
+        is_flag=True,
+        help="Read a code's label (in any language of the codebook, e.g. 'Да') as the code.",
+    ),
+)
+
+
+_SETTINGS = (
+    "read_encoding",
+    "read_delimiter",
+    "read_layout",
+    "read_variable",
+    "read_accept_labels",
+)
+
+
+def _reading(options: Sequence[Callable[[Any], Any]]) -> Callable[[F], F]:
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            from ..rows import reading
+
+            settings = {
+                name.removeprefix("read_"): kwargs.pop(name) for name in _SETTINGS if name in kwargs
+            }
+            with reading(**settings):
+                return command(*args, **kwargs)
+
+        decorated: Any = run
+        for option in reversed(options):
+            decorated = option(decorated)
+        return decorated  # type: ignore[no-any-return]
+
+    return decorate
+
+
+#: ``--encoding`` and ``--delimiter``, for every command that reads task or annotation files.
+#: The command's function does not see them: they are in force while it runs
+#: (:func:`intercoder.rows.reading`), for every file it reads.
+read_options = _reading(_READ_OPTIONS)
+#: :data:`read_options` and ``--layout``, ``--variable``, ``--accept-labels``, for the commands
+#: that read annotation files.
+annotation_read_options = _reading(_READ_OPTIONS + _ANNOTATION_OPTIONS)
 
 
 def write_output(output: str | None, text: str) -> None:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .options import EXIT_FAILED
+from .options import EXIT_FAILED, annotation_read_options
 
 
 @click.command("plan")
@@ -59,6 +59,7 @@ from .options import EXIT_FAILED
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
+@annotation_read_options
 def plan_command(
     min_alpha: float | None,
     significance: float,

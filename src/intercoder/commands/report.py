@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .options import (
+    annotation_read_options,
     check_language,
     codebook_option,
     ledger_file,
@@ -64,6 +65,7 @@ from .options import (
 @skip_invalid_option
 @variables_option
 @record_options
+@annotation_read_options
 def report(
     files: tuple[str, ...],
     codebook_ref: str,

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .options import codebook_option, load_codebook_option, progress_bar
+from .options import codebook_option, load_codebook_option, progress_bar, read_options
 
 _STATE = click.option(
     "--state",
@@ -171,6 +171,7 @@ def _progress(label: str) -> Iterator[Any]:
     "same tasks: no coder has another's answers in their project.",
 )
 @_STATE
+@read_options
 def push_command(
     codebook_ref: str,
     tasks_file: str,

@@ -7,7 +7,13 @@ import json
 
 import click
 
-from .options import codebook_option, load_checked, skip_invalid_option, table_format_option
+from .options import (
+    annotation_read_options,
+    codebook_option,
+    load_checked,
+    skip_invalid_option,
+    table_format_option,
+)
 
 
 @click.command("validate-coder")
@@ -47,6 +53,7 @@ from .options import codebook_option, load_checked, skip_invalid_option, table_f
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the bootstrap.")
 @skip_invalid_option
+@annotation_read_options
 def validate_coder_command(
     human_files: tuple[str, ...],
     machine_file: str,

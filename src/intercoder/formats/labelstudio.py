@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Diagnostic, IntercoderError, Location, ProblemsError
+from ..errors import Diagnostic, Location, ProblemsError
 from ..extensions import Exporter, Importer
 from ..hookspecs import hookimpl
 
@@ -82,6 +82,8 @@ def _tasks(text: str, name: str) -> Iterator[tuple[Any, Location]]:
     """
     import json
 
+    from ..rows import NESTING, json_limit
+
     decoder = json.JSONDecoder()
     line, line_start, counted = 1, 0, 0
 
@@ -121,10 +123,10 @@ def _tasks(text: str, name: str) -> Iterator[tuple[Any, Location]]:
                         )
                     ]
                 ) from None
+            except ValueError as exc:  # an integer of thousands of digits
+                raise fail(pos, f"not valid JSON in this task: {json_limit(exc)}") from None
             except RecursionError:
-                raise fail(pos, "not valid JSON here: nested too deeply") from None
-            except ValueError as exc:  # an integer of more digits than Python converts
-                raise fail(pos, f"not valid JSON here: {str(exc).split(';')[0]}") from None
+                raise fail(pos, f"not valid JSON in this task: {NESTING}") from None
             yield task, where(pos)
             pos = _WHITESPACE.match(text, end).end()  # type: ignore[union-attr]
             if pos < len(text) and text[pos] == ",":
@@ -178,9 +180,13 @@ def _utf16_to_index(text: str, offset: int) -> int | None:
 
 
 def _offset(value: dict[str, Any], key: str) -> int:
+    from ..rows import MAX_OFFSET, shorten
+
     offset = value.get(key)
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise ValueError(f"value.{key} must be a character offset, got {offset!r}")
+        raise ValueError(f"value.{key} must be a character offset, got {shorten(offset)}")
+    if offset > MAX_OFFSET:
+        raise ValueError(f"value.{key} is too large for a character offset: {offset}")
     return offset
 
 
@@ -236,13 +242,25 @@ def _result_values(
 
 def read_labelstudio(path: str | Path) -> LabelStudioRead:
     """Read a Label Studio JSON export; bad content raises :class:`LabelStudioError`."""
-    from ..annotations import Annotation, AnnotationSet
+
+    from ..rows import decode, read_settings, too_big
 
     name = str(path)
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IntercoderError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+        data = Path(path).read_bytes()
+    except MemoryError:
+        raise too_big(name) from None
+    text = decode(data, name, read_settings().encoding)
+    del data
+    try:
+        return _read_text(text, name)
+    except MemoryError:
+        raise too_big(name) from None
+
+
+def _read_text(text: str, name: str) -> LabelStudioRead:
+    from ..annotations import Annotation, AnnotationSet
+
     records: list[Annotation] = []
     problems: list[Diagnostic] = []
     cancelled_tasks: list[Any] = []

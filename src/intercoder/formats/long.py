@@ -36,15 +36,18 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
 
 
 class LongCsv(Importer, Exporter):
+    """Long CSV (``,``, ``;`` or tab; ``.tsv`` and Excel's Unicode ``.txt`` too): a sheet whose
+    header is unit_id and one column per coder is read as wide (:func:`.tabular.read_sheet`)."""
+
     name = "csv"
-    extensions = (".csv",)
+    extensions = (".csv", ".tsv", ".txt")
     extension = ".csv"
     description = "long format CSV: unit_id, coder_id, variable, value, ... (lists as JSON)"
 
     def read(self, path: Path) -> AnnotationSet:
-        from ..annotations import read_annotations
+        from .tabular import read_sheet
 
-        return read_annotations(path)
+        return read_sheet(path)
 
     def write(self, annotations: AnnotationSet, path: Path, codebook: Codebook | None) -> None:
         rows = [_plain(record) for record in annotations]

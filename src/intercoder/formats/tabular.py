@@ -1,7 +1,9 @@
-"""Built-in tabular annotation formats: wide CSV (import) and Parquet (import and export).
+"""Built-in tabular annotation formats: wide sheets and Excel (import), Parquet (both ways).
 
-* **wide-csv** (``<variable>.wide.csv``): the layout of spreadsheets and of most reliability
-  tools, units × coders for a single variable.
+* **wide-csv** (``<variable>.wide.csv``, or any sheet whose header is wide): the layout of
+  spreadsheets and of most reliability tools, units × coders for a single variable.
+* **xlsx** (``.xlsx``): an Excel workbook's first sheet, long or wide (openpyxl, the ``excel``
+  extra, imported when a workbook is read).
 * **parquet** (``.parquet``): the long format (docs/reference/file-formats.md) as typed columns,
   for data pipelines (pandas, polars, DuckDB, R arrow). Read by Arrow into dictionary-encoded
   columns (:mod:`intercoder.columnar`); pyarrow is imported only when a file is read or written.
@@ -43,10 +45,12 @@ class WideCsv(Importer):
     are read exactly like the ``value`` column of the long CSV (trimmed; ``[...]`` is a JSON
     list; empty means no record).
 
-    **The variable comes from the file name**, because an importer receives nothing but a
-    path: ``<variable>.wide.csv``, optionally with a prefix separated by a dot
-    (``batch-2.severity.wide.csv`` is variable ``severity``). ``WideCsv(variable="severity")``
-    overrides the name in Python code. Claims the two-part extension ``.wide.csv``.
+    **The variable** is ``WideCsv(variable=...)`` in Python code, else ``--variable``
+    (:attr:`intercoder.rows.ReadSettings.variable`), else the file name, because an importer
+    receives nothing but a path: ``<variable>.wide.csv``, optionally with a prefix separated by
+    a dot (``batch-2.severity.wide.csv`` is variable ``severity``). Claims the two-part
+    extension ``.wide.csv``; a ``.csv``, ``.tsv`` or ``.xlsx`` sheet whose header is wide is
+    read by it too (:func:`read_sheet`). Delimiters and encodings as in :mod:`intercoder.rows`.
     """
 
     name = "wide-csv"
@@ -57,61 +61,60 @@ class WideCsv(Importer):
         self.variable = variable
 
     def read(self, path: Path) -> AnnotationSet:
-        import csv
-        import io
-
-        from ..annotations import AnnotationError, AnnotationSet, _record
+        from ..annotations import NUL_MESSAGE, AnnotationError, _parse_value
+        from ..rows import read_settings, read_table
 
         name = str(path)
-        variable = self.variable or variable_from_file_name(path)
-        text = _read_text(path)
-        reader = csv.reader(io.StringIO(text, newline=""))
+        variable = self.variable or read_settings().variable or variable_from_file_name(path)
 
         def problem(where: Location, message: str) -> AnnotationError:
             return AnnotationError([Diagnostic(where, message)])
 
-        try:
-            header = next(reader, None)
-            if not header or not any(cell.strip() for cell in header):
-                raise problem(Location(name, 1), "empty file: expected a header unit_id,CODER,...")
-            header = [cell.strip() for cell in header]
-            if header[0] != "unit_id":
-                raise problem(
-                    Location(name, 1),
-                    f"the first column must be unit_id (found {header[0]!r}); "
-                    "a wide file has unit_id, then one column per coder",
-                )
-            coders = header[1:]
-            if not coders:
-                raise problem(Location(name, 1), "no coder columns after unit_id")
-            for number, coder in enumerate(coders, start=2):
-                if not coder:
-                    raise problem(Location(name, 1), f"column {number} has no coder id")
-                if coders.count(coder) > 1:
-                    raise problem(Location(name, 1), f"coder {coder!r} has two columns")
-            records = []
-            line = reader.line_num
-            for row in reader:
-                # A record's line is where its row starts (cells may hold newlines).
-                where = Location(name, line + 1)
-                line = reader.line_num
-                if not any(cell.strip() for cell in row):
-                    continue
-                if len(row) > len(header):
-                    raise problem(where, "more cells than header columns (an unquoted comma?)")
-                if not row[0].strip():
-                    raise problem(where, "unit_id: missing")
-                for coder, cell in zip(coders, row[1:], strict=False):
-                    if not cell.strip():
-                        continue
-                    fields = {
-                        "unit_id": row[0],
-                        "coder_id": coder,
-                        "variable": variable,
-                        "value": cell,
-                    }
+        table = read_table(path, ("unit_id",))
+        header = [cell.strip() for cell in table.header]
+        if not any(header):
+            raise problem(Location(name, 1), "empty file: expected a header unit_id,CODER,...")
+        if header[0] != "unit_id":
+            raise problem(
+                Location(name, 1),
+                f"the first column must be unit_id (found {header[0]!r}); "
+                "a wide file has unit_id, then one column per coder",
+            )
+        coders = header[1:]
+        if not coders:
+            raise problem(Location(name, 1), "no coder columns after unit_id")
+        seen: set[str] = set()  # a set, not list.count: a sheet may have a million coders
+        for number, coder in enumerate(coders, start=2):
+            if not coder:
+                raise problem(Location(name, 1), f"column {number} has no coder id")
+            if coder in seen:
+                raise problem(Location(name, 1), f"coder {coder!r} has two columns")
+            seen.add(coder)
+        if "\0" in "".join(coders) or "\0" in variable:
+            raise problem(Location(name, 1), f"coder_id: {NUL_MESSAGE}")
+        # Columns, not a record object per cell: a sheet may hold millions of cells. Each
+        # distinct cell text is parsed once.
+        units: list[str] = []
+        coder_ids: list[str] = []
+        values: list[Any] = []
+        lines: list[int] = []
+        parsed: dict[str, Any] = {}
+        for row, where in table.rows:
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(header):
+                raise problem(where, "more cells than header columns (an unquoted comma?)")
+            unit = row[0].strip()
+            if not unit:
+                raise problem(where, "unit_id: missing")
+            if "\0" in unit:
+                raise problem(where, f"unit_id: {NUL_MESSAGE}")
+            for coder, cell in zip(coders, row[1:], strict=False):
+                if cell in parsed:
+                    value = parsed[cell]
+                else:
                     try:
-                        records.append(_record(fields, where))
+                        value = parsed[cell] = _parse_value(cell, where)
                     except AnnotationError as exc:  # say which column the bad cell is in
                         raise AnnotationError(
                             [
@@ -119,9 +122,95 @@ class WideCsv(Importer):
                                 for d in exc.diagnostics
                             ]
                         ) from None
-        except csv.Error as exc:
-            raise problem(Location(name, reader.line_num), f"malformed CSV: {exc}") from None
-        return AnnotationSet.from_records(records)
+                if value is None:
+                    continue  # an empty cell: the coder did not code the unit
+                units.append(unit)
+                coder_ids.append(coder)
+                values.append(value)
+                lines.append(where.line)
+        return _wide_set(units, coder_ids, variable, values, lines, name)
+
+
+def _wide_set(
+    units: list[str],
+    coders: list[str],
+    variable: str,
+    values: list[Any],
+    lines: list[int],
+    name: str,
+) -> AnnotationSet:
+    """The records of a wide sheet as an AnnotationSet (columns made directly)."""
+    import numpy as np
+
+    from ..annotations import _NO_POSITION, AnnotationSet, object_column
+
+    count = len(units)
+    nothing = object_column([None] * count)
+    return AnnotationSet(
+        unit_id=object_column(units),
+        coder_id=object_column(coders),
+        variable=object_column([variable] * count),
+        value=object_column(values),
+        codebook=nothing,
+        text=nothing,
+        start=np.full(count, _NO_POSITION, dtype=np.int64),
+        end=np.full(count, _NO_POSITION, dtype=np.int64),
+        annotated_at=nothing,
+        file_index=np.zeros(count, dtype=np.int32),
+        line=np.asarray(lines, dtype=np.int64),
+        files=(name,) if count else (),
+    )
+
+
+def is_wide_header(header: list[str]) -> bool:
+    """Whether a sheet's header is a wide one: ``unit_id`` and other columns, none of them a
+    column of the long format (coder_id, variable, value, text, …) or of a task file (a task
+    file given where annotations belong is told so by the missing columns, not taken for a
+    sheet of coders named ``text`` and ``lang``)."""
+    from ..annotations import RECORD_COLUMNS
+    from ..tasks import KNOWN
+
+    others = set(RECORD_COLUMNS) | set(KNOWN)
+    others.discard("unit_id")
+    return "unit_id" in header and len(header) > 1 and not others.intersection(header)
+
+
+def read_sheet(path: Path) -> AnnotationSet:
+    """A delimited text or Excel sheet in the layout ``--layout`` names or its header shows:
+    wide when it is :func:`is_wide_header` (or ``--layout wide``), else long."""
+    from ..annotations import REQUIRED_COLUMNS, read_annotations
+    from ..rows import peek_header, read_settings
+
+    settings = read_settings()
+    layout = settings.layout
+    if layout == "auto":
+        header = peek_header(path, REQUIRED_COLUMNS)
+        layout = "wide" if is_wide_header(header) else "long"
+        if layout == "wide" and settings.variable is None:
+            shown = ", ".join(repr(c) for c in header[1:4]) + (", …" if len(header) > 4 else "")
+            raise IntercoderError(
+                f"{path}:1: a wide sheet (unit_id, then one column per coder: {shown}); "
+                "say which variable its cells code with --layout wide --variable ID "
+                f"(or name the file ID{WIDE_SUFFIX})"
+            )
+    if layout == "wide":
+        return WideCsv(settings.variable).read(path)
+    return read_annotations(path)
+
+
+class Excel(Importer):
+    """An Excel workbook (``.xlsx``): its first sheet, long or wide as its header shows.
+
+    Read with openpyxl (the ``excel`` extra). Cells are taken as the text Excel would write
+    into a CSV (whole numbers without ``.0``); a row's line is its row number in the sheet.
+    """
+
+    name = "xlsx"
+    extensions = (".xlsx",)
+    description = "Excel workbook, first sheet: long format or wide (needs intercoder[excel])"
+
+    def read(self, path: Path) -> AnnotationSet:
+        return read_sheet(path)
 
 
 def variable_from_file_name(path: Path) -> str:
@@ -131,8 +220,8 @@ def variable_from_file_name(path: Path) -> str:
     file_name = path.name
     if not file_name.lower().endswith(WIDE_SUFFIX):
         raise IntercoderError(
-            f"{path}: a wide CSV file must be named <variable>{WIDE_SUFFIX} "
-            "(the file name says which variable the cells code)"
+            f"{path}: a wide sheet needs its variable: pass --variable ID, or name the file "
+            f"<variable>{WIDE_SUFFIX} (the file name says which variable the cells code)"
         )
     variable = file_name[: -len(WIDE_SUFFIX)].rsplit(".", 1)[-1]
     if not re.search(VARIABLE_ID, variable):
@@ -141,13 +230,6 @@ def variable_from_file_name(path: Path) -> str:
             f"e.g. severity{WIDE_SUFFIX}"
         )
     return variable
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IntercoderError(f"{path}: not UTF-8 text (byte {exc.start})") from None
 
 
 # --- Parquet ----------------------------------------------------------------------------------
@@ -271,7 +353,7 @@ class Parquet(Importer, Exporter):
     def read(self, path: Path) -> AnnotationSet:
         import numpy as np
 
-        from ..annotations import AnnotationError, set_of_columns
+        from ..annotations import NUL_MESSAGE, AnnotationError, set_of_columns
         from ..columnar import Column, map_labels, read_parquet_columns, recode
 
         _pyarrow()
@@ -312,6 +394,11 @@ class Parquet(Importer, Exporter):
             problems.extend(
                 Diagnostic(Location(name, int(i) + 1), f"{key}: missing")
                 for i in np.flatnonzero(blank[ids.codes])
+            )
+            nul = np.array([bool(label) and "\0" in label for label in ids.labels] + [False])
+            problems.extend(
+                Diagnostic(Location(name, int(i) + 1), f"{key}: {NUL_MESSAGE}")
+                for i in np.flatnonzero(nul[ids.codes])
             )
             coded[key] = ids
         # The first typed value column that has a value wins: value_list, value_number, value.
@@ -395,6 +482,7 @@ def _offsets(table: _Offsets, column_name: str, name: str, problems: list[Diagno
     import numpy as np
 
     from ..annotations import _NO_POSITION, AnnotationError, _position
+    from ..rows import MAX_OFFSET
 
     count = table.num_rows
     out = np.full(count, _NO_POSITION, dtype=np.int64)
@@ -408,12 +496,16 @@ def _offsets(table: _Offsets, column_name: str, name: str, problems: list[Diagno
         if isinstance(raw, float):  # pandas writes offsets with gaps as floats
             if raw < 0 or not raw.is_integer():
                 bad[j] = f"{column_name}: {raw:g} is not a character offset"
+            elif raw >= MAX_OFFSET:  # a float of 2**63 is already one too many
+                bad[j] = f"{column_name}: {raw:g} is too large for a character offset"
             else:
                 positions[j] = int(raw)
             continue
         if isinstance(raw, int) and not isinstance(raw, bool):
             if raw < 0:
                 bad[j] = f"{column_name}: {raw:g} is not a character offset"
+            elif raw > MAX_OFFSET:  # uint64 columns hold up to 2**64 - 1
+                bad[j] = f"{column_name}: {raw} is too large for a character offset"
             else:
                 positions[j] = raw
             continue
@@ -448,6 +540,7 @@ def _value(raw: Any) -> Any:
 @hookimpl
 def register_importers(register: Callable[[Importer], None]) -> None:
     register(WideCsv())
+    register(Excel())
     register(Parquet())
 
 
