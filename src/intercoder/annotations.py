@@ -482,7 +482,13 @@ class CheckedAnnotations:
     problems: tuple[Diagnostic, ...]
 
 
-def _normalise(var: Variable, value: Any, active: set[str], retired: dict[str, str]) -> Any:
+def _normalise(
+    var: Variable,
+    value: Any,
+    active: set[str],
+    retired: dict[str, str],
+    exclusive: frozenset[str] = frozenset(),
+) -> Any:
     """The value in canonical form for its variable, or raise ValueError with a reason."""
 
     def code(item: Any) -> str:
@@ -508,6 +514,13 @@ def _normalise(var: Variable, value: Any, active: set[str], retired: dict[str, s
     if var.type == "multiple_choice":
         items = list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
         codes = sorted({code(item) for item in items})
+        alone = [item for item in codes if item in exclusive]
+        if alone and len(codes) > 1:
+            others = ", ".join(repr(item) for item in codes if item != alone[0])
+            raise ValueError(
+                f"{alone[0]!r} is exclusive (none of the others) and cannot be combined "
+                f"with {others}"
+            )
         return tuple(codes)
     if var.type == "number":
         try:
@@ -531,15 +544,22 @@ def check_value(var: Variable, value: Any) -> Any:
     The same rules :func:`check_annotations` applies to every record; machine coders use it
     to validate an answer before writing it.
     """
+    return _normalise(var, value, *_lookups(var))
+
+
+def _lookups(var: Variable) -> tuple[set[str], dict[str, str], frozenset[str]]:
+    """What checking a value of ``var`` needs: codes in use, retired codes (with the version
+    that retired them), and exclusive codes."""
     retired = {cat.code: cat.retired_in or "" for cat, _ in var.walk() if cat.retired}
-    return _normalise(var, value, set(var.codes), retired)
+    return set(var.codes), retired, frozenset(var.exclusive_codes)
 
 
 def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
     """Keep the records that fit ``cb``; report the others (file and line) as problems.
 
     Problems: a variable the codebook does not have, a value that is not a code of its
-    variable (or is retired, or out of range), a span without valid offsets, codings made
+    variable (or is retired, or out of range, or an exclusive code combined with others), a
+    span without valid offsets, codings made
     under another codebook or another major version, and a coder coding a unit twice.
 
     Each distinct variable, codebook reference and (variable, value) pair is checked once;
@@ -591,15 +611,12 @@ def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
     del pairs
     normalised: list[Any] = []
     pair_message: list[str | None] = []
-    lookups: dict[str, tuple[set[str], dict[str, str]]] = {}
+    lookups: dict[str, tuple[set[str], dict[str, str], frozenset[str]]] = {}
     for pair in unique_pairs.tolist():
         var = var_of[pair // n_labels]
         assert var is not None
         if var.id not in lookups:
-            lookups[var.id] = (
-                set(var.codes),
-                {cat.code: cat.retired_in or "" for cat, _ in var.walk() if cat.retired},
-            )
+            lookups[var.id] = _lookups(var)
         try:
             normalised.append(_normalise(var, value_col.labels[pair % n_labels], *lookups[var.id]))
             pair_message.append(None)

@@ -15,6 +15,7 @@ import re
 from xml.sax.saxutils import quoteattr
 
 from ..codebook.model import Category, Codebook, Variable
+from ..codebook.render import ui
 
 TEXT_TAG = "text"
 # Bounded, @-free parts: the config comes back from the server, and "(\S+?)@(\S+?)" took
@@ -53,6 +54,10 @@ def is_rating(var: Variable) -> bool:
 def _choice(cat: Category, cb: Codebook, lang: str, indent: str) -> list[str]:
     label = _pick(cat.label, lang, cb) or cat.code
     hint = _hint(_pick(cat.definition, lang, cb))
+    if cat.exclusive:
+        # Label Studio has no exclusive choice: the hint says it (a combination is refused
+        # when the annotations are pulled).
+        hint = _hint(f"({ui(lang, 'exclusive')}) {hint}")
     open_ = f"{indent}<Choice {_attrs(value=label, alias=cat.code, hint=hint)}"
     children = [c for c in cat.children if not c.retired]
     if not children:
