@@ -36,11 +36,13 @@ def _show_if_text(var: Variable, cb: Codebook, lang: str) -> str:
     return f"{_pick(target.label, lang, cb)} = {' / '.join(labels)}"
 
 
-def unit_text(var: Variable, lang: str) -> str:
+def statement_note(var: Variable, lang: str) -> str:
     """What a statement-level variable means for the coder ("" for a text-level one)."""
     if var.unit != "statement":
         return ""
-    return ui(lang, "statement_spans" if var.type == "spans" else "per_statement")
+    if var.type == "spans":
+        return ui(lang, "statement_spans")
+    return ui(lang, "per_statement")
 
 
 def outline(cb: Codebook, lang: str) -> str:
@@ -58,7 +60,7 @@ def outline(cb: Codebook, lang: str) -> str:
         if var.show_if:
             lines.append(f"    {ui(lang, 'shown_if')}: {_show_if_text(var, cb, lang)}")
         if var.unit == "statement":
-            lines.append(f"    {unit_text(var, lang)}")
+            lines.append(f"    {statement_note(var, lang)}")
         for cat, depth in var.walk():
             retired = f"  ({ui(lang, 'retired')} {cat.retired_in})" if cat.retired else ""
             exclusive = f"  ({ui(lang, 'exclusive')})" if cat.exclusive else ""
@@ -130,7 +132,7 @@ def _variable_markdown(var: Variable, cb: Codebook, lang: str) -> Iterator[str]:
     if not var.required:
         facts.append(ui(lang, "optional"))
     if var.unit == "statement":
-        facts.append(unit_text(var, lang))
+        facts.append(statement_note(var, lang))
     if var.minimum is not None or var.maximum is not None:
         facts.append(ui(lang, "range") + f": {var.minimum} – {var.maximum}")
     yield "*" + " · ".join(facts) + "*"
@@ -201,5 +203,5 @@ def manual_html(cb: Codebook, lang: str) -> str:
         pick=lambda texts: _pick(texts, lang, cb),
         pick_list=lambda texts: _pick_list(texts, lang, cb),
         show_if_text=lambda var: _show_if_text(var, cb, lang),
-        unit_text=lambda var: unit_text(var, lang),
+        statement_note=lambda var: statement_note(var, lang),
     )
