@@ -199,3 +199,33 @@ def test_code_refuses_nothing_the_lexicon_writes_for_an_exclusive_variable(
     assert done.returncode == 0, done.stderr
     written = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert {row["unit_id"]: row["value"] for row in written} == {"t1": ["blame"], "t2": ["none"]}
+
+
+def test_making_a_code_exclusive_is_major_and_undoing_it_minor(book: Path, tmp_path: Path) -> None:
+    from intercoder.codebook.diff import diff_codebooks
+
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(BOOK.replace("        exclusive: true\n", ""), encoding="utf-8")
+    before, after = load_codebook(plain), load_codebook(book)
+    assert [(c.kind, c.where) for c in diff_codebooks(before, after).changes] == [
+        ("major", "syndrome/none")
+    ]
+    assert [(c.kind, c.where) for c in diff_codebooks(after, before).changes] == [
+        ("minor", "syndrome/none")
+    ]
+
+
+def test_a_codebook_using_a_vocabulary_diffs_like_one_listing_its_categories(
+    tmp_path: Path,
+) -> None:
+    from intercoder.codebook.diff import diff_codebooks
+    from intercoder.codebook.dump import dump_yaml
+
+    text = BOOK.split("    categories:\n")[0] + "    categories_from: target-groups@1.0.0\n"
+    shared = tmp_path / "excl" / "1.0.0.yaml"
+    shared.parent.mkdir()
+    shared.write_text(text, encoding="utf-8")
+    cb = load_codebook(shared)
+    listed = tmp_path / "listed.yaml"
+    listed.write_text(dump_yaml(cb), encoding="utf-8")
+    assert diff_codebooks(load_codebook(listed), cb).changes == ()

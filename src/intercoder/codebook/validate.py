@@ -359,7 +359,7 @@ def _check_vocabulary(data: dict[str, Any], out: _Collector) -> None:
     if "categories" in data:
         # The vocabulary's categories are checked as a multiple choice variable's would be.
         pseudo = {"id": data["id"], "type": "multiple_choice", "categories": data["categories"]}
-        _check_variable(pseudo, (), {}, source_ids, version, out)
+        _check_variable(pseudo, (), {}, source_ids, version, out, owner="vocabulary")
         return
     variables: dict[str, dict[str, Any]] = {}
     for i, var in enumerate(data["variables"]):
@@ -580,6 +580,7 @@ def _check_variable(
     source_ids: set[str],
     version: tuple[int, int, int],
     out: _Collector,
+    owner: str = "variable",
 ) -> None:
     kind = var["type"]
     _check_sources(var.get("sources", []), (*path, "sources"), source_ids, out)
@@ -611,9 +612,9 @@ def _check_variable(
             if cat["code"] in codes:
                 out.add(
                     (*cat_path, "code"),
-                    f"code {cat['code']!r} is used twice in variable {var['id']!r} "
+                    f"code {cat['code']!r} is used twice in {owner} {var['id']!r} "
                     f"(first at {spec.format_path(codes[cat['code']])}); codes are unique "
-                    "within a variable",
+                    f"within a {owner}",
                 )
             codes.setdefault(cat["code"], cat_path)
             flat.append((cat, cat_path))
