@@ -8,11 +8,14 @@ names the vocabulary's own file and line.
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 
 from conftest import RunCli
 from intercoder.codebook.dump import dump_yaml
@@ -25,6 +28,7 @@ from intercoder.codebook.registry import (
     load_vocabulary_with_warnings,
 )
 from intercoder.codebook.render import manual_markdown
+from intercoder.codebook.spec import vocabulary_json_schema
 from intercoder.codebook.validate import parse_codebook
 from intercoder.errors import CodebookError
 from intercoder.studio.labelconfig import label_config
@@ -80,6 +84,7 @@ def errors_of(path: Path) -> list[str]:
 LOCAL = """\
 id: local
 version: "1.0.0"
+kind: categories
 title: {en: Local, ru: Местный}
 languages: [en, ru]
 categories:
@@ -339,6 +344,33 @@ def test_an_edited_vocabulary_is_read_again(tmp_path: Path) -> None:
     os.utime(local, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     label = load_codebook(path).variable("target").category("alpha").label["en"]
     assert label == "Alpha again"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_committed_vocabulary_schema_is_current() -> None:
+    committed = ROOT / "codebooks" / "vocabulary.schema.json"
+    assert json.loads(committed.read_text(encoding="utf-8")) == vocabulary_json_schema()
+
+
+def test_the_schema_accepts_the_bundled_vocabularies_and_they_point_at_it() -> None:
+    validator = jsonschema.Draft202012Validator(vocabulary_json_schema())
+    for entries in available_vocabularies().values():
+        for entry in entries:
+            text = entry.path.read_text(encoding="utf-8")
+            assert text.startswith("# yaml-language-server: $schema=../../vocabulary.schema.json")
+            assert list(validator.iter_errors(yaml.safe_load(text))) == []
+
+
+def test_schema_and_loader_both_refuse_a_vocabulary_without_its_kind(tmp_path: Path) -> None:
+    text = LOCAL.replace("kind: categories\n", "")
+    assert not jsonschema.Draft202012Validator(vocabulary_json_schema()).is_valid(
+        yaml.safe_load(text)
+    )
+    vocabulary(tmp_path, "local", text)
+    errors = errors_of(book(tmp_path, HEAD + TARGET.replace("target-groups@", "local@")))
+    assert any("missing required key 'kind'" in e for e in errors)
 
 
 def test_vocabularies_are_not_listed_as_codebooks() -> None:

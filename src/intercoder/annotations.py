@@ -667,18 +667,21 @@ def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
     key += var_col.codes[candidates]
     twice = np.zeros(count, dtype=bool)
     earlier = np.zeros(count, dtype=np.int64)
-    if statement.any():
-        # A statement's offsets join the key: one coding per statement, not per text.
-        where = statement[candidates]
+    per_statement = statement[candidates]
+    if per_statement.any():
+        # A statement's offsets join the key: one coding per statement, not per text. Only
+        # those records pay for the wider key.
         rows = np.stack(
-            [key, np.where(where, start[candidates], -1), np.where(where, end[candidates], -1)],
+            [key[per_statement], start[candidates[per_statement]], end[candidates[per_statement]]],
             axis=1,
         )
         _, first, first_of = np.unique(rows, axis=0, return_index=True, return_inverse=True)
-        first_record = candidates[first[first_of.reshape(-1)]]
-        twice[candidates] = first_record != candidates
-        earlier[candidates] = first_record
-    elif _has_repeats(key):
+        these = candidates[per_statement]
+        first_record = these[first[first_of.reshape(-1)]]
+        twice[these] = first_record != these
+        earlier[these] = first_record
+        candidates, key = candidates[~per_statement], key[~per_statement]
+    if _has_repeats(key):
         _, first, first_of = np.unique(key, return_index=True, return_inverse=True)
         first_record = candidates[first[first_of]]
         twice[candidates] = first_record != candidates

@@ -612,8 +612,9 @@ VOCABULARY = Obj(
         "kind": Field(
             OneOf(
                 ("categories", "variables"),
-                "What the vocabulary shares: categories (default) or whole variables.",
-            )
+                "What the vocabulary shares: categories or whole variables.",
+            ),
+            True,
         ),
         "title": Field(_localised, True),
         "description": Field(_localised),
@@ -654,6 +655,20 @@ def json_schema() -> dict[str, Any]:
     }
 
 
+def vocabulary_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a shared vocabulary file, for editors."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "intercoder shared vocabulary (format 1)",
+        "description": (
+            "Categories (kind: categories) or variables (kind: variables) that codebooks "
+            "reference with categories_from or include_variables."
+        ),
+        **VOCABULARY.schema(),
+        "$defs": {"category": CATEGORY.schema()},
+    }
+
+
 def check_structure(data: Any, report: Report) -> None:
     """Walk ``data`` against the format, calling ``report`` for every structural problem."""
     CODEBOOK.check(data, (), report)
@@ -664,4 +679,10 @@ def check_vocabulary_structure(data: Any, report: Report) -> None:
     VOCABULARY.check(data, (), report)
 
 
-__all__ = ["check_structure", "check_vocabulary_structure", "format_path", "json_schema"]
+__all__ = [
+    "check_structure",
+    "check_vocabulary_structure",
+    "format_path",
+    "json_schema",
+    "vocabulary_json_schema",
+]

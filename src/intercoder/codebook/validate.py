@@ -150,9 +150,6 @@ def parse_vocabulary(
     doc, collector = _read(source, filename, "a vocabulary")
     data = doc.data
     spec.check_vocabulary_structure(data, collector.structural)
-    kind = data.get("kind", "categories")
-    if not collector.has_errors and kind == "categories" and "categories" not in data:
-        collector.add((), "missing required key 'categories' (or write kind: variables)")
     if collector.has_errors:
         raise CodebookError(_ordered(collector.diagnostics))
     _expand(doc, collector, vocabularies or _default_resolver)
@@ -163,7 +160,7 @@ def parse_vocabulary(
     vocabulary = Vocabulary(
         id=data["id"],
         version=data["version"],
-        kind=data.get("kind", "categories"),
+        kind=data["kind"],
         languages=tuple(data["languages"]),
         data=data,
         origin=filename,
