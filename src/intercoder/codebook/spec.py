@@ -425,6 +425,16 @@ _thresholds = Obj(
 )
 
 
+_languages = Field(
+    ListOf(
+        Text(LANGUAGE_TAG, "a language tag such as en, ru, ky, uz-Latn, uz-Cyrl"),
+        min_items=1,
+        unique=True,
+    ),
+    True,
+)
+
+
 def _category() -> Spec:
     return CATEGORY
 
@@ -539,14 +549,7 @@ CODEBOOK = Obj(
         "version": Field(_version, True),
         "title": Field(_localised, True),
         "description": Field(_localised),
-        "languages": Field(
-            ListOf(
-                Text(LANGUAGE_TAG, "a language tag such as en, ru, ky, uz-Latn, uz-Cyrl"),
-                min_items=1,
-                unique=True,
-            ),
-            True,
-        ),
+        "languages": _languages,
         "license": Field(Text(description="SPDX licence identifier of the codebook text.")),
         "authors": Field(
             ListOf(
@@ -618,14 +621,7 @@ VOCABULARY = Obj(
         ),
         "title": Field(_localised, True),
         "description": Field(_localised),
-        "languages": Field(
-            ListOf(
-                Text(LANGUAGE_TAG, "a language tag such as en, ru, ky, uz-Latn, uz-Cyrl"),
-                min_items=1,
-                unique=True,
-            ),
-            True,
-        ),
+        "languages": _languages,
         "license": Field(Text(description="SPDX licence identifier of the vocabulary text.")),
         "sources": Field(CODEBOOK.fields["sources"].spec),
         "changelog": Field(CODEBOOK.fields["changelog"].spec),

@@ -358,14 +358,25 @@ def _check_vocabulary(data: dict[str, Any], out: _Collector) -> None:
         pseudo = {"id": data["id"], "type": "multiple_choice", "categories": data["categories"]}
         _check_variable(pseudo, (), {}, source_ids, version, out, owner="vocabulary")
         return
+    _check_variables(data["variables"], source_ids, version, out)
+
+
+def _check_variables(
+    listed: list[dict[str, Any]],
+    source_ids: set[str],
+    version: tuple[int, int, int],
+    out: _Collector,
+) -> dict[str, dict[str, Any]]:
+    """Check every variable (ids unique, each against the earlier ones); id -> variable."""
     variables: dict[str, dict[str, Any]] = {}
-    for i, var in enumerate(data["variables"]):
+    for i, var in enumerate(listed):
         path: Path_ = ("variables", i)
         if var["id"] in variables:
             out.add((*path, "id"), f"variable id {var['id']!r} is used twice")
         _check_variable(var, path, variables, source_ids, version, out)
         variables.setdefault(var["id"], var)
-    _check_statements(data["variables"], out)
+    _check_statements(listed, out)
+    return variables
 
 
 def _check_source_list(sources: list[dict[str, Any]], out: _Collector) -> set[str]:
@@ -393,14 +404,7 @@ def _check_document(data: dict[str, Any], out: _Collector) -> None:
     _check_changelog(data, out)
     _check_thresholds(data.get("reliability"), ("reliability",), out)
 
-    variables: dict[str, dict[str, Any]] = {}
-    for i, var in enumerate(data["variables"]):
-        path: Path_ = ("variables", i)
-        if var["id"] in variables:
-            out.add((*path, "id"), f"variable id {var['id']!r} is used twice")
-        _check_variable(var, path, variables, source_ids, version, out)
-        variables.setdefault(var["id"], var)
-    _check_statements(data["variables"], out)
+    variables = _check_variables(data["variables"], source_ids, version, out)
 
     seen_markers: dict[tuple[str, str, str], int] = {}
     for i, marker in enumerate(data.get("markers", [])):
