@@ -416,3 +416,16 @@ def test_coding_a_variable_per_statement_is_a_major_change(book: Path, tmp_path:
     assert [(c.kind, c.where, c.what) for c in changes] == [
         ("major", "speaker", "now coded per statement instead of per text")
     ]
+
+
+def test_level_statement_points_at_unit(tmp_path: Path) -> None:
+    text = (HEAD + STATEMENTS + PER_STATEMENT).replace(
+        "  - id: speaker\n    type: single_choice\n    unit: statement\n",
+        "  - id: speaker\n    type: single_choice\n    unit: statement\n    level: statement\n",
+    )
+    error = only_error(write(tmp_path, text))
+    assert f":{line_of(text, 'level: statement')}:" in error
+    assert error.endswith(
+        "'statement' is not one of nominal, ordinal, interval, ratio; "
+        "to say what is coded, write unit: statement"
+    )

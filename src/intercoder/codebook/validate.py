@@ -102,6 +102,9 @@ class _Collector:
         raw = self.doc.raw(path)
         if "not a boolean" in message and raw and raw.lower() in _YAML_BOOLEANS:
             message = f'YAML reads unquoted {raw} as a boolean; write it in quotes: "{raw}"'
+        elif path[-1:] == ("level",) and raw in spec.UNITS:
+            # level is the level of measurement; what is coded (text or statement) is unit.
+            message += f"; to say what is coded, write unit: {raw}"
         self.add(path, message, at_key=at_key)
 
     @property
