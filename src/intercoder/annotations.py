@@ -545,6 +545,8 @@ class _Lookup:
     retired: dict[str, str]
     #: A label (folded: NFC, case) -> the codes it labels, with the language of each.
     labels: dict[str, list[tuple[str, str]]]
+    #: Codes of a multiple-choice variable never combined with another ("none of these").
+    exclusive: frozenset[str]
     suggestions: list[int] = attrs.field(factory=lambda: [SUGGESTIONS])
 
     @classmethod
@@ -558,7 +560,13 @@ class _Lookup:
                 if all(code != cat.code for code, _ in found):
                     found.append((cat.code, lang))
         retired = {cat.code: cat.retired_in or "" for cat, _ in var.walk() if cat.retired}
-        return cls(set(var.codes), retired, labels, suggestions or [SUGGESTIONS])
+        return cls(
+            set(var.codes),
+            retired,
+            labels,
+            frozenset(var.exclusive_codes),
+            suggestions or [SUGGESTIONS],
+        )
 
     _suggester: Suggester | None = None
 
@@ -659,6 +667,13 @@ def _normalise(var: Variable, value: Any, lookup: _Lookup, accept_labels: bool =
                 )
         items = list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
         codes = sorted({code(item) for item in items})
+        alone = [item for item in codes if item in lookup.exclusive]
+        if alone and len(codes) > 1:
+            others = ", ".join(repr(item) for item in codes if item != alone[0])
+            raise ValueError(
+                f"{alone[0]!r} is exclusive (none of the others) and cannot be combined "
+                f"with {others}"
+            )
         return tuple(codes)
     if var.type == "number":
         if isinstance(value, str) and not _NUMBER.fullmatch(value):
@@ -694,7 +709,8 @@ def check_annotations(
     """Keep the records that fit ``cb``; report the others (file and line) as problems.
 
     Problems: a variable the codebook does not have, a value that is not a code of its
-    variable (or is retired, or out of range), a span without valid offsets, codings made
+    variable (or is retired, or out of range, or an exclusive code combined with others), a
+    span without valid offsets, codings made
     under another codebook or another major version, and a coder coding a unit twice.
 
     Each distinct variable, codebook reference and (variable, value) pair is checked once;
@@ -780,22 +796,33 @@ def check_annotations(
     pair_of[~alive] = -1
     new_values = recode(pair_of, normalised)
 
-    # 5. spans need start < end
+    # 5. spans, and the codings of a statement (unit: statement), need start < end
     is_span = np.array([var is not None and var.type == "spans" for var in var_of] + [False])
+    is_statement = np.array(
+        [var is not None and var.unit == "statement" and var.type != "spans" for var in var_of]
+        + [False]
+    )
     span = is_span[var_col.codes]
+    statement = is_statement[var_col.codes]
     start, end = aset.start, aset.end
-    bad_span = span & ((start == _NO_POSITION) | (end == _NO_POSITION) | (start >= end))
+    bad_span = (span | statement) & (
+        (start == _NO_POSITION) | (end == _NO_POSITION) | (start >= end)
+    )
 
     def span_message(i: int) -> str:
         shown = [str(p) if p != _NO_POSITION else "none" for p in (int(start[i]), int(end[i]))]
         var_id = var_col.labels[int(var_col.codes[i])]
-        return f"{var_id}: a span needs start < end (got start={shown[0]}, end={shown[1]})"
+        what = "a span" if span[i] else "a coding of a statement (unit: statement)"
+        return f"{var_id}: {what} needs start < end (got start={shown[0]}, end={shown[1]})"
 
     fail(bad_span, span_message)
-
-    # 6. one coding per unit, coder and variable (spans excepted): the first one counts
-    candidates = np.flatnonzero(alive & ~span)
     units, coders = aset.coded("unit_id"), aset.coded("coder_id")
+    if statement.any():
+        _check_statement_codings(aset, cb, alive, statement, fail)
+
+    # 6. one coding per unit, coder and variable (spans excepted; per statement for the
+    # variables coded per statement): the first one counts
+    candidates = np.flatnonzero(alive & ~span)
     key = units.codes[candidates].astype(np.int64)
     key *= max(len(coders.labels), 1)
     key += coders.codes[candidates]
@@ -803,6 +830,20 @@ def check_annotations(
     key += var_col.codes[candidates]
     twice = np.zeros(count, dtype=bool)
     earlier = np.zeros(count, dtype=np.int64)
+    per_statement = statement[candidates]
+    if per_statement.any():
+        # A statement's offsets join the key: one coding per statement, not per text. Only
+        # those records pay for the wider key.
+        rows = np.stack(
+            [key[per_statement], start[candidates[per_statement]], end[candidates[per_statement]]],
+            axis=1,
+        )
+        _, first, first_of = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+        these = candidates[per_statement]
+        first_record = these[first[first_of.reshape(-1)]]
+        twice[these] = first_record != these
+        earlier[these] = first_record
+        candidates, key = candidates[~per_statement], key[~per_statement]
     if _has_repeats(key):
         _, first, first_of = np.unique(key, return_index=True, return_inverse=True)
         first_record = candidates[first[first_of]]
@@ -814,7 +855,8 @@ def check_annotations(
         coder = coders.labels[int(coders.codes[i])]
         var_id = var_col.labels[int(var_col.codes[i])]
         where = aset.location(int(earlier[i]))
-        return f"coder {coder!r} coded unit {unit!r} twice for {var_id} (first at {where})"
+        what = f"statement {int(start[i])}-{int(end[i])} of unit" if statement[i] else "unit"
+        return f"coder {coder!r} coded {what} {unit!r} twice for {var_id} (first at {where})"
 
     fail(twice, twice_message)
 
@@ -822,6 +864,148 @@ def check_annotations(
     problems = tuple(Diagnostic(aset.location(i), message) for i, message in found)
     checked = aset.take(alive).replace(value=Column(new_values.codes[alive], new_values.labels))
     return CheckedAnnotations(checked, problems)
+
+
+def _check_statement_codings(
+    aset: AnnotationSet,
+    cb: Codebook,
+    alive: npt.NDArray[np.bool_],
+    statement: npt.NDArray[np.bool_],
+    fail: Any,
+) -> None:
+    """A coding of a statement must be at a statement its coder marked (with the codebook's
+    ``spans`` variable of ``unit: statement``): a value for a span nobody marked as a statement
+    cannot be compared with anything."""
+    marker = cb.statement_spans
+    if marker is None:  # pragma: no cover - validation requires one
+        return
+    variable = aset.variable
+    unit_id, coder_id = aset.unit_id, aset.coder_id
+    marks = np.flatnonzero(alive & (variable == marker.id))
+    marked = {
+        (unit_id[i], coder_id[i], int(aset.start[i]), int(aset.end[i])) for i in marks.tolist()
+    }
+    coded = np.flatnonzero(alive & statement)
+    unmarked = np.zeros(len(aset), dtype=bool)
+    for i in coded.tolist():
+        if (unit_id[i], coder_id[i], int(aset.start[i]), int(aset.end[i])) not in marked:
+            unmarked[i] = True
+
+    def message(i: int) -> str:
+        return (
+            f"{variable[i]}: coder {coder_id[i]!r} coded a statement at "
+            f"{int(aset.start[i])}-{int(aset.end[i])} of unit {unit_id[i]!r} but did not mark "
+            f"it as a statement ({marker.id} with the same start and end)"
+        )
+
+    fail(unmarked, message)
+
+
+#: Two coders' statements are the same statement when their overlap is more than this share of
+#: their union (intersection over union); above one half each statement can match at most one
+#: statement of another coder, so the matching is unique.
+STATEMENT_MATCH = 0.5
+
+
+@attrs.frozen
+class StatementUnits:
+    """Codings of statements re-keyed so that agreement can be computed on them.
+
+    ``annotations``: the input with every coding of a statement-level variable moved to the unit
+    of its matched statement (``UNIT@START-END``, the extent of the matched statements), the
+    other records unchanged; ``parent``: statement unit -> the text's unit; ``unmatched``: how
+    many coders' statements matched no other coder's (their codings are left out: there is
+    nothing to compare them with).
+    """
+
+    annotations: AnnotationSet
+    parent: dict[str, str]
+    unmatched: int
+
+
+def match_statements(aset: AnnotationSet, cb: Codebook) -> StatementUnits:
+    """Match the statements the coders marked in each text, and re-key the codings of
+    statement-level variables to the matched statements.
+
+    Agreement on the statements' *boundaries* is the unitizing alpha of the codebook's statement
+    ``spans`` variable (Krippendorff, Mathet, Bouvry & Widloecher 2016). Agreement on their
+    *values* is computed over matched statements: two coders' statements are the same statement
+    when their intersection is more than half their union (the matching criterion of the PASCAL
+    VOC challenge, Everingham et al. 2010), and a group of statements linked that way is one
+    unit, provided no coder has two statements in it (such a group is ambiguous and left out).
+    Like Krippendorff et al.'s (c)u-alpha, values are compared only where the coders' units
+    intersect; unlike it, each statement counts once whatever its length.
+    """
+    marker = cb.statement_spans
+    coded_per_statement = {
+        var.id for var in cb.variables if var.unit == "statement" and var.type != "spans"
+    }
+    if marker is None or not coded_per_statement or not len(aset):
+        return StatementUnits(aset, {}, 0)
+    variable = aset.variable
+    is_coding = np.isin(variable, list(coded_per_statement))
+    is_mark = variable == marker.id
+    unit_id, coder_id = aset.unit_id, aset.coder_id
+    starts, ends = aset.start, aset.end
+    spans: dict[str, set[tuple[str, int, int]]] = {}
+    for i in np.flatnonzero(is_mark | is_coding).tolist():
+        if starts[i] != _NO_POSITION and ends[i] != _NO_POSITION and starts[i] < ends[i]:
+            spans.setdefault(unit_id[i], set()).add((coder_id[i], int(starts[i]), int(ends[i])))
+    matched: dict[tuple[str, str, int, int], str] = {}
+    parent: dict[str, str] = {}
+    unmatched = 0
+    for unit, found in spans.items():
+        for group in _statement_groups(sorted(found, key=lambda s: (s[1], s[2], s[0]))):
+            coders = [coder for coder, _, _ in group]
+            if len(group) < 2 or len(set(coders)) < len(coders):
+                unmatched += len(group)
+                continue
+            name = f"{unit}@{min(s[1] for s in group)}-{max(s[2] for s in group)}"
+            while name in parent:  # two groups with the same extent: keep them apart
+                name += "'"
+            parent[name] = unit
+            for coder, start, end in group:
+                matched[(unit, coder, start, end)] = name
+    rows = np.flatnonzero(is_coding)
+    keep = ~is_coding
+    new_units = unit_id.copy()
+    for i in rows.tolist():
+        moved_to = matched.get((unit_id[i], coder_id[i], int(starts[i]), int(ends[i])))
+        if moved_to is not None:
+            keep[i] = True
+            new_units[i] = moved_to
+    moved = aset.replace(unit_id=new_units).take(keep)
+    return StatementUnits(moved, parent, unmatched)
+
+
+def _statement_groups(
+    statements: list[tuple[str, int, int]],
+) -> list[list[tuple[str, int, int]]]:
+    """Groups of statements (sorted by start) linked by an intersection over union above
+    :data:`STATEMENT_MATCH` between statements of different coders (union-find)."""
+    root = list(range(len(statements)))
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    for i, (coder, start, end) in enumerate(statements):
+        for j in range(i + 1, len(statements)):
+            other, other_start, other_end = statements[j]
+            if other_start >= end:
+                break  # sorted by start: no later statement overlaps this one
+            if other == coder:
+                continue
+            overlap = min(end, other_end) - other_start
+            union = max(end, other_end) - start
+            if overlap > STATEMENT_MATCH * union:
+                root[find(j)] = find(i)
+    groups: dict[int, list[tuple[str, int, int]]] = {}
+    for i, found in enumerate(statements):
+        groups.setdefault(find(i), []).append(found)
+    return list(groups.values())
 
 
 def _factorize_ints(

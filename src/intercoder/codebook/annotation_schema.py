@@ -33,7 +33,8 @@ def annotation_schema(cb: Codebook) -> dict[str, Any]:
     branches = []
     for var in cb.variables:
         then: dict[str, Any] = {"properties": {"value": _value_schema(var)}}
-        if var.type == "spans":
+        if var.type == "spans" or var.unit == "statement":
+            # A statement-level coding carries the offsets of its statement.
             then["required"] = ["start", "end"]
         branches.append({"if": {"properties": {"variable": {"const": var.id}}}, "then": then})
     return {

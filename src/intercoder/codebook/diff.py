@@ -7,8 +7,12 @@ Semantic versioning for codebooks (docs/methodologist/codebook-format.md):
 * **minor** — added categories or variables, changed thresholds, a variable made optional or a
   number range widened: old codings stay valid;
 * **major** — removed, retired, merged or redefined codes; a changed type, level or ``show_if``;
-  a reordered ordinal scale; a category moved to another parent; a narrowed range: old codings
-  would be read differently, so they need the migration map.
+  a reordered ordinal scale; a category moved to another parent; a narrowed range; a variable
+  coded per statement instead of per text (or back); a code made exclusive: old codings would be
+  read differently or become invalid, so they need the migration map.
+
+Codebooks are compared as loaded, with shared vocabularies expanded: moving to another version
+of a vocabulary counts as the changes it brings.
 """
 
 from __future__ import annotations
@@ -148,6 +152,8 @@ def _diff_variable(old: Variable, new: Variable, add: Any) -> None:
         add(MAJOR, where, f"level of measurement changed from {old.level} to {new.level}")
     if old.show_if != new.show_if:
         add(MAJOR, where, "show_if changed (a different set of units gets coded)")
+    if old.unit != new.unit:
+        add(MAJOR, where, f"now coded per {new.unit} instead of per {old.unit}")
     if old.required != new.required:
         add(MINOR, where, "now required" if new.required else "now optional")
     if old.reliability != new.reliability:
@@ -222,6 +228,10 @@ def _diff_category(
         add(MAJOR, where, f"moved from {old_parent or 'the top'} to {new_parent or 'the top'}")
     if new.redefined_in and new.redefined_in != old.redefined_in:
         add(MAJOR, where, f"redefined in {new.redefined_in}")
+    if new.exclusive and not old.exclusive:
+        add(MAJOR, where, "made exclusive (old codings that combine it with others are invalid)")
+    elif old.exclusive and not new.exclusive:
+        add(MINOR, where, "no longer exclusive (it may now be combined with other codes)")
     for name in ("label", "definition", "include", "exclude", "examples", "sources"):
         if getattr(old, name) != getattr(new, name):
             add(PATCH, where, f"{name} changed")

@@ -47,6 +47,8 @@ def category_to_dict(cat: Category) -> dict[str, Any]:
     _put(out, "merged_into", cat.merged_into)
     _put(out, "replaced_by", cat.replaced_by)
     _put(out, "redefined_in", cat.redefined_in)
+    if cat.exclusive:
+        out["exclusive"] = True
     return out
 
 
@@ -65,6 +67,8 @@ def variable_to_dict(var: Variable) -> dict[str, Any]:
     _put(out, "sources", var.sources)
     if var.reliability_explicit:
         out["reliability"] = _thresholds(var.reliability)
+    if var.unit != "text":
+        out["unit"] = var.unit
     _put(out, "min", var.minimum)
     _put(out, "max", var.maximum)
     if var.categories:

@@ -109,6 +109,8 @@ class Category:
     merged_into: str | None = None
     replaced_by: tuple[str, ...] = ()
     redefined_in: str | None = None
+    #: In a multiple choice: "none of these", never combined with another code.
+    exclusive: bool = False
 
     @property
     def retired(self) -> bool:
@@ -151,6 +153,16 @@ class Variable:
     level_explicit: bool = False
     #: True when ``reliability`` was written on the variable rather than inherited.
     reliability_explicit: bool = False
+    #: ``text`` (coded once per text) or ``statement`` (coded per statement span in it).
+    unit: str = "text"
+    #: The shared vocabulary the categories were taken from (``id@version``), if any; the
+    #: categories themselves are expanded, so this is provenance and takes no part in ``==``.
+    categories_from: str | None = attrs.field(default=None, eq=False)
+
+    @property
+    def exclusive_codes(self) -> tuple[str, ...]:
+        """Codes marked ``exclusive`` (in use), which a multiple choice never combines."""
+        return tuple(cat.code for cat, _ in self.walk() if cat.exclusive and not cat.retired)
 
     def walk(self) -> Iterator[tuple[Category, int]]:
         """Every category of the tree (retired ones too), depth first, with its depth."""
@@ -222,6 +234,8 @@ class Codebook:
     format: int = 1
     reliability_explicit: bool = False
     origin: str = attrs.field(default="", eq=False)
+    #: Shared vocabularies of variables included after the codebook's own (provenance).
+    include_variables: tuple[str, ...] = attrs.field(default=(), eq=False)
 
     @property
     def ref(self) -> str:
@@ -237,6 +251,20 @@ class Codebook:
             if var.id == variable_id:
                 return var
         raise KeyError(f"codebook {self.ref} has no variable {variable_id!r}")
+
+    @property
+    def statement_variables(self) -> tuple[Variable, ...]:
+        """Variables coded per statement (``unit: statement``), the statement spans first."""
+        found = [var for var in self.variables if var.unit == "statement"]
+        return tuple(sorted(found, key=lambda var: var.type != "spans"))
+
+    @property
+    def statement_spans(self) -> Variable | None:
+        """The ``spans`` variable whose spans are the statements, when the codebook has one."""
+        for var in self.variables:
+            if var.unit == "statement" and var.type == "spans":
+                return var
+        return None
 
     def source(self, source_id: str) -> Source:
         for source in self.sources:

@@ -3,6 +3,11 @@
 Codebooks are looked up in *codebook directories* laid out as ``<id>/<version>.yaml``: the
 bundled one shipped with the package, and any a plugin registers. Loaded codebooks are cached
 per file and modification time, so the CLI and long-running sync loops parse each file once.
+
+Shared vocabularies live beside the codebooks, in ``<directory>/vocabularies/<id>/<version>.yaml``
+of every codebook directory (so ``vocabularies`` is not a codebook id). A codebook finds them
+first in the ``vocabularies/`` directory next to its own directory (a codebook and its
+vocabularies travel together), then in those of the codebook directories, in their order.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import difflib
 import functools
 import os
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -19,10 +25,12 @@ import attrs
 from ..errors import CodebookError, CodebookNotFoundError, Diagnostic, Location
 from .model import Codebook, parse_version
 from .spec import CODEBOOK_ID, SEMVER
-from .validate import parse_codebook
+from .validate import Vocabulary, parse_codebook, parse_vocabulary
 
 #: Environment variable: extra codebook directories, separated by os.pathsep.
 PATH_ENV = "INTERCODER_CODEBOOK_PATH"
+#: The directory of shared vocabularies inside a codebook directory.
+VOCABULARIES = "vocabularies"
 
 _extra_directories: list[Path] = []
 
@@ -72,7 +80,11 @@ def iter_codebook_files(directories: Iterable[Path] | None = None) -> Iterator[C
         if not directory.is_dir():
             continue
         for book_dir in sorted(directory.iterdir()):
-            if not book_dir.is_dir() or not re.search(CODEBOOK_ID, book_dir.name):
+            if (
+                not book_dir.is_dir()
+                or not re.search(CODEBOOK_ID, book_dir.name)
+                or book_dir.name == VOCABULARIES
+            ):
                 continue
             for file in sorted(book_dir.glob("*.yaml")):
                 if re.search(SEMVER, file.stem) and (book_dir.name, file.stem) not in seen:
@@ -131,7 +143,35 @@ def load_codebook_with_warnings(
     path = resolve(os.fspath(ref))
     stat = path.stat()
     codebook, warnings = _load_file(str(path), stat.st_mtime_ns, stat.st_size, strict)
+    if _used_vocabularies(codebook) != _VOCABULARY_STAMPS.setdefault(
+        (str(path), stat.st_mtime_ns, strict), _used_vocabularies(codebook)
+    ):
+        # A vocabulary it uses changed since it was cached: parse it again.
+        codebook, warnings = _load_file.__wrapped__(
+            str(path), stat.st_mtime_ns, stat.st_size, strict
+        )
+        _VOCABULARY_STAMPS[(str(path), stat.st_mtime_ns, strict)] = _used_vocabularies(codebook)
     return codebook, list(warnings)
+
+
+#: (codebook file, its mtime, strict) -> the stamps of the vocabulary files it used.
+_VOCABULARY_STAMPS: dict[tuple[str, int, bool], tuple[tuple[str, int, int], ...]] = {}
+
+
+def _used_vocabularies(codebook: Codebook) -> tuple[tuple[str, int, int], ...]:
+    """(file, mtime, size) of every vocabulary the codebook references, to notice edits."""
+    refs = [var.categories_from for var in codebook.variables if var.categories_from]
+    refs += list(codebook.include_variables)
+    stamps = []
+    for ref in dict.fromkeys(refs):
+        try:
+            found = resolve_vocabulary(ref, codebook.origin)
+            stat = found.stat()
+        except (CodebookNotFoundError, OSError):
+            stamps.append((ref, -1, -1))
+            continue
+        stamps.append((str(found), stat.st_mtime_ns, stat.st_size))
+    return tuple(stamps)
 
 
 @functools.lru_cache(maxsize=64)
@@ -151,14 +191,18 @@ def _check_file_name(path: Path, codebook: Codebook, data: bytes) -> None:
     References find files by their names: ``our@1.0.1`` must never load a file that says it is
     1.0.0 (a copied file whose version line was not updated).
     """
+    _check_names(path, codebook.id, codebook.version, data, "codebook")
+
+
+def _check_names(path: Path, declared_id: str, version: str, data: bytes, id_key: str) -> None:
     if not re.search(SEMVER, path.stem):
         return
     problems = []
     for key, declared, named, what in (
-        ("version", codebook.version, path.stem, "file name"),
-        ("codebook", codebook.id, path.parent.name, "directory"),
+        ("version", version, path.stem, "file name"),
+        (id_key, declared_id, path.parent.name, "directory"),
     ):
-        if key == "codebook" and not re.search(CODEBOOK_ID, named):
+        if key == id_key and not re.search(CODEBOOK_ID, named):
             continue  # a loose file named like a version, outside a codebook directory
         if declared != named:
             line = _line_of(data, key)
@@ -187,6 +231,120 @@ def _display_name(path: str) -> str:
         return os.path.relpath(path)
     except ValueError:  # pragma: no cover - another drive on Windows
         return path
+
+
+def vocabulary_directories(near: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Where vocabularies are looked up for the file ``near``: ``vocabularies/`` beside its
+    directory (``<dir>/<id>/<version>.yaml`` -> ``<dir>/vocabularies``) and beside the file
+    itself, then ``vocabularies/`` of every codebook directory."""
+    found: list[Path] = []
+    if near is not None:
+        here = Path(near).resolve().parent
+        found += [here.parent / VOCABULARIES, here / VOCABULARIES]
+        if here.parent.name == VOCABULARIES:  # a vocabulary using another one
+            found.insert(0, here.parent)
+    found += [directory / VOCABULARIES for directory in codebook_directories()]
+    return list(dict.fromkeys(found))
+
+
+def is_vocabulary_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is laid out as a vocabulary: ``.../vocabularies/<id>/<version>.yaml``."""
+    found = Path(path)
+    return found.suffix in (".yaml", ".yml") and found.parent.parent.name == VOCABULARIES
+
+
+def available_vocabularies(
+    near: str | os.PathLike[str] | None = None,
+) -> dict[str, list[CodebookEntry]]:
+    """Vocabulary id -> its versions (oldest first), as seen from the file ``near``."""
+    found: dict[str, list[CodebookEntry]] = {}
+    for entry in iter_codebook_files(vocabulary_directories(near)):
+        found.setdefault(entry.id, []).append(entry)
+    for versions in found.values():
+        versions.sort(key=lambda e: parse_version(e.version))
+    return dict(sorted(found.items()))
+
+
+def resolve_vocabulary(ref: str, near: str | os.PathLike[str] | None = None) -> Path:
+    """The file of vocabulary ``ref`` (``id@version``, or a path); CodebookNotFoundError with
+    the available ones and a did-you-mean when there is none."""
+    as_path = Path(ref)
+    if as_path.suffix in (".yaml", ".yml") or os.sep in ref:
+        if not as_path.is_file():
+            raise CodebookNotFoundError(f"{ref}: no such vocabulary file")
+        return as_path
+    vocab_id, _, version = ref.partition("@")
+    known = available_vocabularies(near)
+    if vocab_id not in known:
+        close = difflib.get_close_matches(vocab_id, list(known), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        listed = ", ".join(known) or "none"
+        raise CodebookNotFoundError(f"{ref}: unknown vocabulary (available: {listed}){hint}")
+    if not version:
+        return known[vocab_id][-1].path
+    for entry in known[vocab_id]:
+        if entry.version == version:
+            return entry.path
+    listed = ", ".join(e.version for e in known[vocab_id])
+    raise CodebookNotFoundError(
+        f"{ref}: no version {version} of vocabulary {vocab_id} (available: {listed})"
+    )
+
+
+def load_vocabulary(
+    ref: str | os.PathLike[str],
+    *,
+    near: str | os.PathLike[str] | None = None,
+    strict: bool = False,
+) -> Vocabulary:
+    """Load a shared vocabulary by reference (``id@version``) or path, validated.
+
+    Raises CodebookError (with the vocabulary file's own locations) when it is invalid, and
+    CodebookNotFoundError when nothing matches.
+    """
+    vocabulary, _ = load_vocabulary_with_warnings(ref, near=near, strict=strict)
+    return vocabulary
+
+
+def load_vocabulary_with_warnings(
+    ref: str | os.PathLike[str],
+    *,
+    near: str | os.PathLike[str] | None = None,
+    strict: bool = False,
+) -> tuple[Vocabulary, list[Diagnostic]]:
+    """Like :func:`load_vocabulary`, also returning the warnings."""
+    path = resolve_vocabulary(os.fspath(ref), near)
+    stat = path.stat()
+    loading: list[str] = _LOADING.__dict__.setdefault("refs", [])
+    key = str(path.resolve())
+    if key in loading:
+        chain = " -> ".join([*loading[loading.index(key) :], key])
+        raise CodebookNotFoundError(
+            f"{os.fspath(ref)}: vocabularies refer to each other in a cycle ({chain})"
+        )
+    loading.append(key)
+    try:
+        vocabulary, warnings = _load_vocabulary_file(
+            str(path), stat.st_mtime_ns, stat.st_size, strict
+        )
+    finally:
+        loading.pop()
+    return vocabulary, list(warnings)
+
+
+#: The vocabulary files being loaded in this thread, to refuse a cycle instead of recursing.
+_LOADING = threading.local()
+
+
+@functools.lru_cache(maxsize=64)
+def _load_vocabulary_file(
+    path: str, mtime_ns: int, size: int, strict: bool
+) -> tuple[Vocabulary, tuple[Diagnostic, ...]]:
+    with open(path, "rb") as handle:
+        data = handle.read()
+    vocabulary, warnings = parse_vocabulary(data, _display_name(path), strict=strict)
+    _check_names(Path(path), vocabulary.id, vocabulary.version, data, "id")
+    return attrs.evolve(vocabulary, origin=path), tuple(warnings)
 
 
 def is_version(text: str) -> bool:

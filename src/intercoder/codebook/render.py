@@ -36,6 +36,15 @@ def _show_if_text(var: Variable, cb: Codebook, lang: str) -> str:
     return f"{_pick(target.label, lang, cb)} = {' / '.join(labels)}"
 
 
+def statement_note(var: Variable, lang: str) -> str:
+    """What a statement-level variable means for the coder ("" for a text-level one)."""
+    if var.unit != "statement":
+        return ""
+    if var.type == "spans":
+        return ui(lang, "statement_spans")
+    return ui(lang, "per_statement")
+
+
 def outline(cb: Codebook, lang: str) -> str:
     """A compact tree of variables and codes for the terminal."""
     lines = [
@@ -50,9 +59,14 @@ def outline(cb: Codebook, lang: str) -> str:
         )
         if var.show_if:
             lines.append(f"    {ui(lang, 'shown_if')}: {_show_if_text(var, cb, lang)}")
+        if var.unit == "statement":
+            lines.append(f"    {statement_note(var, lang)}")
         for cat, depth in var.walk():
             retired = f"  ({ui(lang, 'retired')} {cat.retired_in})" if cat.retired else ""
-            lines.append(f"    {'  ' * depth}{cat.code:<24} {_pick(cat.label, lang, cb)}{retired}")
+            exclusive = f"  ({ui(lang, 'exclusive')})" if cat.exclusive else ""
+            lines.append(
+                f"    {'  ' * depth}{cat.code:<24} {_pick(cat.label, lang, cb)}{retired}{exclusive}"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -117,6 +131,8 @@ def _variable_markdown(var: Variable, cb: Codebook, lang: str) -> Iterator[str]:
         )
     if not var.required:
         facts.append(ui(lang, "optional"))
+    if var.unit == "statement":
+        facts.append(statement_note(var, lang))
     if var.minimum is not None or var.maximum is not None:
         facts.append(ui(lang, "range") + f": {var.minimum} – {var.maximum}")
     yield "*" + " · ".join(facts) + "*"
@@ -146,7 +162,8 @@ def _variable_markdown(var: Variable, cb: Codebook, lang: str) -> Iterator[str]:
 def _category_markdown(cat: Category, depth: int, cb: Codebook, lang: str) -> Iterator[str]:
     hashes = "#" * min(3 + depth, 6)
     retired = f" — *{ui(lang, 'retired')} {cat.retired_in}*" if cat.retired else ""
-    yield f"{hashes} `{cat.code}` {_md_pick(cat.label, lang, cb)}{retired}"
+    exclusive = f" — *{ui(lang, 'exclusive')}*" if cat.exclusive else ""
+    yield f"{hashes} `{cat.code}` {_md_pick(cat.label, lang, cb)}{retired}{exclusive}"
     yield ""
     yield f"**{ui(lang, 'definition')}:** {_md_pick(cat.definition, lang, cb)}"
     yield ""
@@ -186,4 +203,5 @@ def manual_html(cb: Codebook, lang: str) -> str:
         pick=lambda texts: _pick(texts, lang, cb),
         pick_list=lambda texts: _pick_list(texts, lang, cb),
         show_if_text=lambda var: _show_if_text(var, cb, lang),
+        statement_note=lambda var: statement_note(var, lang),
     )

@@ -260,6 +260,8 @@ class Rule:
     values: tuple[str, ...]
     require: tuple[str, ...] = ()
     forbid: tuple[str, ...] = ()
+    #: Keys of which at least one must be there (``categories`` or ``categories_from``).
+    require_one_of: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -302,6 +304,13 @@ class Obj(Spec):
                         f"missing key {name!r} (needed for {rule.field} {value[rule.field]!r})",
                         False,
                     )
+            if rule.require_one_of and not any(name in value for name in rule.require_one_of):
+                keys = " or ".join(repr(name) for name in rule.require_one_of)
+                report(
+                    path,
+                    f"missing key {keys} (needed for {rule.field} {value[rule.field]!r})",
+                    False,
+                )
             for name in rule.forbid:
                 if name in value:
                     report(
@@ -326,6 +335,8 @@ class Obj(Spec):
                 then["required"] = list(rule.require)
             if rule.forbid:
                 then["not"] = {"anyOf": [{"required": [name]} for name in rule.forbid]}
+            if rule.require_one_of:
+                then["anyOf"] = [{"required": [name]} for name in rule.require_one_of]
             conditions.append(
                 {
                     "if": {
@@ -377,9 +388,15 @@ VARIABLE_ID = r"^[a-z][a-z0-9_]*" + _END
 CODE = r"^[a-z0-9][a-z0-9_-]*" + _END
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}" + _END
 SOURCE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*" + _END
+#: A shared vocabulary named with its exact version: ``target-groups@1.0.0``.
+VOCABULARY_REF = (
+    r"^[a-z][a-z0-9]*(-[a-z0-9]+)*@(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)" + _END
+)
 
 VARIABLE_TYPES = ("single_choice", "multiple_choice", "ordinal_scale", "number", "text", "spans")
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
+#: What a variable is coded for: the whole text, or each statement (a span) inside it.
+UNITS = ("text", "statement")
 
 _text = Text()
 _code = Text(CODE, "a code (lowercase letters, digits, '_' and '-')", max_length=64)
@@ -408,6 +425,16 @@ _thresholds = Obj(
 )
 
 
+_languages = Field(
+    ListOf(
+        Text(LANGUAGE_TAG, "a language tag such as en, ru, ky, uz-Latn, uz-Cyrl"),
+        min_items=1,
+        unique=True,
+    ),
+    True,
+)
+
+
 def _category() -> Spec:
     return CATEGORY
 
@@ -426,6 +453,12 @@ CATEGORY = Obj(
         "merged_into": Field(_code),
         "replaced_by": Field(ListOf(_code, min_items=1, unique=True)),
         "redefined_in": Field(_version),
+        "exclusive": Field(
+            Boolean(
+                "In a multiple choice: a 'none of these' code that is never combined with "
+                "another code."
+            )
+        ),
     },
     description="A category (code) of a variable; codes are immutable and never reused.",
 )
@@ -455,12 +488,43 @@ VARIABLE = Obj(
         "reliability": Field(_thresholds),
         "min": Field(Number()),
         "max": Field(Number()),
+        "unit": Field(
+            OneOf(
+                UNITS,
+                "What is coded: the whole text (default) or each statement, a span inside it "
+                "with its own values.",
+            )
+        ),
         "categories": Field(ListOf(CATEGORY, min_items=1)),
+        "categories_from": Field(
+            Text(
+                VOCABULARY_REF,
+                "a shared vocabulary with its version, e.g. target-groups@1.0.0",
+                description="Take the categories from a shared vocabulary "
+                "(codebooks/vocabularies/<id>/<version>.yaml) instead of listing them.",
+            )
+        ),
+        "add": Field(
+            ListOf(
+                CATEGORY,
+                min_items=1,
+                description="Categories of this codebook added after the vocabulary's.",
+            )
+        ),
     },
     rules=(
-        Rule("type", _choice_types, require=("categories",), forbid=("min", "max")),
-        Rule("type", ("number",), forbid=("categories",)),
-        Rule("type", ("text",), forbid=("categories", "min", "max", "level")),
+        Rule(
+            "type",
+            _choice_types,
+            forbid=("min", "max"),
+            require_one_of=("categories", "categories_from"),
+        ),
+        Rule("type", ("number",), forbid=("categories", "categories_from", "add")),
+        Rule(
+            "type",
+            ("text",),
+            forbid=("categories", "categories_from", "add", "min", "max", "level"),
+        ),
     ),
 )
 
@@ -485,14 +549,7 @@ CODEBOOK = Obj(
         "version": Field(_version, True),
         "title": Field(_localised, True),
         "description": Field(_localised),
-        "languages": Field(
-            ListOf(
-                Text(LANGUAGE_TAG, "a language tag such as en, ru, ky, uz-Latn, uz-Cyrl"),
-                min_items=1,
-                unique=True,
-            ),
-            True,
-        ),
+        "languages": _languages,
         "license": Field(Text(description="SPDX licence identifier of the codebook text.")),
         "authors": Field(
             ListOf(
@@ -534,8 +591,48 @@ CODEBOOK = Obj(
         ),
         "reliability": Field(_thresholds),
         "variables": Field(ListOf(VARIABLE, min_items=1), True),
+        "include_variables": Field(
+            ListOf(
+                Text(VOCABULARY_REF, "a shared vocabulary with its version, e.g. x@1.0.0"),
+                min_items=1,
+                unique=True,
+                description="Shared vocabularies of variables (kind: variables) whose "
+                "variables follow the codebook's own, e.g. source-metadata@1.0.0.",
+            )
+        ),
         "markers": Field(ListOf(MARKER)),
     },
+)
+
+VOCABULARY = Obj(
+    {
+        "format": Field(Const(1, "Version of the file format.")),
+        "id": Field(
+            Text(CODEBOOK_ID, "a vocabulary id (lowercase words joined by '-')", max_length=64),
+            True,
+        ),
+        "version": Field(_version, True),
+        "kind": Field(
+            OneOf(
+                ("categories", "variables"),
+                "What the vocabulary shares: categories or whole variables.",
+            ),
+            True,
+        ),
+        "title": Field(_localised, True),
+        "description": Field(_localised),
+        "languages": _languages,
+        "license": Field(Text(description="SPDX licence identifier of the vocabulary text.")),
+        "sources": Field(CODEBOOK.fields["sources"].spec),
+        "changelog": Field(CODEBOOK.fields["changelog"].spec),
+        "categories": Field(ListOf(CATEGORY, min_items=1)),
+        "variables": Field(ListOf(VARIABLE, min_items=1)),
+    },
+    rules=(
+        Rule("kind", ("variables",), require=("variables",), forbid=("categories",)),
+        Rule("kind", ("categories",), require=("categories",), forbid=("variables",)),
+    ),
+    description="A shared vocabulary: categories (or variables) that codebooks reference.",
 )
 
 
@@ -554,9 +651,34 @@ def json_schema() -> dict[str, Any]:
     }
 
 
+def vocabulary_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a shared vocabulary file, for editors."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "intercoder shared vocabulary (format 1)",
+        "description": (
+            "Categories (kind: categories) or variables (kind: variables) that codebooks "
+            "reference with categories_from or include_variables."
+        ),
+        **VOCABULARY.schema(),
+        "$defs": {"category": CATEGORY.schema()},
+    }
+
+
 def check_structure(data: Any, report: Report) -> None:
     """Walk ``data`` against the format, calling ``report`` for every structural problem."""
     CODEBOOK.check(data, (), report)
 
 
-__all__ = ["check_structure", "format_path", "json_schema"]
+def check_vocabulary_structure(data: Any, report: Report) -> None:
+    """Walk a shared vocabulary's ``data`` against its format."""
+    VOCABULARY.check(data, (), report)
+
+
+__all__ = [
+    "check_structure",
+    "check_vocabulary_structure",
+    "format_path",
+    "json_schema",
+    "vocabulary_json_schema",
+]

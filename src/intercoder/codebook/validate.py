@@ -8,14 +8,23 @@ Three passes, each reporting ``FILE:LINE:COL`` diagnostics:
 3. this module checks what needs the whole document: ids and codes unique, ``show_if`` pointing
    at an *earlier* choice variable, markers at real categories, migration targets, thresholds,
    levels that fit the type, and translations for every language (warnings, errors when strict).
+
+Between passes 2 and 3 the shared vocabularies a codebook references are expanded
+(``categories_from: target-groups@1.0.0`` becomes the vocabulary's categories,
+``include_variables: [source-metadata@1.0.0]`` appends its variables), so pass 3 and everything
+downstream (manuals, Label Studio configs, coders, diff) see ordinary categories and variables.
+Problems found in expanded parts are reported at the line of the reference.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..errors import CodebookError, Diagnostic
+import attrs
+
+from ..errors import CodebookError, CodebookNotFoundError, Diagnostic
 from ..text import misspelt_uzbek_apostrophes, mixed_script_words, nfc
 from ..yamlsafe import Path_, YamlDocument, YamlError, read_yaml
 from . import spec
@@ -39,10 +48,43 @@ _LOCALISED_TEXT = ("title", "description", "label", "question", "definition")
 _LOCALISED_LISTS = ("include", "exclude", "examples", "instructions")
 
 
+@attrs.frozen
+class Vocabulary:
+    """A validated shared vocabulary: categories (or variables) that codebooks reference.
+
+    ``data`` is the plain, validated document (its own references already expanded); the
+    loader copies from it into each codebook that uses it.
+    """
+
+    id: str
+    version: str
+    kind: str
+    languages: tuple[str, ...]
+    data: dict[str, Any] = attrs.field(eq=False, repr=False)
+    origin: str = attrs.field(default="", eq=False)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+#: ``resolve(ref, near)``: the vocabulary ``ref`` names, looked up near the file ``near``.
+#: Raises CodebookNotFoundError when there is none, CodebookError when it is invalid.
+VocabularyResolver = Callable[[str, str], Vocabulary]
+
+
+def _default_resolver(ref: str, near: str) -> Vocabulary:
+    from .registry import load_vocabulary  # the registry imports this module
+
+    return load_vocabulary(ref, near=near)
+
+
 class _Collector:
     def __init__(self, doc: YamlDocument) -> None:
         self.doc = doc
         self.diagnostics: list[Diagnostic] = []
+        #: Paths holding texts copied from a vocabulary (checked in the vocabulary itself).
+        self.expanded: set[Path_] = set()
 
     def add(
         self, path: Path_, message: str, *, at_key: bool = False, warning: bool = False
@@ -60,6 +102,9 @@ class _Collector:
         raw = self.doc.raw(path)
         if "not a boolean" in message and raw and raw.lower() in _YAML_BOOLEANS:
             message = f'YAML reads unquoted {raw} as a boolean; write it in quotes: "{raw}"'
+        elif path[-1:] == ("level",) and raw in spec.UNITS:
+            # level is the level of measurement; what is coded (text or statement) is unit.
+            message += f"; to say what is coded, write unit: {raw}"
         self.add(path, message, at_key=at_key)
 
     @property
@@ -68,34 +113,282 @@ class _Collector:
 
 
 def parse_codebook(
-    source: bytes | str, filename: str, *, strict: bool = False
+    source: bytes | str,
+    filename: str,
+    *,
+    strict: bool = False,
+    vocabularies: VocabularyResolver | None = None,
 ) -> tuple[Codebook, list[Diagnostic]]:
     """Validate and build a codebook. Returns it with its warnings; raises CodebookError.
 
     With ``strict``, warnings (missing translations, misspelt Uzbek apostrophes, …) are errors.
+    ``vocabularies`` finds the shared vocabularies the codebook references (default: the
+    ``vocabularies/`` directory beside the codebook's directory, then those of the codebook
+    directories, see :func:`intercoder.codebook.registry.load_vocabulary`).
     """
+    doc, collector = _read(source, filename, "a codebook")
+    spec.check_structure(doc.data, collector.structural)
+    if collector.has_errors:
+        raise CodebookError(_ordered(collector.diagnostics))
+    _expand(doc, collector, vocabularies or _default_resolver)
+    if collector.has_errors:
+        raise CodebookError(_ordered(collector.diagnostics))
+    _check_document(doc.data, collector)
+    return build_codebook(doc.data, origin=filename), _finish(collector, strict)
+
+
+def parse_vocabulary(
+    source: bytes | str,
+    filename: str,
+    *,
+    strict: bool = False,
+    vocabularies: VocabularyResolver | None = None,
+) -> tuple[Vocabulary, list[Diagnostic]]:
+    """Validate a shared vocabulary file. Returns it with its warnings; raises CodebookError.
+
+    The same checks as a codebook's: codes unique across the tree, translations in every
+    declared language, migration targets, sources cited from the vocabulary's own ``sources``.
+    A vocabulary of variables may take categories from a vocabulary of categories.
+    """
+    doc, collector = _read(source, filename, "a vocabulary")
+    data = doc.data
+    spec.check_vocabulary_structure(data, collector.structural)
+    if collector.has_errors:
+        raise CodebookError(_ordered(collector.diagnostics))
+    _expand(doc, collector, vocabularies or _default_resolver)
+    if collector.has_errors:
+        raise CodebookError(_ordered(collector.diagnostics))
+    _check_vocabulary(data, collector)
+    diagnostics = _finish(collector, strict)
+    vocabulary = Vocabulary(
+        id=data["id"],
+        version=data["version"],
+        kind=data["kind"],
+        languages=tuple(data["languages"]),
+        data=data,
+        origin=filename,
+    )
+    return vocabulary, diagnostics
+
+
+def _read(source: bytes | str, filename: str, what: str) -> tuple[YamlDocument, _Collector]:
     try:
         doc = read_yaml(source, filename)
     except YamlError as exc:
         raise CodebookError([exc.diagnostic]) from None
     collector = _Collector(doc)
     if not isinstance(doc.data, dict):
-        collector.add((), "a codebook must be a YAML mapping (key: value lines) at the top")
+        collector.add((), f"{what} must be a YAML mapping (key: value lines) at the top")
         raise CodebookError(collector.diagnostics)
-    spec.check_structure(doc.data, collector.structural)
-    if collector.has_errors:
-        raise CodebookError(_ordered(collector.diagnostics))
-    _check_document(doc.data, collector)
+    return doc, collector
+
+
+def _finish(collector: _Collector, strict: bool) -> list[Diagnostic]:
+    """The warnings, or CodebookError when there are errors (or any warning under strict)."""
     diagnostics = _ordered(collector.diagnostics)
     if collector.has_errors or (strict and diagnostics):
         if strict:
             diagnostics = [Diagnostic(d.location, d.message, "error", d.field) for d in diagnostics]
         raise CodebookError(diagnostics)
-    return build_codebook(doc.data, origin=filename), diagnostics
+    return diagnostics
 
 
 def _ordered(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=lambda d: (d.location.line, d.location.column))
+
+
+# --- shared vocabularies ---------------------------------------------------------------------
+
+
+def _expand(doc: YamlDocument, out: _Collector, resolve: VocabularyResolver) -> None:
+    """Replace every ``categories_from`` with the vocabulary's categories (then ``add``) and
+    append the variables of every ``include_variables`` vocabulary, in place.
+
+    Copied parts get the location of the reference that brought them, so a problem in them
+    (a code used twice, a source id clash) is reported on that line.
+    """
+    data = doc.data
+    languages: list[str] = data["languages"]
+    found: dict[str, Vocabulary | None] = {}
+
+    def use(ref: str, path: Path_, kind: str) -> Vocabulary | None:
+        if ref not in found:
+            try:
+                found[ref] = resolve(ref, doc.filename)
+            except CodebookNotFoundError as exc:
+                out.add(path, str(exc))
+                found[ref] = None
+            except CodebookError as exc:
+                out.diagnostics.extend(exc.diagnostics)
+                errors = [d for d in exc.diagnostics if d.severity == "error"]
+                first = f": {errors[0]}" if errors else ""
+                out.add(path, f"vocabulary {ref} is invalid{first}")
+                found[ref] = None
+        vocabulary = found[ref]
+        if vocabulary is None:
+            return None
+        if vocabulary.kind != kind:
+            want = "categories_from" if vocabulary.kind == "categories" else "include_variables"
+            out.add(
+                path,
+                f"{ref} is a vocabulary of {vocabulary.kind}, not of {kind}; use it with {want}",
+            )
+            return None
+        lacking = [lang for lang in languages if lang not in vocabulary.languages]
+        if lacking:
+            out.add(
+                path,
+                f"vocabulary {ref} has no texts in {', '.join(lacking)} "
+                f"(it has {', '.join(vocabulary.languages)})",
+                warning=True,
+            )
+        _merge_sources(vocabulary, data, path, doc, out)
+        return vocabulary
+
+    for i, var in enumerate(data.get("variables", [])):
+        ref = var.get("categories_from")
+        if ref is None:
+            continue
+        path: Path_ = ("variables", i)
+        if "categories" in var:
+            out.add(
+                (*path, "categories"),
+                "write either categories or categories_from, not both",
+                at_key=True,
+            )
+            continue
+        vocabulary = use(ref, (*path, "categories_from"), "categories")
+        if vocabulary is None:
+            continue
+        taken = _restricted(copy.deepcopy(vocabulary.data["categories"]), languages)
+        added = var.get("add", [])
+        var["categories"] = taken + added
+        _alias(doc, (*path, "categories"), (*path, "categories_from"))
+        for j in range(len(taken)):
+            out.expanded.add((*path, "categories", j))
+        for j in range(len(added)):
+            _alias_tree(doc, (*path, "categories", len(taken) + j), (*path, "add", j))
+    for i, var in enumerate(data.get("variables", [])):
+        if "add" in var and "categories_from" not in var:
+            out.add(
+                ("variables", i, "add"),
+                "add needs categories_from (it adds categories to a vocabulary's)",
+                at_key=True,
+            )
+
+    for i, ref in enumerate(data.get("include_variables", [])):
+        path = ("include_variables", i)
+        vocabulary = use(ref, path, "variables")
+        if vocabulary is None:
+            continue
+        for var in vocabulary.data["variables"]:
+            at: Path_ = ("variables", len(data["variables"]))
+            data["variables"].append(_restricted(copy.deepcopy(var), languages))
+            _alias(doc, at, path)
+            out.expanded.add(at)
+
+
+def _merge_sources(
+    vocabulary: Vocabulary, data: dict[str, Any], path: Path_, doc: YamlDocument, out: _Collector
+) -> None:
+    """Add the vocabulary's sources the codebook does not list; an id that means another work
+    in the codebook is an error (a citation must not silently change)."""
+    if "sources" not in data:
+        return  # a vocabulary of variables has no sources of its own to merge into
+    mine = {source["id"]: source for source in data["sources"]}
+    for source in vocabulary.data.get("sources", []):
+        own = mine.get(source["id"])
+        if own is None:
+            at: Path_ = ("sources", len(data["sources"]))
+            data["sources"].append(copy.deepcopy(source))
+            mine[source["id"]] = source
+            _alias(doc, at, path)
+            out.expanded.add(at)
+        elif own["citation"] != source["citation"]:
+            out.add(
+                path,
+                f"source id {source['id']!r} of vocabulary {vocabulary.ref} cites another work "
+                "than the source with that id here; rename one of them",
+            )
+
+
+def _restricted(node: Any, languages: list[str]) -> Any:
+    """``node`` with its localised fields cut to ``languages`` (the using document's)."""
+    if isinstance(node, list):
+        return [_restricted(item, languages) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if (key in _LOCALISED_TEXT or key in _LOCALISED_LISTS) and isinstance(value, dict):
+            out[key] = {lang: text for lang, text in value.items() if lang in languages}
+        else:
+            out[key] = _restricted(value, languages)
+    return out
+
+
+def _alias(doc: YamlDocument, path: Path_, source: Path_) -> None:
+    """Locate ``path`` (and, through the nearest-ancestor rule, all below it) at ``source``."""
+    for table in (doc.values, doc.keys):
+        mark = table.get(source) or doc.values.get(source)
+        if mark is not None:
+            table[path] = mark
+
+
+def _alias_tree(doc: YamlDocument, path: Path_, source: Path_) -> None:
+    """Locate every place under ``path`` where the same place under ``source`` is."""
+    size = len(source)
+    for table in (doc.values, doc.keys):
+        moved = {
+            (*path, *where[size:]): mark for where, mark in table.items() if where[:size] == source
+        }
+        table.update(moved)
+
+
+def _check_vocabulary(data: dict[str, Any], out: _Collector) -> None:
+    """Pass 3 for a vocabulary: what ``_check_document`` checks, on its categories or variables."""
+    languages: list[str] = data["languages"]
+    use = _LanguageUse(languages)
+    use.skip = out.expanded
+    _check_translations(data, (), use, out)
+    _report_language_use(use, out)
+    source_ids = _check_source_list(data.get("sources", []), out)
+    if "changelog" in data:
+        _check_changelog(data, out)
+    version = parse_version(data["version"])
+    if "categories" in data:
+        # The vocabulary's categories are checked as a multiple choice variable's would be.
+        pseudo = {"id": data["id"], "type": "multiple_choice", "categories": data["categories"]}
+        _check_variable(pseudo, (), {}, source_ids, version, out, owner="vocabulary")
+        return
+    _check_variables(data["variables"], source_ids, version, out)
+
+
+def _check_variables(
+    listed: list[dict[str, Any]],
+    source_ids: set[str],
+    version: tuple[int, int, int],
+    out: _Collector,
+) -> dict[str, dict[str, Any]]:
+    """Check every variable (ids unique, each against the earlier ones); id -> variable."""
+    variables: dict[str, dict[str, Any]] = {}
+    for i, var in enumerate(listed):
+        path: Path_ = ("variables", i)
+        if var["id"] in variables:
+            out.add((*path, "id"), f"variable id {var['id']!r} is used twice")
+        _check_variable(var, path, variables, source_ids, version, out)
+        variables.setdefault(var["id"], var)
+    _check_statements(listed, out)
+    return variables
+
+
+def _check_source_list(sources: list[dict[str, Any]], out: _Collector) -> set[str]:
+    source_ids: set[str] = set()
+    for i, source in enumerate(sources):
+        if source["id"] in source_ids:
+            out.add(("sources", i, "id"), f"source id {source['id']!r} is used twice")
+        source_ids.add(source["id"])
+    return source_ids
 
 
 # --- whole-document checks -------------------------------------------------------------------
@@ -105,25 +398,16 @@ def _check_document(data: dict[str, Any], out: _Collector) -> None:
     languages: list[str] = data["languages"]
     version = parse_version(data["version"])
     use = _LanguageUse(languages)
+    use.skip = out.expanded
     _check_translations(data, (), use, out)
     _report_language_use(use, out)
 
-    source_ids: set[str] = set()
-    for i, source in enumerate(data["sources"]):
-        if source["id"] in source_ids:
-            out.add(("sources", i, "id"), f"source id {source['id']!r} is used twice")
-        source_ids.add(source["id"])
+    source_ids = _check_source_list(data["sources"], out)
 
     _check_changelog(data, out)
     _check_thresholds(data.get("reliability"), ("reliability",), out)
 
-    variables: dict[str, dict[str, Any]] = {}
-    for i, var in enumerate(data["variables"]):
-        path: Path_ = ("variables", i)
-        if var["id"] in variables:
-            out.add((*path, "id"), f"variable id {var['id']!r} is used twice")
-        _check_variable(var, path, variables, source_ids, version, out)
-        variables.setdefault(var["id"], var)
+    variables = _check_variables(data["variables"], source_ids, version, out)
 
     seen_markers: dict[tuple[str, str, str], int] = {}
     for i, marker in enumerate(data.get("markers", [])):
@@ -167,6 +451,8 @@ class _LanguageUse:
         self.fields = 0
         self.undeclared: dict[str, list[Path_]] = {}
         self.missing: dict[str, list[Path_]] = {}
+        #: Paths copied from a vocabulary: their texts were checked in the vocabulary.
+        self.skip: set[Path_] = set()
 
     def unused(self) -> list[str]:
         """Declared languages no localised field has a text in."""
@@ -177,6 +463,8 @@ class _LanguageUse:
 
 def _check_translations(node: Any, path: Path_, use: _LanguageUse, out: _Collector) -> None:
     """Every localised field: known languages only (error), all languages present (warning)."""
+    if path in use.skip:
+        return
     if isinstance(node, list):
         for i, item in enumerate(node):
             _check_translations(item, (*path, i), use, out)
@@ -296,6 +584,7 @@ def _check_variable(
     source_ids: set[str],
     version: tuple[int, int, int],
     out: _Collector,
+    owner: str = "variable",
 ) -> None:
     kind = var["type"]
     _check_sources(var.get("sources", []), (*path, "sources"), source_ids, out)
@@ -327,9 +616,9 @@ def _check_variable(
             if cat["code"] in codes:
                 out.add(
                     (*cat_path, "code"),
-                    f"code {cat['code']!r} is used twice in variable {var['id']!r} "
+                    f"code {cat['code']!r} is used twice in {owner} {var['id']!r} "
                     f"(first at {spec.format_path(codes[cat['code']])}); codes are unique "
-                    "within a variable",
+                    f"within a {owner}",
                 )
             codes.setdefault(cat["code"], cat_path)
             flat.append((cat, cat_path))
@@ -339,10 +628,62 @@ def _check_variable(
     active = {cat["code"] for cat, _ in flat if "retired_in" not in cat}
     for cat, cat_path in flat:
         _check_category(cat, cat_path, codes, active, source_ids, version, out)
+        if cat.get("exclusive"):
+            _check_exclusive(var, cat, cat_path, out)
 
     show_if = var.get("show_if")
     if show_if is not None:
         _check_show_if(show_if, (*path, "show_if"), earlier, out)
+
+
+def _check_exclusive(
+    var: dict[str, Any], cat: dict[str, Any], path: Path_, out: _Collector
+) -> None:
+    """``exclusive`` ("none of these") only means something where codes can be combined."""
+    if var["type"] != "multiple_choice":
+        out.add(
+            (*path, "exclusive"),
+            f"exclusive applies to categories of a multiple_choice variable; {var['id']!r} is "
+            f"{var['type']}, where one code excludes the others anyway",
+        )
+    elif "children" in cat:
+        out.add(
+            (*path, "exclusive"),
+            "an exclusive code ('none of these') cannot have sub-categories",
+        )
+
+
+def _check_statements(variables: list[dict[str, Any]], out: _Collector) -> None:
+    """Statement-level variables need exactly one ``spans`` variable marking the statements,
+    and a text-level variable cannot be shown depending on one statement's answer."""
+    statement = [i for i, v in enumerate(variables) if _unit(v) == "statement"]
+    marking = [i for i in statement if variables[i]["type"] == "spans"]
+    coded = [i for i in statement if variables[i]["type"] != "spans"]
+    if coded and not marking:
+        out.add(
+            ("variables", coded[0], "unit"),
+            "a statement-level variable needs the statements themselves: add a spans variable "
+            "with unit: statement (the coder marks each statement with it)",
+        )
+    for i in marking[1:]:
+        out.add(
+            ("variables", i, "unit"),
+            f"a second spans variable with unit: statement (the first is "
+            f"{variables[marking[0]]['id']!r}); statements are marked with one",
+        )
+    units = {v["id"]: _unit(v) for v in variables}
+    for i, var in enumerate(variables):
+        show_if = var.get("show_if")
+        if show_if and _unit(var) == "text" and units.get(show_if["variable"]) == "statement":
+            out.add(
+                ("variables", i, "show_if", "variable"),
+                f"{var['id']!r} is coded once per text but {show_if['variable']!r} once per "
+                "statement: a text-level question cannot depend on one statement's answer",
+            )
+
+
+def _unit(var: dict[str, Any]) -> str:
+    return str(var.get("unit", "text"))
 
 
 def _check_level(var: dict[str, Any], level: str, path: Path_, out: _Collector) -> None:
@@ -501,6 +842,7 @@ def _category(data: dict[str, Any]) -> Category:
         merged_into=data.get("merged_into"),
         replaced_by=tuple(data.get("replaced_by", ())),
         redefined_in=data.get("redefined_in"),
+        exclusive=bool(data.get("exclusive", False)),
     )
 
 
@@ -528,6 +870,8 @@ def build_codebook(data: dict[str, Any], *, origin: str = "") -> Codebook:
                 categories=tuple(_category(cat) for cat in var.get("categories", ())),
                 level_explicit="level" in var,
                 reliability_explicit="reliability" in var,
+                unit=var.get("unit", "text"),
+                categories_from=var.get("categories_from"),
             )
         )
     return Codebook(
@@ -560,4 +904,5 @@ def build_codebook(data: dict[str, Any], *, origin: str = "") -> Codebook:
         ),
         format=data["format"],
         origin=origin,
+        include_variables=tuple(data.get("include_variables", ())),
     )

@@ -4,7 +4,9 @@ For every task and every variable that has markers, it writes one annotation und
 id ``lexicon@<intercoder version>``:
 
 * multiple choice: the sorted list of codes whose markers occur (an empty list when none do,
-  so the machine's "nothing found" is compared with the humans' answers too);
+  so the machine's "nothing found" is compared with the humans' answers too). When the variable
+  has an ``exclusive`` code ("none of these"), nothing found is that code, and it is never
+  written together with another code (markers of other codes win over its own);
 * single choice and ordinal scales: the code when exactly one code's markers occur; nothing
   when none or several do (a lexicon cannot decide between them).
 
@@ -22,9 +24,24 @@ from ..extensions import Coder
 
 if TYPE_CHECKING:
     from ..annotations import Annotation
-    from ..codebook.model import Codebook
+    from ..codebook.model import Codebook, Variable
     from ..lexicon import LexiconMatcher, Match
     from ..tasks import Task
+
+
+def _without_exclusive_clash(var: Variable, codes: set[str]) -> list[str]:
+    """The codes found for a multiple choice, as the codebook allows them: an exclusive code
+    ("none of these") only alone; it stands for "nothing found" when it is the only one."""
+    exclusive = var.exclusive_codes
+    if not exclusive:
+        return sorted(codes)
+    others = codes.difference(exclusive)
+    if others:
+        return sorted(others)
+    if len(exclusive) == 1:
+        return [exclusive[0]]
+    # Several exclusive codes (e.g. "none" and "cannot tell"): a lexicon cannot choose.
+    return sorted(codes) if len(codes) == 1 else []
 
 
 class LexiconCoder(Coder):
@@ -63,7 +80,7 @@ class LexiconCoder(Coder):
                 codes = found.get(var.id, set())
                 value: Any
                 if var.type == "multiple_choice":
-                    value = sorted(codes)
+                    value = _without_exclusive_clash(var, codes)
                 elif len(codes) == 1:
                     value = next(iter(codes))
                 else:

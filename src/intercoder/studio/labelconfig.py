@@ -7,6 +7,15 @@ for numbers, ``TextArea`` for free text and ``Labels`` for spans. Choices show t
 label in the chosen language and store the code (``alias``); the definition is the hint.
 ``show_if`` becomes a ``View`` with ``visibleWhen="choice-selected"``. The codebook reference
 is recorded in a comment at the top (``<!-- intercoder codebook: ID@VERSION -->``).
+
+Statement-level variables (``unit: statement``) are per-region controls (``perRegion="true"``,
+which Label Studio's Choices, Taxonomy, Rating, Number and TextArea support): the coder marks a
+statement with the ``Labels`` of the codebook's statement ``spans`` variable, selects it, and
+answers them for that statement. They come after the text-level questions, inside a ``View``
+shown only while a statement region is selected (``visibleWhen="region-selected"`` with
+``whenTagName`` naming that ``Labels`` tag), so they never appear for the other span variables'
+regions. They are never ``required``: Label Studio checks a required per-region control on every
+region of the text, statements or not; the pull checks each statement's codings instead.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ import re
 from xml.sax.saxutils import quoteattr
 
 from ..codebook.model import Category, Codebook, Variable
+from ..codebook.render import ui
 
 TEXT_TAG = "text"
 # Bounded, @-free parts: the config comes back from the server, and "(\S+?)@(\S+?)" took
@@ -56,6 +66,10 @@ def is_rating(var: Variable) -> bool:
 def _choice(cat: Category, cb: Codebook, lang: str, indent: str) -> list[str]:
     label = pick_text(cat.label, lang, cb) or cat.code
     hint = _hint(pick_text(cat.definition, lang, cb))
+    if cat.exclusive:
+        # Label Studio has no exclusive choice: the hint says it (a combination is refused
+        # when the annotations are pulled).
+        hint = _hint(f"({ui(lang, 'exclusive')}) {hint}")
     open_ = f"{indent}<Choice {_attrs(value=label, alias=cat.code, hint=hint)}"
     children = [c for c in cat.children if not c.retired]
     if not children:
@@ -67,9 +81,13 @@ def _choice(cat: Category, cb: Codebook, lang: str, indent: str) -> list[str]:
     return lines
 
 
-def _control(var: Variable, cb: Codebook, lang: str) -> list[str]:
+def _control(var: Variable, cb: Codebook, lang: str, region: str | None = None) -> list[str]:
+    """The control tag of ``var``; per region of the ``Labels`` tag ``region`` when given."""
     name = var.id
-    required = "true" if var.required else None
+    required = "true" if var.required and region is None else None
+    # perRegion and whenTagName right after toName; nothing at all for text-level variables,
+    # so their configs stay as they were.
+    scope = {"perRegion": "true", "whenTagName": region} if region else {}
     hint = _hint(pick_text(var.definition, lang, cb))
     active = [c for c in var.categories if not c.retired]
 
@@ -85,6 +103,7 @@ def _control(var: Variable, cb: Codebook, lang: str) -> list[str]:
             _attrs(
                 name=name,
                 toName=TEXT_TAG,
+                **scope,
                 leafsOnly=None,
                 maxUsages="1" if var.type == "single_choice" else None,
                 required=required,
@@ -95,7 +114,13 @@ def _control(var: Variable, cb: Codebook, lang: str) -> list[str]:
         if is_rating(var):
             return [
                 "  <Rating "
-                + _attrs(name=name, toName=TEXT_TAG, maxRating=len(var.codes), required=required)
+                + _attrs(
+                    name=name,
+                    toName=TEXT_TAG,
+                    **scope,
+                    maxRating=len(var.codes),
+                    required=required,
+                )
                 + "/>"
             ]
         choice = "multiple" if var.type == "multiple_choice" else "single"
@@ -105,6 +130,7 @@ def _control(var: Variable, cb: Codebook, lang: str) -> list[str]:
             _attrs(
                 name=name,
                 toName=TEXT_TAG,
+                **scope,
                 choice=choice,
                 showInline=inline,
                 required=required,
@@ -117,6 +143,7 @@ def _control(var: Variable, cb: Codebook, lang: str) -> list[str]:
             + _attrs(
                 name=name,
                 toName=TEXT_TAG,
+                **scope,
                 min=None if var.minimum is None else f"{var.minimum:g}",
                 max=None if var.maximum is None else f"{var.maximum:g}",
                 required=required,
@@ -141,7 +168,14 @@ def _control(var: Variable, cb: Codebook, lang: str) -> list[str]:
     # text: a free note
     return [
         "  <TextArea "
-        + _attrs(name=name, toName=TEXT_TAG, rows="3", editable="true", maxSubmissions="1")
+        + _attrs(
+            name=name,
+            toName=TEXT_TAG,
+            **scope,
+            rows="3",
+            editable="true",
+            maxSubmissions="1",
+        )
         + "/>"
     ]
 
@@ -159,6 +193,20 @@ def _when_values(var: Variable, cb: Codebook, lang: str) -> str:
     return ",".join(dict.fromkeys(values))
 
 
+def _question(var: Variable, cb: Codebook, lang: str, region: str | None = None) -> list[str]:
+    """The header and control of a question, inside its ``show_if`` view when it has one."""
+    question = pick_text(var.question, lang, cb) or pick_text(var.label, lang, cb) or var.id
+    block = [f"  <Header {_attrs(value=question)}/>", *_control(var, cb, lang, region)]
+    if var.show_if is not None:
+        when = _attrs(
+            visibleWhen="choice-selected",
+            whenTagName=var.show_if.variable,
+            whenChoiceValue=_when_values(var, cb, lang),
+        )
+        block = [f"  <View {when}>", *("  " + line for line in block), "  </View>"]
+    return block
+
+
 def label_config(cb: Codebook, lang: str | None = None) -> str:
     """The labeling interface for ``cb`` in ``lang`` (default: the codebook's first language)."""
     lang = lang or cb.languages[0]
@@ -172,19 +220,20 @@ def label_config(cb: Codebook, lang: str | None = None) -> str:
     for var in spans:
         lines += _control(var, cb, lang)
     lines.append(f'  <Text name="{TEXT_TAG}" value="$text"/>')
+    marker = cb.statement_spans
+    per_statement = [
+        v for v in cb.variables if v.type != "spans" and v.unit == "statement" and marker
+    ]
     for var in cb.variables:
-        if var.type == "spans":
+        if var.type == "spans" or var in per_statement:
             continue
-        question = pick_text(var.question, lang, cb) or pick_text(var.label, lang, cb) or var.id
-        block = [f"  <Header {_attrs(value=question)}/>", *_control(var, cb, lang)]
-        if var.show_if is not None:
-            when = _attrs(
-                visibleWhen="choice-selected",
-                whenTagName=var.show_if.variable,
-                whenChoiceValue=_when_values(var, cb, lang),
-            )
-            block = [f"  <View {when}>", *("  " + line for line in block), "  </View>"]
-        lines += block
+        lines += _question(var, cb, lang)
+    if per_statement and marker is not None:
+        shown = _attrs(visibleWhen="region-selected", whenTagName=marker.id)
+        lines.append(f"  <View {shown}>")
+        for var in per_statement:
+            lines += ("  " + line for line in _question(var, cb, lang, marker.id))
+        lines.append("  </View>")
     lines.append("</View>")
     return "\n".join(lines) + "\n"
 
