@@ -12,6 +12,7 @@ import math
 import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import krippendorff
 import numpy as np
@@ -429,3 +430,101 @@ def test_level_statement_points_at_unit(tmp_path: Path) -> None:
         "'statement' is not one of nominal, ordinal, interval, ratio; "
         "to say what is coded, write unit: statement"
     )
+
+
+# --- the statements reach agreement and the readers without a manual step ----------------------
+
+
+def test_assess_matches_the_statements_itself(book: Path) -> None:
+    """``assess`` on codings as read (statement codings keyed on their text) gives the alpha over
+    matched statements, not over texts: the same value as matching them first."""
+    cb = load_codebook(book)
+    codings = check_annotations(marked_set(), cb).annotations
+    direct = next(v for v in assess(codings, cb).variables if v.variable == "speaker")
+    matched = match_statements(codings, cb)
+    first = next(v for v in assess(matched.annotations, cb).variables if v.variable == "speaker")
+    assert direct.n_units == 3
+    assert direct.alpha == pytest.approx(first.alpha, abs=1e-12)
+    assert any("matched no other coder's" in note for note in direct.notes)
+
+
+def test_label_studio_per_region_choices_keep_their_statement_offsets(
+    book: Path, tmp_path: Path
+) -> None:
+    """A perRegion control's result carries its region's start and end: the reader keeps them,
+    so a statement coding pulled from Label Studio sits at its statement."""
+    from intercoder.formats.labelstudio import read_labelstudio
+
+    text = "Officials said one thing. A user answered another thing entirely."
+    regions = {"ana": [(0, 25, "official"), (26, 65, "user")], "bo": [(0, 24, "official")]}
+    annotations = []
+    for number, (coder, spans) in enumerate(regions.items(), start=1):
+        result = []
+        for index, (start, end, speaker) in enumerate(spans):
+            region = {"start": start, "end": end, "text": text[start:end]}
+            result.append(
+                {
+                    "id": f"r{index}",
+                    "from_name": "statement",
+                    "to_name": "text",
+                    "type": "labels",
+                    "value": {**region, "labels": ["statement"]},
+                }
+            )
+            result.append(
+                {
+                    "id": f"r{index}",
+                    "from_name": "speaker",
+                    "to_name": "text",
+                    "type": "choices",
+                    "value": {**region, "choices": [speaker]},
+                }
+            )
+        annotations.append(
+            {"id": number, "completed_by": {"email": f"{coder}@example.org"}, "result": result}
+        )
+    path = tmp_path / "export.json"
+    path.write_text(
+        json.dumps(
+            [{"id": 7, "data": {"unit_id": "u1", "text": text}, "annotations": annotations}]
+        ),
+        encoding="utf-8",
+    )
+    read = read_labelstudio(path)
+    speakers = read.annotations.for_variable("speaker")
+    got = sorted(
+        zip(
+            speakers.coder_id,
+            speakers.start.tolist(),
+            speakers.end.tolist(),
+            speakers.value,
+            strict=True,
+        )
+    )
+    assert got == [
+        ("ana@example.org", 0, 25, "official"),
+        ("ana@example.org", 26, 65, "user"),
+        ("bo@example.org", 0, 24, "official"),
+    ]
+    cb = load_codebook(book)
+    checked = check_annotations(read.annotations, cb)
+    assert checked.problems == ()
+    assert match_statements(checked.annotations, cb).parent == {"u1@0-25": "u1"}
+
+
+def test_codebook_validate_takes_a_shared_vocabulary(run_cli: Any, tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1] / "codebooks" / "vocabularies"
+    good = root / "target-groups" / "1.0.0.yaml"
+    proc = run_cli("codebook", "validate", "--strict", str(good))
+    assert proc.returncode == 0, proc.stderr
+    assert "vocabulary target-groups@1.0.0" in proc.stdout
+    broken = tmp_path / "vocabularies" / "target-groups" / "1.0.0.yaml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text(
+        good.read_text(encoding="utf-8").replace("kind: categories", "kind: sandwiches", 1),
+        encoding="utf-8",
+    )
+    proc = run_cli("codebook", "validate", str(broken))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert f"{broken}:" in proc.stderr

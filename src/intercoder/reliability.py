@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import agreement
-from .annotations import AnnotationSet
+from .annotations import AnnotationSet, match_statements
 from .codebook.model import Codebook, Variable
 from .errors import IntercoderError
 
@@ -363,6 +363,16 @@ def _assess(
     selected = None if variables is None else set(select_variables(cb, variables))
     results = []
     prepared: dict[str, VariableData] = {}
+    texts = len(aset.distinct("unit_id"))
+    # Codings of statement-level variables move to the statements matched across coders (the
+    # statement spans keep their own unit and get unitizing alpha).
+    statements = match_statements(aset, cb)
+    aset = statements.annotations
+    left_out = (
+        (f"{statements.unmatched} statement(s) matched no other coder's: left out",)
+        if statements.unmatched
+        else ()
+    )
     coded = set(aset.distinct("variable"))
     for var in cb.variables:
         if var.level is None or (selected is not None and var.id not in selected):
@@ -376,10 +386,10 @@ def _assess(
         if data is not None:
             prepared[var.id] = data
         notes = tuple(dict.fromkeys(str(w.message) for w in caught))
+        if var.unit == "statement" and var.type != "spans":
+            notes += left_out
         results.append(attrs.evolve(result, notes=result.notes + notes))
-    report = ReliabilityReport(
-        cb.ref, tuple(results), len(aset.distinct("unit_id")), tuple(aset.coders)
-    )
+    report = ReliabilityReport(cb.ref, tuple(results), texts, tuple(aset.coders))
     return report, prepared
 
 

@@ -68,12 +68,25 @@ def codebook_show(ref: str, lang: str | None) -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings (missing translations, …) as errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Print problems only.")
 def codebook_validate(paths: tuple[str, ...], strict: bool, quiet: bool) -> None:
-    """Validate codebook files (or references); exit 1 if any has an error."""
-    from ..codebook.registry import load_codebook_with_warnings
+    """Validate codebook files (or references) and shared vocabularies; exit 1 if any has an
+    error."""
+    from ..codebook.registry import (
+        is_vocabulary_file,
+        load_codebook_with_warnings,
+        load_vocabulary_with_warnings,
+    )
 
     failed = 0
     for path in paths:
         try:
+            if is_vocabulary_file(path):
+                vocabulary, warnings = load_vocabulary_with_warnings(path, strict=strict)
+                for warning in warnings:
+                    click.echo(str(warning), err=True)
+                if not quiet:
+                    note = f", {len(warnings)} warning(s)" if warnings else ""
+                    click.echo(f"ok: {path} (vocabulary {vocabulary.ref}{note})")
+                continue
             cb, warnings = load_codebook_with_warnings(path, strict=strict)
         except CodebookError as exc:
             failed += 1

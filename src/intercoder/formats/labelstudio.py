@@ -206,19 +206,28 @@ def _span(value: dict[str, Any], unit_text: str | None) -> tuple[int, int, str |
     return start, end, span_text
 
 
+def _region(value: dict[str, Any], unit_text: str | None) -> tuple[int | None, int | None]:
+    """The offsets of a per-region result (a ``perRegion`` control answers for its region, whose
+    ``start`` and ``end`` the result carries): a statement of a ``unit: statement`` variable."""
+    if "start" not in value and "end" not in value:
+        return None, None
+    start, end, _ = _span(value, unit_text)  # a textarea's "text" is what was typed: ignored
+    return start, end
+
+
 def _result_values(
     kind: str, value: dict[str, Any], unit_text: str | None
 ) -> list[tuple[Any, int | None, int | None, str | None]]:
     """``(value, start, end, span text)`` of each record one result gives."""
     if kind == "choices":
         codes = _code_list(value.get("choices"), "choices")
-        return [(_one_or_list(codes), None, None, None)] if codes else []
+        return [(_one_or_list(codes), *_region(value, unit_text), None)] if codes else []
     if kind == "taxonomy":
         paths = value.get("taxonomy")
         if not isinstance(paths, list) or not all(isinstance(p, list) and p for p in paths):
             raise ValueError(f"value.taxonomy must be a list of paths, got {paths!r}")
         codes = _code_list([p[-1] for p in paths], "taxonomy")
-        return [(_one_or_list(codes), None, None, None)] if codes else []
+        return [(_one_or_list(codes), *_region(value, unit_text), None)] if codes else []
     if kind == "labels":
         labels = _code_list(value.get("labels"), "labels")
         start, end, span_text = _span(value, unit_text)
@@ -229,7 +238,7 @@ def _result_values(
             return []
         if not isinstance(number, int | float) or isinstance(number, bool):
             raise ValueError(f"value.{kind} must be a number, got {number!r}")
-        return [(number, None, None, None)]
+        return [(number, *_region(value, unit_text), None)]
     # textarea: one string per text box line the coder entered
     texts = value.get("text")
     if isinstance(texts, str):
@@ -237,7 +246,7 @@ def _result_values(
     if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
         raise ValueError(f"value.text must be a list of strings, got {texts!r}")
     joined = "\n".join(texts)
-    return [(joined, None, None, None)] if joined.strip() else []
+    return [(joined, *_region(value, unit_text), None)] if joined.strip() else []
 
 
 def read_labelstudio(path: str | Path) -> LabelStudioRead:
