@@ -346,7 +346,10 @@ def test_a_jsonl_queue_with_a_multiple_choice_decision_merges(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
     rows = []
-    for unit, groups in (("u1", (["uzbek"], ["uzbek", "muslim"])), ("u2", (["jewish"], ["jewish"]))):
+    for unit, groups in (
+        ("u1", (["uzbek"], ["uzbek", "muslim"])),
+        ("u2", (["jewish"], ["jewish"])),
+    ):
         for coder, value in zip(("a", "b"), groups, strict=True):
             rows.append(
                 {"unit_id": unit, "coder_id": coder, "variable": "hate_speech", "value": "yes"}

@@ -60,8 +60,6 @@ def write_and_read(
     return READERS[exporter.name](path)
 
 
-
-
 def records(*rows: tuple[Any, ...], book: str = HATE_SPEECH) -> AnnotationSet:
     """Annotations from (unit, coder, variable, value[, start, end]) tuples."""
     out = []
