@@ -32,7 +32,8 @@ group identity* (an ethnonym, a religious, gender, SOGI, disability, migrant or 
 or a slur for one), as a coder would once the gate question (hate speech / stereotype / enemy
 image present) is answered "yes"; countries, languages, institutions and personal names are not
 groups. Since 2.0.0 the three codebooks share one taxonomy, so a sentence has the same
-target-group labels in all three. ``generalisation`` is labelled only where an explicit cue generalises
+target-group labels in all three. ``generalisation`` is labelled only where an explicit cue
+generalises
 (a quantifier such as "all of them", an essentialising phrase such as "in their blood"),
 ``3`` for the whole group and ``2`` for part of it; generic plurals without a cue are not
 labelled, so its recall measures cue detection, not the coder's judgement.
@@ -57,8 +58,8 @@ import json
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
