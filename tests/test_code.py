@@ -69,8 +69,8 @@ def test_lexicon_codes_both_scripts_and_suffixes(
     values = {r.unit_id: r.value for r in checked.annotations if r.variable == "target_group"}
     assert {r.coder_id for r in checked.annotations} == {LexiconCoder().coder_id}
     for unit in ("uz-latn", "uz-latn-ascii", "uz-latn-quote", "uz-cyrl"):
-        assert values[unit] == ("uzbek",), unit
-    assert values["ky"] == values["ky-plain"] == ("russian", "uzbek")
+        assert values[unit] == ("uzbeks",), unit
+    assert values["ky"] == values["ky-plain"] == ("russians", "uzbeks")
     assert values["en"] == ()
 
     texts = {u: t for u, t, _ in TASKS}
@@ -100,12 +100,12 @@ def test_machine_and_humans_are_compared_alike(
     )
     human = tmp_path / "human.jsonl"
     human_values = {
-        "uz-latn": ["uzbek"],
-        "uz-latn-ascii": ["uzbek"],
-        "uz-latn-quote": ["uzbek"],
-        "uz-cyrl": ["uzbek", "russian"],
-        "ky": ["uzbek", "russian"],
-        "ky-plain": ["uzbek"],
+        "uz-latn": ["uzbeks"],
+        "uz-latn-ascii": ["uzbeks"],
+        "uz-latn-quote": ["uzbeks"],
+        "uz-cyrl": ["uzbeks", "russians"],
+        "ky": ["uzbeks", "russians"],
+        "ky-plain": ["uzbeks"],
         "en": [],
     }
     human.write_text(

@@ -79,9 +79,9 @@ def _taxonomy(book: str) -> list[tuple[int, str, dict[str, str], dict[str, str]]
 def test_the_three_codebooks_share_one_target_taxonomy() -> None:
     first, *others = (_taxonomy(book) for book in BOOKS)
     codes = [code for _, code, _, _ in first]
-    for expected in ("kazakh", "chinese", "lyuli", "jewish", "regional_origin", "clan_tribe"):
+    for expected in ("kazakhs", "chinese", "lyuli", "jews", "regional_origin", "clan_tribe"):
         assert expected in codes
-    for expected in ("language_group", "political", "sogi"):
+    for expected in ("language_group", "political", "sexual_orientation_gender_identity"):
         assert expected in codes
     for other in others:
         assert other == first
@@ -170,21 +170,56 @@ def test_a_1_0_0_annotation_file_migrates_to_2_0_0(run_cli: Any, tmp_path: Path)
     assert assessed["target_group"]["n_units"] == 5
 
     back = {(r.unit_id, r.coder_id, r.variable): r.value for r in read_annotations(migrated)}
-    assert back["u1", "ana", "target_group"] == ["uzbek"]
-    assert back["u2", "bek", "target_group"] == ["jewish", "muslim"]
-    assert back["u3", "ana", "target_group"] == ["sogi"]
-    # "other" keeps its code (redefined in 2.0.0), russians is merged into russian
-    assert back["u5", "ana", "target_group"] == ["russian", "other"]
+    # the target codes are those of the shared taxonomy already: they carry over unchanged
+    # (jews moved from religion to ethnicity, other is redefined, the codes stay)
+    assert back["u1", "ana", "target_group"] == ["uzbeks"]
+    assert back["u2", "bek", "target_group"] == ["jews", "muslims"]
+    assert back["u3", "ana", "target_group"] == ["sexual_orientation_gender_identity"]
+    assert back["u5", "ana", "target_group"] == ["russians", "other"]
     # severity 0 is not on the 2.0.0 scale: dropped, with the reason, for both coders
     assert ("u5", "ana", "severity") not in back
+    assert back["u6", "bek", "severity"] == "3"
     assert sorted(r.split(":")[0] for r in happened[DROPPED]) == [
         "u5/ana/severity",
         "u5/bek/severity",
     ]
     assert all("retired in 2.0.0" in r for r in happened[DROPPED])
-    assert happened[MERGED]
-    assert happened[SAME]
-    assert RECODE not in happened
+    assert set(happened) == {SAME, DROPPED}
+
+
+def test_merged_enemy_codes_carry_over_and_a_split_one_asks_for_recoding(tmp_path: Path) -> None:
+    coded = tmp_path / "enemy-images-1.0.0.jsonl"
+    rows = [
+        ("e1", ["ethnic_group", "religious_group"]),
+        ("e2", ["sexual_and_gender_minorities", "uzbeks"]),
+        ("e3", ["domestic_political_opponents"]),
+        ("e4", ["other_enemy"]),
+    ]
+    lines = [
+        json.dumps(
+            {
+                "unit_id": unit,
+                "coder_id": "ana",
+                "variable": "enemy",
+                "value": value,
+                "codebook": "enemy-images@1.0.0",
+            }
+        )
+        for unit, value in rows
+    ]
+    coded.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    migrated = tmp_path / "enemy-images-2.0.0.jsonl"
+    happened = _migrate_file(coded, migrated, "enemy-images@2.0.0")
+    back = {r.unit_id: r.value for r in read_annotations(migrated)}
+    assert back == {
+        "e1": ["ethnicity", "religion"],
+        "e2": ["sexual_orientation_gender_identity", "uzbeks"],
+        "e3": ["political"],
+    }
+    assert len(happened[MERGED]) == 4
+    assert len(happened[SAME]) == 1
+    (recode,) = happened[RECODE]
+    assert recode.startswith("e4/ana/enemy: split in 2.0.0 into other, regional_origin")
 
 
 def test_a_split_code_asks_for_recoding(tmp_path: Path) -> None:

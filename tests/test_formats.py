@@ -61,7 +61,7 @@ def sample() -> AnnotationSet:
     """Every column, every value kind, spans, and the scripts we code."""
     return records(
         Annotation("u1", "ана@example.org", "relevant", "yes", "minimal@1.0.0", KY),
-        Annotation("u1", "bek", "target_group", ["uzbek", "kyrgyz"], text=KY),
+        Annotation("u1", "bek", "target_group", ["uzbeks", "kyrgyz"], text=KY),
         Annotation("u1", "bek", "evidence", "target_mention", text=KY, start=15, end=23),
         Annotation("u2", "ана@example.org", "severity", 2, annotated_at="2025-03-01T10:00:00Z"),
         Annotation("u2", "bek", "score", 0.75, text=UZ_LATN),
@@ -109,7 +109,7 @@ def test_jsonl_parquet_round_trip_keeps_every_record(tmp_path: Path) -> None:
     assert plain(from_parquet) == plain(from_jsonl) == plain(original)
     # Types survive too: lists stay lists, numbers stay numbers.
     values = [r.value for r in from_parquet]
-    assert values[1] == ["uzbek", "kyrgyz"]
+    assert values[1] == ["uzbeks", "kyrgyz"]
     assert isinstance(values[3], float)  # the file mixes whole numbers and 0.75
     assert values[3] == 2
     assert values[4] == 0.75
@@ -138,7 +138,7 @@ def test_csv_jsonl_parquet_csv_gives_the_same_file(tmp_path: Path) -> None:
     first = (tmp_path / "a.csv").read_text(encoding="utf-8")
     assert (tmp_path / "d.csv").read_text(encoding="utf-8") == first
     assert all(script in first for script in (KY, UZ_LATN, UZ_CYRL))
-    assert '"[""uzbek"", ""kyrgyz""]"' in first
+    assert '"[""uzbeks"", ""kyrgyz""]"' in first
 
 
 def test_parquet_round_trip_through_the_cli(run_cli: RunCli, tmp_path: Path) -> None:
@@ -269,19 +269,19 @@ def test_wide_csv_gives_one_record_per_filled_cell(tmp_path: Path) -> None:
         tmp_path,
         "batch-2.target_group.wide.csv",
         "unit_id,ана@example.org,bek,lexicon@1.0.0\n"
-        'u1,uzbek,"[""uzbek"", ""kyrgyz""]",uzbek\n'
+        'u1,uzbeks,"[""uzbeks"", ""kyrgyz""]",uzbeks\n'
         "u2,,kyrgyz, \n"
         "\n"
-        '"u3 multi\nline id",tajik,,\n',
+        '"u3 multi\nline id",tajiks,,\n',
     )
     read = WideCsv().read(path)
     assert plain(read) == plain(
         records(
-            Annotation("u1", "ана@example.org", "target_group", "uzbek"),
-            Annotation("u1", "bek", "target_group", ["uzbek", "kyrgyz"]),
-            Annotation("u1", "lexicon@1.0.0", "target_group", "uzbek"),
+            Annotation("u1", "ана@example.org", "target_group", "uzbeks"),
+            Annotation("u1", "bek", "target_group", ["uzbeks", "kyrgyz"]),
+            Annotation("u1", "lexicon@1.0.0", "target_group", "uzbeks"),
             Annotation("u2", "bek", "target_group", "kyrgyz"),
-            Annotation("u3 multi\nline id", "ана@example.org", "target_group", "tajik"),
+            Annotation("u3 multi\nline id", "ана@example.org", "target_group", "tajiks"),
         )
     )
     assert [str(read.location(i)) for i in (0, 3, 4)] == [f"{path}:2", f"{path}:3", f"{path}:5"]
@@ -428,7 +428,7 @@ def ls_export() -> list[dict[str, Any]]:
                     ana,
                     [
                         _choices("hate_speech", "yes"),
-                        _choices("target_group", "uzbek", "kyrgyz"),
+                        _choices("target_group", "uzbeks", "kyrgyz"),
                         {
                             "value": {"rating": 2},
                             "id": "r1",
@@ -470,7 +470,7 @@ def ls_export() -> list[dict[str, Any]]:
                     7,
                     [
                         {
-                            "value": {"taxonomy": [["ethnicity", "uzbek"]]},
+                            "value": {"taxonomy": [["ethnicity", "uzbeks"]]},
                             "id": "x1",
                             "from_name": "target_group",
                             "to_name": "text",
@@ -533,7 +533,7 @@ def test_label_studio_export_becomes_long_records(tmp_path: Path) -> None:
     expected = [
         Annotation("kg-0001", ana, "hate_speech", "yes", text=TEXT_1, annotated_at=stamp),
         Annotation(
-            "kg-0001", ana, "target_group", ["uzbek", "kyrgyz"], text=TEXT_1, annotated_at=stamp
+            "kg-0001", ana, "target_group", ["uzbeks", "kyrgyz"], text=TEXT_1, annotated_at=stamp
         ),
         Annotation("kg-0001", ana, "severity", 2, text=TEXT_1, annotated_at=stamp),
         Annotation(
@@ -565,7 +565,7 @@ def test_label_studio_export_becomes_long_records(tmp_path: Path) -> None:
             annotated_at=stamp,
         ),
         Annotation("kg-0001", "annotator-7", "hate_speech", "no", text=TEXT_1, annotated_at=stamp),
-        Annotation("102", "annotator-7", "target_group", "uzbek", text=TEXT_2, annotated_at=stamp),
+        Annotation("102", "annotator-7", "target_group", "uzbeks", text=TEXT_2, annotated_at=stamp),
         Annotation(
             "102",
             "annotator-7",
@@ -614,7 +614,7 @@ def test_label_studio_export_through_the_cli(run_cli: RunCli, tmp_path: Path) ->
     assert "export.json: warning: skipped 1 cancelled annotation(s) (task 101)" in proc.stderr
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert len(rows) == 10
-    assert rows[1]["value"] == ["uzbek", "kyrgyz"]
+    assert rows[1]["value"] == ["uzbeks", "kyrgyz"]
 
 
 def test_label_studio_round_trip(tmp_path: Path) -> None:
@@ -758,7 +758,7 @@ def test_qdpx_project_is_valid_and_complete(run_cli: RunCli, tmp_path: Path) -> 
     assert {c.guid for c in codes} == expected
     target = next(c for c in project.code_book.codes.code if c.guid == guid(cb.id, "target_group"))
     ethnicity = next(c for c in target.code if c.guid == guid(cb.id, "target_group", "ethnicity"))
-    assert guid(cb.id, "target_group", "uzbek") in {c.guid for c in ethnicity.code}
+    assert guid(cb.id, "target_group", "uzbeks") in {c.guid for c in ethnicity.code}
 
     # One user per coder; one source per unit, its text in the zip.
     users = {u.name: u.guid for u in project.users.user}
@@ -795,7 +795,7 @@ def test_qdpx_project_is_valid_and_complete(run_cli: RunCli, tmp_path: Path) -> 
     uz_start = TEXT_2.index("Oʻzbekiston")
     assert codings("kg-0001") == {
         (*whole_1, ana, guid(cb.id, "hate_speech", "yes")),
-        (*whole_1, ana, guid(cb.id, "target_group", "uzbek")),
+        (*whole_1, ana, guid(cb.id, "target_group", "uzbeks")),
         (*whole_1, ana, guid(cb.id, "target_group", "kyrgyz")),
         (*whole_1, ana, guid(cb.id, "severity", "2")),
         (ky_start, ky_start + 7, ana, guid(cb.id, "evidence", "hateful_expression")),
@@ -803,7 +803,7 @@ def test_qdpx_project_is_valid_and_complete(run_cli: RunCli, tmp_path: Path) -> 
         (*whole_1, seven, guid(cb.id, "hate_speech", "no")),
     }
     assert codings("102") == {
-        (*whole_2, seven, guid(cb.id, "target_group", "uzbek")),
+        (*whole_2, seven, guid(cb.id, "target_group", "uzbeks")),
         (uz_start, uz_start + 11, seven, guid(cb.id, "evidence", "target_mention")),
     }
     stamps = {s.creation_date_time for s in sources["102"].plain_text_selection}

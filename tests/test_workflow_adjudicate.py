@@ -272,12 +272,12 @@ def test_gold_files_round_trip(tmp_path: Path, minimal_path: Path, suffix: str) 
 
 
 def test_gold_multiple_choice_values_are_json_lists(tmp_path: Path) -> None:
-    gold = GoldStandard((GoldRecord("u1", "target_group", ("muslim", "uzbek"), "majority"),))
+    gold = GoldStandard((GoldRecord("u1", "target_group", ("muslims", "uzbeks"), "majority"),))
     path = tmp_path / "gold.csv"
     write_gold(path, gold)
-    assert '"[""muslim"", ""uzbek""]"' in path.read_text(encoding="utf-8")
+    assert '"[""muslims"", ""uzbeks""]"' in path.read_text(encoding="utf-8")
     back = read_gold(path, load_codebook("hate-speech"))
-    assert back.records[0].value == ("muslim", "uzbek")
+    assert back.records[0].value == ("muslims", "uzbeks")
 
 
 @pytest.mark.parametrize(
@@ -321,13 +321,13 @@ def test_duplicate_in_memory_gold_is_refused() -> None:
 def test_library_adjudication_of_multiple_choice_compares_sets() -> None:
     cb = load_codebook("hate-speech")
     records = [Annotation("u1", c, "hate_speech", "yes") for c in ("a", "b")] + [
-        Annotation("u1", "a", "target_group", ("muslim", "uzbek")),
-        Annotation("u1", "b", "target_group", ("muslim", "uzbek")),
+        Annotation("u1", "a", "target_group", ("muslims", "uzbeks")),
+        Annotation("u1", "b", "target_group", ("muslims", "uzbeks")),
     ]
     result = adjudicate(AnnotationSet.from_records(records), cb)
     settled = {(r.variable): (r.provenance, r.value) for r in result.gold}
-    assert settled["target_group"] == ("unanimous", ("muslim", "uzbek"))
-    assert json.dumps(list(settled["target_group"][1])) == '["muslim", "uzbek"]'
+    assert settled["target_group"] == ("unanimous", ("muslims", "uzbeks"))
+    assert json.dumps(list(settled["target_group"][1])) == '["muslims", "uzbeks"]'
 
 
 def test_a_show_if_variable_the_round_did_not_code_is_neither_settled_nor_queued(
@@ -346,10 +346,7 @@ def test_a_jsonl_queue_with_a_multiple_choice_decision_merges(
     run_cli: RunCli, tmp_path: Path
 ) -> None:
     rows = []
-    for unit, groups in (
-        ("u1", (["uzbek"], ["uzbek", "muslim"])),
-        ("u2", (["jewish"], ["jewish"])),
-    ):
+    for unit, groups in (("u1", (["uzbeks"], ["uzbeks", "muslims"])), ("u2", (["jews"], ["jews"]))):
         for coder, value in zip(("a", "b"), groups, strict=True):
             rows.append(
                 {"unit_id": unit, "coder_id": coder, "variable": "hate_speech", "value": "yes"}
@@ -364,9 +361,9 @@ def test_a_jsonl_queue_with_a_multiple_choice_decision_merges(
     assert run_cli(*base, "--queue", str(queue)).returncode == 0
     queued = [json.loads(line) for line in queue.read_text(encoding="utf-8").splitlines()]
     assert [(q["unit_id"], q["variable"], q["a"], q["b"]) for q in queued] == [
-        ("u1", "target_group", ["uzbek"], ["muslim", "uzbek"])
+        ("u1", "target_group", ["uzbeks"], ["muslims", "uzbeks"])
     ]
-    queued[0].update(decision=["uzbek", "muslim"], reason="guideline-gap")
+    queued[0].update(decision=["uzbeks", "muslims"], reason="guideline-gap")
     queue.write_text(json.dumps(queued[0], ensure_ascii=False) + "\n", encoding="utf-8")
     merged = run_cli(*base, "--decisions", str(queue))
     assert merged.returncode == 0, merged.stderr
@@ -374,6 +371,6 @@ def test_a_jsonl_queue_with_a_multiple_choice_decision_merges(
         (r["unit_id"], r["variable"]): r
         for r in map(json.loads, gold.read_text(encoding="utf-8").splitlines())
     }
-    assert settled[("u1", "target_group")]["value"] == ["muslim", "uzbek"]
+    assert settled[("u1", "target_group")]["value"] == ["muslims", "uzbeks"]
     assert settled[("u1", "target_group")]["provenance"] == "adjudicated"
     assert settled[("u2", "target_group")]["provenance"] == "unanimous"
