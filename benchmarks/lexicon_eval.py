@@ -21,20 +21,28 @@ The evaluation set, ``benchmarks/data/lexicon-eval.jsonl``, is one JSON object p
   the variables that have lexical cues: the target group (``target_group``, or ``enemy`` in
   enemy-images), and where the codebook has them, ``form`` (pejorative naming,
   dehumanisation, calls for violence or discrimination), ``delegitimisation`` and
-  ``generalisation``. A variable missing from the mapping expects no code.
+  ``generalisation``. A variable missing from the mapping expects no code. The codes are those
+  of the newest codebook versions (2.0.0, with the target-group taxonomy the three share); the
+  labels written for 1.0.1 were carried over by the 1.0.1 -> 2.0.0 code map, and those whose
+  code 2.0.0 splits (``other_ethnic`` into Kazakhs, Chinese, Lyuli and other peoples; ``other``
+  into regional origin and language group) were relabelled sentence by sentence.
 
 Labelling conventions. The target group is coded for every group the sentence refers to *as a
 group identity* (an ethnonym, a religious, gender, SOGI, disability, migrant or regional label,
 or a slur for one), as a coder would once the gate question (hate speech / stereotype / enemy
 image present) is answered "yes"; countries, languages, institutions and personal names are not
-groups. Groups a codebook has no category for are not labelled in it (enemy-images has none for
-gender or disability). ``generalisation`` is labelled only where an explicit cue generalises
+groups. Since 2.0.0 the three codebooks share one taxonomy, so a sentence has the same
+target-group labels in all three. ``generalisation`` is labelled only where an explicit cue
+generalises
 (a quantifier such as "all of them", an essentialising phrase such as "in their blood"),
 ``3`` for the whole group and ``2`` for part of it; generic plurals without a cue are not
 labelled, so its recall measures cue detection, not the coder's judgement.
 
 For each codebook the lexicon matcher of its markers (the newest bundled version, or
-``--version``) codes every sentence; a code is a true positive when labelled and found, a false
+``--version``) codes every sentence; for an older version, the codes it finds are first carried
+forward to the newest version by the codebook's own migration map (a code that the newer
+version split counts as found only if it migrates to one code), so an older lexicon is scored
+against the same labels; a code is a true positive when labelled and found, a false
 positive when found but not labelled, a false negative when labelled but not found. Evaluated
 variables are those labelled anywhere in the set or having markers. Printed: precision and
 recall for target groups per language and split (pooled over the three codebooks), for every
@@ -51,10 +59,12 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 import intercoder
+from intercoder.codebook.migrate import MERGED, REPLACED, SAME, migration
 from intercoder.lexicon import LexiconMatcher
 
 DATA = Path(__file__).resolve().parent / "data" / "lexicon-eval.jsonl"
@@ -105,11 +115,16 @@ def evaluate(rows: Iterable[dict], version: str | None = None) -> list[dict]:
     records = []
     for book in BOOKS:
         codebook = intercoder.load_codebook(f"{book}@{version}" if version else book)
+        newest = intercoder.load_codebook(book)
+        forward = migration(codebook, newest)
         matcher = LexiconMatcher.from_codebook(codebook)
         variables = {marker.variable for marker in codebook.markers}
         variables.update(var for row in rows for var in row["codes"][book])
         for row in rows:
-            found = matcher.code(row["text"])
+            found = {
+                var: _carry_forward(forward, var, codes)
+                for var, codes in matcher.code(row["text"]).items()
+            }
             for var in sorted(variables):
                 records.append(
                     {
@@ -122,6 +137,16 @@ def evaluate(rows: Iterable[dict], version: str | None = None) -> list[dict]:
                     }
                 )
     return records
+
+
+def _carry_forward(forward: Any, variable: str, codes: set[str]) -> set[str]:
+    """Codes found under an older version, in the newest version's codes (same when newest)."""
+    carried: set[str] = set()
+    for code in codes:
+        outcome = forward.translate(variable, code)
+        if outcome.status in (SAME, MERGED, REPLACED):
+            carried.update(outcome.codes)
+    return carried
 
 
 def tally(records: Iterable[dict]) -> Tally:

@@ -70,7 +70,8 @@ def pilot_annotations(cb: Codebook, seed: int = 2026) -> tuple[list[Task], Annot
     records = []
     for task in tasks:
         answers = truth[task.unit_id]
-        true_severity = rng.choice(severity.codes[1:]) if severity else None
+        # every code a coder may use is a real tier (hate-speech 2.0.0 retired the old "none")
+        true_severity = rng.choice(severity.codes) if severity else None
         for coder, accuracy in CODERS.items():
 
             def right() -> bool:
@@ -94,10 +95,13 @@ def pilot_annotations(cb: Codebook, seed: int = 2026) -> tuple[list[Task], Annot
             )
             if severity and true_severity is not None:
                 # Severity is the hard one: even good coders are off by one a third of the time.
-                value = int(true_severity)
+                # Off by one step of the scale, by position: codes need not be 0..n-1 (a new
+                # major version may retire the lowest code, as hate-speech 2.0.0 retired "0").
+                scale = severity.codes
+                position = scale.index(true_severity)
                 if rng.random() > accuracy - 0.3:
-                    value = min(max(value + rng.choice((-1, 1)), 0), len(severity.codes) - 1)
+                    position = min(max(position + rng.choice((-1, 1)), 0), len(scale) - 1)
                 records.append(
-                    Annotation(task.unit_id, coder, severity.id, str(value), codebook=cb.ref)
+                    Annotation(task.unit_id, coder, severity.id, scale[position], codebook=cb.ref)
                 )
     return tasks, AnnotationSet.from_records(records)

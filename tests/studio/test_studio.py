@@ -93,7 +93,7 @@ def _annotate(client: Client, units: dict[str, int], seed: int = 7) -> dict[str,
             ]
             value = {"hate_speech": hs}
             if hs == "yes":
-                sev = str(rng.randint(0, 3))
+                sev = str(rng.randint(1, 3))  # 2.0.0 retired code 0 of severity
                 value["severity"] = sev
                 result.append(
                     {

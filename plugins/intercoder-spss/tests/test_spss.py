@@ -43,9 +43,14 @@ def exporters(intercoder_plugins: Any) -> dict[str, Any]:
     return dict(intercoder_plugins.host.exporters())
 
 
+#: The tests below name codes of the 1.0.x target taxonomy and severity scale (uzbeks,
+#: severity 0); 2.0.0 retired them, so the exporter is tested on the last 1.0.x release.
+HATE_SPEECH = "hate-speech@1.0.1"
+
+
 @pytest.fixture
 def hate_speech() -> Codebook:
-    return intercoder.load_codebook("hate-speech")
+    return intercoder.load_codebook(HATE_SPEECH)
 
 
 def write_and_read(
@@ -53,10 +58,6 @@ def write_and_read(
 ) -> tuple[Any, Any]:
     exporter.write(annotations, path, codebook)
     return READERS[exporter.name](path)
-
-
-#: The bundled hate-speech codebook's newest version, which the ``hate_speech`` fixture loads.
-HATE_SPEECH = intercoder.load_codebook("hate-speech").ref
 
 
 def records(*rows: tuple[Any, ...], book: str = HATE_SPEECH) -> AnnotationSet:
@@ -780,7 +781,7 @@ def test_cli_export_to_spss_and_back(annotations_csv: Path, tmp_path: Path) -> N
         "--to",
         "spss",
         "--codebook",
-        "hate-speech",
+        HATE_SPEECH,
         "-o",
         str(out),
         INTERCODER_LABEL_LANG="ru",
@@ -800,7 +801,7 @@ def test_cli_export_to_spss_and_back(annotations_csv: Path, tmp_path: Path) -> N
     back = tmp_path / "back.csv"
     proc = run_cli("export", str(out), "--to", "csv", "-o", str(back), **ONLY_US)
     assert proc.returncode == 0, proc.stderr
-    hate_speech = intercoder.load_codebook("hate-speech")
+    hate_speech = intercoder.load_codebook(HATE_SPEECH)
     assert canonical(read_annotations(back), hate_speech) == canonical(
         read_annotations(annotations_csv), hate_speech
     )
@@ -814,7 +815,7 @@ def test_cli_export_to_stata(annotations_csv: Path, tmp_path: Path) -> None:
         "--to",
         "stata",
         "--codebook",
-        "hate-speech",
+        HATE_SPEECH,
         "-o",
         str(out),
         **ONLY_US,

@@ -1,0 +1,150 @@
+"""The glossary (``codebooks/glossary.yaml``): one term per concept per language.
+
+For the newest version of every bundled codebook (older versions stay as they were released),
+in every localised field of a category or variable that is in use (retired codes keep the
+wording they had):
+
+* no variant the glossary rejects appears in that language (outside the phrases it allows,
+  such as a title quoted verbatim);
+* wherever the English text of a field uses a concept's English term, the same field in every
+  other language uses that language's term (one of the starts of its inflected forms).
+
+Terms are matched at the start of a word, case-insensitively; Uzbek ʻ and ʼ count as letters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import intercoder
+from intercoder.codebook.registry import available_codebooks
+
+ROOT = Path(__file__).resolve().parent.parent
+GLOSSARY = yaml.safe_load((ROOT / "codebooks" / "glossary.yaml").read_text(encoding="utf-8"))
+CONCEPTS: list[dict[str, Any]] = GLOSSARY["concepts"]
+LANGUAGES = ("en", "ru", "ky", "uz-Latn", "uz-Cyrl")
+
+
+def _newest_bundled() -> list[str]:
+    """``id@version`` of the newest version of each codebook bundled in ``codebooks/``."""
+    bundled = (ROOT / "codebooks").resolve()
+    refs = []
+    for book_id, versions in available_codebooks().items():
+        mine = [e for e in versions if bundled in Path(e.path).resolve().parents]
+        if mine:  # versions are sorted oldest first
+            refs.append(f"{book_id}@{mine[-1].version}")
+    return refs
+
+
+BOOKS = _newest_bundled()
+
+
+def _starts(text: str, forms: list[str]) -> bool:
+    """Whether one of ``forms`` starts a word of ``text`` (case-insensitive)."""
+    lowered = text.lower()
+    return any(
+        re.search(r"(?<![\w\u02bb\u02bc])" + re.escape(form.lower()), lowered) for form in forms
+    )
+
+
+def _fields(book: intercoder.Codebook) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every localised field of the codebook that a coder reads, with where it is."""
+    yield "title", book.title
+    yield "description", book.description
+    for var in book.variables:
+        for name in ("label", "question", "definition", "instructions"):
+            yield f"{var.id}.{name}", getattr(var, name)
+        for cat, _ in var.walk():
+            if cat.retired:
+                continue
+            for name in ("label", "definition", "include", "exclude", "examples"):
+                yield f"{var.id}/{cat.code}.{name}", getattr(cat, name)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return "\n".join(value) if isinstance(value, list | tuple) else str(value)
+
+
+def test_the_glossary_is_well_formed() -> None:
+    assert GLOSSARY["format"] == 1
+    ids = [concept["id"] for concept in CONCEPTS]
+    assert len(ids) == len(set(ids))
+    for concept in CONCEPTS:
+        assert set(concept) == {"id", *LANGUAGES}, concept["id"]
+        for lang in LANGUAGES:
+            entry = concept[lang]
+            assert set(entry) <= {"term", "forms", "rejected", "allowed"}, (concept["id"], lang)
+            assert entry["term"].strip()
+            # the term itself is written with one of its forms, and is not also rejected
+            assert _starts(entry["term"], entry["forms"]), (concept["id"], lang)
+            assert not _starts(entry["term"], entry.get("rejected", [])), (concept["id"], lang)
+    assert {c["id"] for c in CONCEPTS} >= {
+        "codebook",
+        "hate_speech",
+        "stereotype",
+        "enemy_image",
+        "target_group",
+        "jews",
+        "gender_identity",
+    }
+
+
+def test_every_bundled_codebook_is_checked() -> None:
+    assert {ref.split("@")[0] for ref in BOOKS} >= {
+        "hate-speech",
+        "stereotypes",
+        "enemy-images",
+        "conflict-sensitive-reporting",
+    }
+
+
+@pytest.mark.parametrize("ref", BOOKS)
+def test_no_rejected_variant_is_used(ref: str) -> None:
+    book = intercoder.load_codebook(ref)
+    found = []
+    for where, field in _fields(book):
+        for concept in CONCEPTS:
+            for lang in LANGUAGES:
+                entry = concept[lang]
+                text = _text(field.get(lang)) if field else ""
+                for phrase in entry.get("allowed", []):
+                    text = re.sub(re.escape(phrase), " ", text, flags=re.IGNORECASE)
+                for variant in entry.get("rejected", []):
+                    if _starts(text, [variant]):
+                        found.append(f"{where} [{lang}] {concept['id']}: {variant!r}")
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("ref", BOOKS)
+def test_the_glossary_term_is_used_where_the_english_uses_it(ref: str) -> None:
+    book = intercoder.load_codebook(ref)
+    missing = []
+    for where, field in _fields(book):
+        if not field:
+            continue
+        english = _text(field.get("en"))
+        for concept in CONCEPTS:
+            if not _starts(english, concept["en"]["forms"]):
+                continue
+            for lang in LANGUAGES[1:]:
+                if lang in field and not _starts(_text(field[lang]), concept[lang]["forms"]):
+                    missing.append(f"{where} [{lang}] lacks {concept[lang]['term']!r}")
+    assert not missing, "\n".join(missing)
+
+
+def test_the_check_catches_a_rejected_variant() -> None:
+    codebook = next(c for c in CONCEPTS if c["id"] == "codebook")
+    assert _starts("Кодификатор для выявления", codebook["ru"]["rejected"])
+    assert _starts("ushbu kodifikatorga qoʻshilgan", codebook["uz-Latn"]["rejected"])
+    assert not _starts("кодировочной книге", codebook["ru"]["rejected"])
+    jews = next(c for c in CONCEPTS if c["id"] == "jews")
+    assert _starts("еврейлер", jews["ky"]["rejected"])
+    assert _starts("жөөттөрдүн", jews["ky"]["forms"])
