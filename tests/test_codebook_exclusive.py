@@ -229,3 +229,15 @@ def test_a_codebook_using_a_vocabulary_diffs_like_one_listing_its_categories(
     listed = tmp_path / "listed.yaml"
     listed.write_text(dump_yaml(cb), encoding="utf-8")
     assert diff_codebooks(load_codebook(listed), cb).changes == ()
+
+
+@pytest.mark.parametrize("variable", ["delegitimisation", "dangerous_speech", "threat_frame"])
+def test_the_bundled_enemy_images_none_codes_are_exclusive(variable: str) -> None:
+    """enemy-images 2.0.0 marks its "none of these" codes exclusive, as its instructions say."""
+    cb = load_codebook("enemy-images@2.0.0")
+    var = cb.variable(variable)
+    assert var.exclusive_codes == ("none",)
+    other = next(code for code in var.codes if code != "none")
+    assert check_value(var, ["none"]) == ("none",)
+    with pytest.raises(ValueError, match="'none' is exclusive"):
+        check_value(var, ["none", other])
