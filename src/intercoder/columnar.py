@@ -193,13 +193,11 @@ def read_columns(path: str | Path, required: Sequence[str]) -> Columns | None:
     if suffix not in (".csv", ".jsonl", ".ndjson"):
         return None
     try:
-        held = [path.read_bytes()]
-    except MemoryError:
-        raise too_big(path) from None
-    try:
-        # The bytes are handed over, not kept here: the reader drops them once parsed.
         if suffix == ".csv":
-            return _csv_columns(held.pop(), required)
+            # Arrow reads the file itself, block by block: the bytes are never held whole.
+            return _csv_columns(path, required)
+        held = [path.read_bytes()]
+        # The bytes are handed over, not kept here: the reader drops them once parsed.
         return _jsonl_columns(held.pop(), required)
     except MemoryError:
         raise too_big(path) from None
@@ -216,23 +214,39 @@ def too_big(path: str | Path) -> IntercoderError:
     )
 
 
-def _csv_header(data: bytes) -> list[str] | None:
-    text = data[: 1 << 16].decode("utf-8-sig", errors="replace")
+def _csv_header(path: Path) -> list[str] | None:
+    with path.open("rb") as handle:
+        text = handle.read(1 << 16).decode("utf-8-sig", errors="replace")
     return next(csv.reader(io.StringIO(text, newline="")), None)
 
 
-def _csv_lines(data: bytes, rows: int) -> IntArray | None:
+#: Bytes read at a time when counting lines (the file is never held whole).
+_BLOCK = 1 << 20
+
+
+def _one_line_per_record(path: Path, rows: int) -> bool:
+    """Whether every CSV record of ``path`` is one line and no line is blank: then record
+    ``i`` starts on line ``i + 2``. One pass over the file in blocks, C-level counting only."""
+    newlines = cr = crlf = 0
+    tail = b""  # the last two bytes of the previous block, for patterns across blocks
+    with path.open("rb") as handle:
+        while block := handle.read(_BLOCK):
+            seam = tail + block[:2]
+            if b"\n\n" in block or b"\n\n" in seam or b"\n\r\n" in block or b"\n\r\n" in seam:
+                return False
+            newlines += block.count(b"\n")
+            if b"\r" in block or tail.endswith(b"\r"):
+                cr += block.count(b"\r")
+                crlf += block.count(b"\r\n") + (tail.endswith(b"\r") and block.startswith(b"\n"))
+            tail = (tail + block)[-2:]
+    return cr == crlf and rows == (newlines - 1 if tail.endswith(b"\n") else newlines)
+
+
+def _csv_lines(path: Path, rows: int) -> IntArray | None:
     """The line each CSV record starts on, as :func:`intercoder.rows.read_rows` counts."""
-    newlines = data.count(b"\n")
-    simple = (
-        rows == (newlines - 1 if data.endswith(b"\n") else newlines)
-        and b"\n\n" not in data
-        and (b"\r" not in data or data.count(b"\r") == data.count(b"\r\n"))
-        and b"\n\r\n" not in data
-    )
-    if simple:  # one line per record, no blank line: no need to parse the file again
+    if _one_line_per_record(path, rows):  # no need to parse the file again
         return np.arange(2, rows + 2, dtype=np.int64)
-    reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+    reader = csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline=""))
     next(reader, None)
     lines = []
     line = 1
@@ -246,22 +260,24 @@ def _csv_lines(data: bytes, rows: int) -> IntArray | None:
     return np.asarray(lines, dtype=np.int64)
 
 
-def _csv_columns(data: bytes, required: Sequence[str]) -> Columns | None:
+def _csv_columns(path: Path, required: Sequence[str]) -> Columns | None:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    header = _csv_header(data)
+    header = _csv_header(path)
     if not header or len(set(header)) != len(header) or any(c not in header for c in required):
         return None
+    # Every column arrives dictionary-encoded from the parser: a column of a million unit ids
+    # is never held as a million strings (a third of the memory of plain string columns).
+    text = pa.dictionary(pa.int32(), pa.string())
     table = pcsv.read_csv(
-        pa.py_buffer(data),
+        path,
         read_options=pcsv.ReadOptions(use_threads=True),
         convert_options=pcsv.ConvertOptions(
-            column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
+            column_types=dict.fromkeys(header, text), strings_can_be_null=False
         ),
     )
-    lines = _csv_lines(data, table.num_rows)
-    del data  # parsed: the encoding below needs the memory more
+    lines = _csv_lines(path, table.num_rows)
     if lines is None:
         return None
     return _table_columns(table, lines)
