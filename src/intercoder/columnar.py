@@ -156,13 +156,28 @@ def _string_labels(strings: Any) -> list[str]:
         dtype=np.int64 if width == 8 else np.int32,
         count=len(strings) + 1,
         offset=strings.offset * width,
-    ).tolist()
+    )
     data = strings.buffers()[2]
     raw = b"" if data is None else data.to_pybytes()
+    # The offsets become Python ints a slice at a time: millions of them at once would cost
+    # more memory than the labels.
+    slices = (
+        offsets[first : first + _LABELS_AT_A_TIME + 1].tolist()
+        for first in range(0, len(strings), _LABELS_AT_A_TIME)
+    )
+    labels: list[str] = []
     if raw.isascii():  # byte offsets are character offsets
         text = raw.decode("ascii")
-        return [text[a:b] for a, b in pairwise(offsets)]
-    return [raw[a:b].decode("utf-8") for a, b in pairwise(offsets)]
+        for bounds in slices:
+            labels.extend([text[a:b] for a, b in pairwise(bounds)])
+    else:
+        for bounds in slices:
+            labels.extend([raw[a:b].decode("utf-8") for a, b in pairwise(bounds)])
+    return labels
+
+
+#: Labels made from one slice of the offsets (see _string_labels).
+_LABELS_AT_A_TIME = 1 << 16
 
 
 def _index_codes(indices: Any) -> npt.NDArray[np.int32]:
