@@ -668,7 +668,6 @@ def check_annotations(aset: AnnotationSet, cb: Codebook) -> CheckedAnnotations:
     # The kept records' values, as codes into the normalised values (the others are dropped).
     pair_of[~alive] = -1
     new_values = recode(pair_of, normalised)
-    del pair_of
 
     # 5. spans need start < end
     is_span = np.array([var is not None and var.type == "spans" for var in var_of] + [False])
