@@ -228,15 +228,15 @@ class AnnotationSet:
 
     def take(self, indices: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> AnnotationSet:
         """The records at ``indices`` (or where a boolean mask is true); codes stay codes."""
-        indices = np.asarray(indices)
+        chosen = np.asarray(indices)
         taken: dict[str, Any] = {
-            name: _take(getattr(self, name), indices) for name in _NUMERIC_COLUMNS
+            name: _take(getattr(self, name), chosen) for name in _NUMERIC_COLUMNS
         }
         encodings = {}
         for name in _OBJECT_COLUMNS:
             stored = getattr(self, "_" + name)
             if isinstance(stored, Column):
-                taken[name] = Column(_take(stored.codes, indices), stored.labels)
+                taken[name] = Column(_take(stored.codes, chosen), stored.labels)
                 continue
             taken[name] = stored[indices]
             found = self.encodings.get(name)
@@ -469,10 +469,11 @@ def _is_constant(array: npt.NDArray[Any]) -> bool:
     return array.ndim == 1 and array.shape[0] > 0 and array.strides[0] == 0
 
 
-def _take(array: npt.NDArray[Any], indices: Any) -> npt.NDArray[Any]:
+def _take(array: npt.NDArray[Any], indices: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """``array[indices]``, a constant column staying one value."""
     if not _is_constant(array):
-        return array[indices]
+        taken: npt.NDArray[Any] = array[indices]
+        return taken
     count = int(np.count_nonzero(indices)) if indices.dtype == bool else len(indices)
     return _constant(array[0], count, array.dtype)
 
