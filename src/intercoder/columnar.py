@@ -112,7 +112,6 @@ def encode_values(values: Sequence[Any]) -> Column:
 def _arrow_column(chunked: Any) -> Column:
     """An Arrow column as codes into its distinct values (one dictionary for all chunks)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     kind = chunked.type
     if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_struct(kind):
@@ -126,6 +125,10 @@ def _arrow_column(chunked: Any) -> Column:
     if pa.types.is_dictionary(kind):  # e.g. a pandas category column: one dictionary a chunk
         encoded = pa.table({"c": chunked}).unify_dictionaries().column(0)
     else:
+        # Imported here: columns that arrive dictionary-encoded (every CSV column) do not need
+        # pyarrow.compute, whose import costs a tenth of a second.
+        import pyarrow.compute as pc
+
         # A chunked column is encoded with one memo table: the codes of every chunk index the
         # last chunk's dictionary (earlier chunks hold a prefix of it).
         encoded = pc.dictionary_encode(chunked)
@@ -333,7 +336,13 @@ def read_parquet_columns(path: str | Path) -> Columns:
 
     try:
         # ParquetFile.read, not read_table: read_table imports pandas (a quarter of a second).
-        table = pq.ParquetFile(path).read()
+        # Text columns are read as dictionaries, as the file stores them: a column of a
+        # million unit ids is never a million strings in memory.
+        schema = pq.read_schema(path)
+        text = [
+            f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+        ]
+        table = pq.ParquetFile(path, read_dictionary=text).read()
     except FileNotFoundError:
         raise
     except MemoryError:
