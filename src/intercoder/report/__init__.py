@@ -23,19 +23,19 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..annotations import AnnotationSet
-from ..codebook.model import Codebook
 from ..errors import IntercoderError
-from ..fileio import write_atomic
-from ..reliability import SourceFile, analyse, source_files
-from ..tasks import Task
-from ..workflow.gold import GoldStandard
-from ..workflow.validate_coder import machine_coder_ids
-from .machines import machine_view, split_machines
-from .page import Labels, render_page
 from .tables import render_markdown, render_table
+
+if TYPE_CHECKING:
+    from ..annotations import AnnotationSet
+    from ..codebook.model import Codebook
+    from ..tasks import Task
+    from ..workflow.gold import GoldStandard
+
+# The page (Jinja2, the plots, the machine and gold sections) loads when a page is built:
+# `intercoder agree` and `check` import this package for the text tables only.
 
 __all__ = ["build_report", "render_markdown", "render_table", "write_report"]
 
@@ -64,6 +64,11 @@ def build_report(
     coder (a registered coder's ``NAME@VERSION``) are kept out of the headline numbers and
     compared with the humans in their own section (:mod:`.machines`).
     """
+    from ..reliability import SourceFile, analyse, source_files
+    from ..workflow.validate_coder import machine_coder_ids
+    from .machines import machine_view, split_machines
+    from .page import Labels, render_page
+
     cb = codebook
     lang = lang or cb.languages[0]
     if lang not in cb.languages:
@@ -103,4 +108,6 @@ def write_report(
     path: str | Path, annotations: AnnotationSet, codebook: Codebook, **kw: Any
 ) -> None:
     """Build the report (see :func:`build_report`) and write it atomically to ``path``."""
+    from ..fileio import write_atomic
+
     write_atomic(path, build_report(annotations, codebook, **kw))
