@@ -6,7 +6,13 @@ import json
 
 import click
 
-from .options import codebook_option, load_checked, skip_invalid_option, table_format_option
+from .options import (
+    codebook_option,
+    load_checked,
+    skip_invalid_option,
+    stage_bar,
+    table_format_option,
+)
 
 
 @click.command("agree")
@@ -36,8 +42,10 @@ def agree(
     from ..reliability import assess
     from ..report.tables import render_markdown, render_table
 
-    cb, annotations = load_checked(files, codebook_ref, skip_invalid)
-    report = assess(annotations, cb, bootstrap=bootstrap, seed=seed)
+    with stage_bar(files, "agree", ["reading and checking", "computing reliability"]) as step:
+        cb, annotations = load_checked(files, codebook_ref, skip_invalid)
+        step()
+        report = assess(annotations, cb, bootstrap=bootstrap, seed=seed)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     elif fmt == "markdown":

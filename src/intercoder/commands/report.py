@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from .options import check_language, codebook_option, load_checked, skip_invalid_option
+from .options import (
+    check_language,
+    codebook_option,
+    load_checked,
+    skip_invalid_option,
+    stage_bar,
+)
 
 
 @click.command("report")
@@ -75,24 +81,26 @@ def report(
 
     if lang is not None:
         check_language(lang, load_codebook(codebook_ref))
-    cb, annotations = load_checked(files, codebook_ref, skip_invalid)
-    tasks = read_tasks(tasks_path) if tasks_path is not None else []
-    gold = None
-    if gold_path is not None:
-        from ..workflow.gold import read_gold
+    with stage_bar(files, "report", ["reading and checking", "analysing and writing"]) as step:
+        cb, annotations = load_checked(files, codebook_ref, skip_invalid)
+        tasks = read_tasks(tasks_path) if tasks_path is not None else []
+        gold = None
+        if gold_path is not None:
+            from ..workflow.gold import read_gold
 
-        gold = read_gold(gold_path, cb)
-    write_report(
-        output,
-        annotations,
-        cb,
-        files=files,
-        lang=lang,
-        bootstrap=bootstrap,
-        seed=seed,
-        tasks=tasks,
-        tasks_file=tasks_path,
-        top=top,
-        gold=gold,
-    )
+            gold = read_gold(gold_path, cb)
+        step()
+        write_report(
+            output,
+            annotations,
+            cb,
+            files=files,
+            lang=lang,
+            bootstrap=bootstrap,
+            seed=seed,
+            tasks=tasks,
+            tasks_file=tasks_path,
+            top=top,
+            gold=gold,
+        )
     click.echo(f"wrote {output}", err=True)
