@@ -250,12 +250,14 @@ def _one_line_per_record(path: Path, rows: int) -> bool:
     with path.open("rb") as handle:
         while block := handle.read(_BLOCK):
             seam = tail + block[:2]
-            if b"\n\n" in block or b"\n\n" in seam or b"\n\r\n" in block or b"\n\r\n" in seam:
+            if b"\n\n" in block or b"\n\n" in seam:
                 return False
-            newlines += block.count(b"\n")
-            if b"\r" in block or tail.endswith(b"\r"):
+            if b"\r" in block or tail.endswith(b"\r"):  # the rare case: look for \r\n too
+                if b"\n\r\n" in block or b"\n\r\n" in seam:
+                    return False
                 cr += block.count(b"\r")
                 crlf += block.count(b"\r\n") + (tail.endswith(b"\r") and block.startswith(b"\n"))
+            newlines += block.count(b"\n")
             tail = (tail + block)[-2:]
     return cr == crlf and rows == (newlines - 1 if tail.endswith(b"\n") else newlines)
 
