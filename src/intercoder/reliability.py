@@ -317,9 +317,9 @@ def _assess(
             prepared[var.id] = data
         notes = tuple(dict.fromkeys(str(w.message) for w in caught))
         results.append(attrs.evolve(result, notes=result.notes + notes))
-    report = ReliabilityReport(
-        cb.ref, tuple(results), len(aset.distinct("unit_id")), tuple(aset.coders)
-    )
+    units = aset.coded("unit_id").codes
+    n_units = int(np.count_nonzero(np.bincount(units[units >= 0]))) if len(units) else 0
+    report = ReliabilityReport(cb.ref, tuple(results), n_units, tuple(aset.coders))
     return report, prepared
 
 
