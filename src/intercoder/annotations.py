@@ -224,7 +224,36 @@ class AnnotationSet:
         )
 
     def __iter__(self) -> Iterator[Annotation]:
-        return (self.record(i) for i in range(len(self)))
+        # The records as record(i) makes them, with each column turned into a list once
+        # rather than indexed record by record (writers iterate over millions of records).
+        files = self.files
+        columns = zip(
+            self.unit_id.tolist(),
+            self.coder_id.tolist(),
+            self.variable.tolist(),
+            self.value.tolist(),
+            self.codebook.tolist(),
+            self.text.tolist(),
+            self.start.tolist(),
+            self.end.tolist(),
+            self.annotated_at.tolist(),
+            self.file_index.tolist(),
+            self.line.tolist(),
+            strict=True,
+        )
+        for unit, coder, variable, value, book, text, start, end, at, file, line in columns:
+            yield Annotation(
+                unit_id=unit,
+                coder_id=coder,
+                variable=variable,
+                value=value,
+                codebook=book,
+                text=text,
+                start=None if start == _NO_POSITION else start,
+                end=None if end == _NO_POSITION else end,
+                annotated_at=at,
+                location=Location(files[file], line),
+            )
 
     def take(self, indices: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> AnnotationSet:
         """The records at ``indices`` (or where a boolean mask is true); codes stay codes."""
