@@ -5,6 +5,13 @@ Usage::
     python benchmarks/datapath.py               # 10^6 records (200,000 units x 5 coders)
     python benchmarks/datapath.py --big         # also 10^7 records
     python benchmarks/datapath.py --repeats 5   # runs per measurement (median)
+    python benchmarks/datapath.py --texts 100000  # texts for the `code` measurement
+
+Besides ``agree``, one run measures ``report`` on the 10^6-record CSV (bootstrap 1000, as the
+command's default) and ``code --coder lexicon`` on a task file of synthetic multilingual texts
+(``benchmarks/lexicon.py``'s generator) against reading and parsing the same JSONL in Python and
+against the matcher alone (``LexiconMatcher.find`` over the texts), at ``--jobs 1`` and on all
+cores. The last lines print every target's ratio side by side.
 
 The data: one ordinal variable (codes 1..5), 5 coders, each right 70% of the time, 1% of the
 values missing (an empty cell, as exported by a spreadsheet), written once as a long CSV and as
@@ -25,7 +32,11 @@ process). Ratios are against the peers measured in the same run; the machine is 
 ratios, not absolute times. The ``krippendorff`` package (GPL) is used here and in tests only.
 
 Targets (issue 16): ``agree`` on 10^6 records at least 2.5x faster than pandas + krippendorff,
-with less peak memory; on 10^7 records at least 5x faster and under 2 GB.
+with less peak memory; on 10^7 records at least 5x faster and under 2 GB; ``report`` on 10^6
+records under 15 s; ``code`` end to end within 4x of reading and parsing its input.
+
+Children run with bytecode caching on (a warm-up run writes the ``.pyc`` files an installed
+package has), whatever ``PYTHONDONTWRITEBYTECODE`` says in the calling shell.
 """
 
 from __future__ import annotations
@@ -121,6 +132,44 @@ print(alpha(data, "ordinal"))
 """
 
 
+READ_TASKS = """\
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as handle:
+    texts = [json.loads(line)["text"] for line in handle]
+print(len(texts))
+"""
+
+MATCHER = """\
+import json, sys
+from intercoder.codebook.registry import load_codebook
+from intercoder.lexicon import LexiconMatcher
+matcher = LexiconMatcher.from_codebook(load_codebook(sys.argv[2]))
+with open(sys.argv[1], encoding="utf-8") as handle:
+    texts = [json.loads(line)["text"] for line in handle]
+print(sum(len(matcher.find(text)) for text in texts))
+"""
+
+
+def make_tasks(directory: Path, count: int, seed: int = 0) -> Path:
+    """A JSONL task file of ``count`` synthetic multilingual texts (300-1000 characters, the
+    noise people type), from benchmarks/lexicon.py's generator and the hate-speech markers."""
+    import random
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import lexicon as generator
+
+    import intercoder
+
+    markers = list(intercoder.load_codebook("hate-speech").markers)
+    texts = generator.make_texts(count, markers, random.Random(seed), noise=0.2)
+    path = directory / f"tasks-{count}.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for i, text in enumerate(texts):
+            handle.write(json.dumps({"unit_id": f"t{i}", "text": text}, ensure_ascii=False))
+            handle.write("\n")
+    return path
+
+
 def make_files(directory: Path, n_units: int, n_coders: int = 5, seed: int = 0) -> list[Path]:
     """The long CSV and Parquet files and the codebook (see the module docstring)."""
     import pyarrow as pa
@@ -155,8 +204,9 @@ def make_files(directory: Path, n_units: int, n_coders: int = 5, seed: int = 0) 
     return [csv_path, parquet_path]
 
 
-def measure(command: list[str]) -> tuple[float, int, str]:
-    """Wall time, the child's peak RSS in bytes and its stdout."""
+def measure(command: list[str]) -> tuple[float, int, str, float]:
+    """Wall time, the child's peak RSS in bytes, its stdout and its CPU time (user + system,
+    all threads: what a shared machine cannot take away)."""
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
@@ -164,16 +214,20 @@ def measure(command: list[str]) -> tuple[float, int, str]:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
     # ru_maxrss of the children is the largest peak of any child so far: every command runs
     # in a fresh benchmark worker (see run_isolated), so it is this command's peak.
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    return elapsed, peak, done.stdout
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return elapsed, usage.ru_maxrss * 1024, done.stdout, usage.ru_utime + usage.ru_stime
 
 
-def run_isolated(command: list[str]) -> tuple[float, int, str]:
+#: The children's environment: bytecode cached, as in an installed package.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def run_isolated(command: list[str]) -> tuple[float, int, str, float]:
     """:func:`measure` in a new worker process, so that peaks of earlier runs do not count."""
     worker = [sys.executable, __file__, "--measure", json.dumps(command)]
-    out = subprocess.run(worker, capture_output=True, text=True, check=True).stdout
-    elapsed, peak, stdout = json.loads(out)
-    return elapsed, peak, stdout
+    out = subprocess.run(worker, capture_output=True, text=True, check=True, env=CHILD_ENV).stdout
+    elapsed, peak, stdout, cpu = json.loads(out)
+    return elapsed, peak, stdout, cpu
 
 
 def alpha_of(name: str, stdout: str) -> float:
@@ -186,6 +240,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--big", action="store_true", help="also 10^7 records")
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement")
+    parser.add_argument("--texts", type=int, default=20_000, help="texts for `code`")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -197,6 +252,7 @@ def main() -> int:
     print(f"agree end to end, interpreter start included; median of {args.repeats} runs")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     ok = True
+    summary: list[tuple[str, str, str, bool]] = []  # (what, measured, target, met)
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         for n_units in sizes:
@@ -220,18 +276,20 @@ def main() -> int:
                 }
                 results = {}
                 for name, command in commands.items():
+                    run_isolated(command)  # warm-up: bytecode written, file in the page cache
                     runs = [run_isolated(command) for _ in range(args.repeats)]
                     results[name] = (
                         statistics.median(r[0] for r in runs),
                         statistics.median(r[1] for r in runs),
                         alpha_of(name, runs[0][2]),
+                        statistics.median(r[3] for r in runs),
                     )
-                ours_t, ours_m, ours_a = results["intercoder"]
-                print(f"  {'':24} {'time s':>8} {'peak MiB':>9} {'alpha':>9}")
-                for name, (t, m, a) in results.items():
-                    print(f"  {name:24} {t:8.2f} {m / 2**20:9.0f} {a:9.6f}")
-                pk_t, pk_m, pk_a = results["pandas + krippendorff"]
-                fl_t, fl_m, _ = results["Arrow floor"]
+                ours_t, ours_m, ours_a, ours_c = results["intercoder"]
+                print(f"  {'':24} {'time s':>8} {'CPU s':>8} {'peak MiB':>9} {'alpha':>9}")
+                for name, (t, m, a, c) in results.items():
+                    print(f"  {name:24} {t:8.2f} {c:8.2f} {m / 2**20:9.0f} {a:9.6f}")
+                pk_t, pk_m, pk_a, pk_c = results["pandas + krippendorff"]
+                fl_t, fl_m, _, _ = results["Arrow floor"]
                 speed, memory = pk_t / ours_t, pk_m / ours_m
                 print(
                     f"  ratios: {speed:.2f}x faster than pandas + krippendorff, "
@@ -244,8 +302,98 @@ def main() -> int:
                     met &= ours_m < 2 * 10**9
                 ok &= met
                 print(f"  target (>= {target}x faster, less memory): {'met' if met else 'NOT met'}")
+                label = f"agree {n_units * 5:.0e} {path.suffix[1:]}".replace("e+0", "e")
+                summary.append(
+                    (
+                        label,
+                        f"{speed:.2f}x pandas time ({pk_c / ours_c:.2f}x CPU), "
+                        f"{memory:.2f}x less memory, "
+                        f"{ours_t / fl_t:.2f}x floor time ({ours_m / 2**20:.0f} MiB)",
+                        f">= {target}x, < pandas memory"
+                        + (", < 2 GB" if n_units * 5 >= 10**7 else ""),
+                        met,
+                    )
+                )
+                if n_units == sizes[0] and path.suffix == ".csv":
+                    summary.append(measure_report(intercoder, path, codebook, args.repeats))
+        summary.extend(measure_code(intercoder, directory, args.texts, args.repeats))
+    ok &= all(met for *_, met in summary)
+    print("\ntargets side by side (medians of", args.repeats, "runs; ratios from this run)")
+    for what, measured, target, met in summary:
+        print(f"  {what:24} {measured:64} target {target:30} {'met' if met else 'NOT met'}")
     print(f"\nall targets {'met' if ok else 'NOT met'}")
     return 0
+
+
+def median_run(command: list[str], repeats: int) -> tuple[float, int, str, float]:
+    """Median wall time, peak memory and CPU time of ``repeats`` isolated runs after one
+    warm-up (and the first run's stdout)."""
+    run_isolated(command)
+    runs = [run_isolated(command) for _ in range(repeats)]
+    return (
+        statistics.median(r[0] for r in runs),
+        int(statistics.median(r[1] for r in runs)),
+        runs[0][2],
+        statistics.median(r[3] for r in runs),
+    )
+
+
+def measure_report(
+    intercoder: str, path: Path, codebook: Path, repeats: int
+) -> tuple[str, str, str, bool]:
+    """``intercoder report`` on the 10^6-record CSV; target: under 15 s."""
+    out = path.with_suffix(".html")
+    command = [*intercoder.split(), "report", str(path), "--codebook", str(codebook)]
+    seconds, peak, _, cpu = median_run([*command, "-o", str(out), "--seed", "1"], repeats)
+    print(f"\nreport on {path.name}: {seconds:.2f} s ({cpu:.2f} s CPU), {peak / 2**20:.0f} MiB")
+    return (
+        "report 1e6 csv",
+        f"{seconds:.2f} s ({15 / seconds:.2f}x under the limit; {cpu:.2f} s CPU), "
+        f"{peak / 2**20:.0f} MiB",
+        "< 15 s",
+        seconds < 15,
+    )
+
+
+def measure_code(
+    intercoder: str, directory: Path, count: int, repeats: int
+) -> list[tuple[str, str, str, bool]]:
+    """``code --coder lexicon`` against reading the input and against the matcher alone."""
+    tasks = make_tasks(directory, count)
+    size = tasks.stat().st_size / 2**20
+    read_t, _, _, _ = median_run([sys.executable, "-c", READ_TASKS, str(tasks)], repeats)
+    match_t, _, _, _ = median_run(
+        [sys.executable, "-c", MATCHER, str(tasks), "hate-speech"], repeats
+    )
+    cores = os.cpu_count() or 1
+    print(f"\ncode --coder lexicon on {count:,} texts ({size:.0f} MiB JSONL)")
+    print(f"  read and parse the JSONL      {read_t:8.2f} s")
+    print(f"  matcher alone (with reading)  {match_t:8.2f} s  {match_t / read_t:6.2f}x reading")
+    rows = []
+    by_jobs = {}
+    for jobs in sorted({1, cores}):
+        out = directory / f"machine-{jobs}.csv"
+        command = [*intercoder.split(), "code", str(tasks), "--coder", "lexicon"]
+        command += ["--codebook", "hate-speech", "-o", str(out), "--jobs", str(jobs)]
+        seconds, _, _, _ = median_run(command, repeats)
+        by_jobs[jobs] = seconds
+        print(
+            f"  intercoder code --jobs {jobs:<6} {seconds:8.2f} s  {seconds / read_t:6.2f}x "
+            f"reading, {seconds / match_t:.2f}x the matcher, "
+            f"{count / seconds:,.0f} texts/s"
+        )
+        rows.append(
+            (
+                f"code --jobs {jobs}",
+                f"{seconds / read_t:.2f}x reading, {seconds / match_t:.2f}x matcher alone "
+                f"({count / seconds:,.0f} texts/s)",
+                "<= 4x reading",
+                seconds / read_t <= 4,
+            )
+        )
+    if cores > 1:
+        print(f"  --jobs {cores} against --jobs 1: {by_jobs[1] / by_jobs[cores]:.2f}x faster")
+    return rows
 
 
 if __name__ == "__main__":

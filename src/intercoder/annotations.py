@@ -227,16 +227,48 @@ class AnnotationSet:
         )
 
     def __iter__(self) -> Iterator[Annotation]:
-        return (self.record(i) for i in range(len(self)))
+        # The records as record(i) makes them, with each column turned into a list once
+        # rather than indexed record by record (writers iterate over millions of records).
+        files = self.files
+        columns = zip(
+            self.unit_id.tolist(),
+            self.coder_id.tolist(),
+            self.variable.tolist(),
+            self.value.tolist(),
+            self.codebook.tolist(),
+            self.text.tolist(),
+            self.start.tolist(),
+            self.end.tolist(),
+            self.annotated_at.tolist(),
+            self.file_index.tolist(),
+            self.line.tolist(),
+            strict=True,
+        )
+        for unit, coder, variable, value, book, text, start, end, at, file, line in columns:
+            yield Annotation(
+                unit_id=unit,
+                coder_id=coder,
+                variable=variable,
+                value=value,
+                codebook=book,
+                text=text,
+                start=None if start == _NO_POSITION else start,
+                end=None if end == _NO_POSITION else end,
+                annotated_at=at,
+                location=Location(files[file], line),
+            )
 
     def take(self, indices: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> AnnotationSet:
         """The records at ``indices`` (or where a boolean mask is true); codes stay codes."""
-        taken: dict[str, Any] = {name: getattr(self, name)[indices] for name in _NUMERIC_COLUMNS}
+        chosen = np.asarray(indices)
+        taken: dict[str, Any] = {
+            name: _take(getattr(self, name), chosen) for name in _NUMERIC_COLUMNS
+        }
         encodings = {}
         for name in _OBJECT_COLUMNS:
             stored = getattr(self, "_" + name)
             if isinstance(stored, Column):
-                taken[name] = Column(stored.codes[indices], stored.labels)
+                taken[name] = Column(_take(stored.codes, chosen), stored.labels)
                 continue
             taken[name] = stored[indices]
             found = self.encodings.get(name)
@@ -422,8 +454,11 @@ def _from_columns(columns: Columns, name: str) -> AnnotationSet | None:
 
     def parsed(column: str, transform: Any) -> Column:
         found = columns.columns.get(column)
-        if found is None:
-            found = Column(np.full(len(columns), -1, dtype=np.int32), [])
+        if found is None:  # an absent column: one value, no memory per record
+            try:
+                return Column(_constant(0, len(columns), np.int32), [transform(None)])
+            except (AnnotationError, _Invalid):
+                raise _Invalid from None
         try:
             encoded = map_labels(found, transform)
         except (AnnotationError, _Invalid, RecursionError):  # deep nesting: see the row reader
@@ -438,10 +473,12 @@ def _from_columns(columns: Columns, name: str) -> AnnotationSet | None:
 
     def ids(column: str) -> Column:
         found = columns.columns.get(column)
-        if found is not None and all(type(label) is str for label in found.labels):
+        if found is not None and set(map(type, found.labels)) <= {str}:  # no loop in Python
             stripped = [label.strip() for label in found.labels]  # one pass, no call per label
             if "" in stripped or np.any(found.codes < 0) or "\0" in "".join(stripped):
                 raise _Invalid
+            if stripped == found.labels:  # nothing to trim (strip returns the same string)
+                return found  # an Arrow dictionary: its labels are distinct already
             return recode(found.codes, stripped)
         return parsed(column, _required_id)
 
@@ -471,8 +508,31 @@ def _set_of(
     for column in ("start", "end"):
         labels = coded[column].labels
         table = np.array([_NO_POSITION if v is None else v for v in labels], dtype=np.int64)
-        positions[column] = table[coded[column].codes] if count else np.empty(0, np.int64)
+        codes = coded[column].codes
+        if _is_constant(codes):  # an absent column stays one value
+            positions[column] = _constant(table[codes[0]] if count else 0, count, np.int64)
+        else:
+            positions[column] = table[codes] if count else np.empty(0, np.int64)
     return set_of_columns(coded, positions["start"], positions["end"], lines, name)
+
+
+def _constant(value: Any, count: int, dtype: Any) -> npt.NDArray[Any]:
+    """``count`` times ``value`` as a read-only view of one element (no memory per record)."""
+    return np.broadcast_to(np.asarray(value, dtype=dtype), (count,))
+
+
+def _is_constant(array: npt.NDArray[Any]) -> bool:
+    """Whether ``array`` is a view made by :func:`_constant`."""
+    return array.ndim == 1 and array.shape[0] > 0 and array.strides[0] == 0
+
+
+def _take(array: npt.NDArray[Any], indices: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """``array[indices]``, a constant column staying one value."""
+    if not _is_constant(array):
+        taken: npt.NDArray[Any] = array[indices]
+        return taken
+    count = int(np.count_nonzero(indices)) if indices.dtype == bool else len(indices)
+    return _constant(array[0], count, array.dtype)
 
 
 def set_of_columns(
@@ -489,7 +549,7 @@ def set_of_columns(
         **columns,
         start=start,
         end=end,
-        file_index=np.zeros(lines.shape[0], dtype=np.int32),
+        file_index=_constant(0, lines.shape[0], np.int32),
         line=np.asarray(lines, dtype=np.int64),
         files=(name,),
     )
@@ -765,12 +825,23 @@ def check_annotations(
 
     # 4. the value, normalised per variable type: once per (variable, value) pair
     n_labels = max(len(value_col.labels), 1)
-    rows = np.flatnonzero(alive)
-    pairs = var_col.codes[rows].astype(np.int64)
-    pairs *= n_labels  # in place: at 10^8 records every temporary is 800 MB
-    pairs += value_col.codes[rows]
-    unique_pairs, inverse = _factorize_ints(pairs)
-    del pairs
+    n_pairs = max(len(var_col.labels), 1) * n_labels
+    if n_pairs <= max(4 * count, 1 << 20) and n_pairs < 2**31:
+        # The pairs index a small table: no array of row numbers, 4 bytes a record.
+        pairs = var_col.codes.astype(np.int32)
+        pairs *= n_labels  # in place: at 10^8 records every temporary is 400 MB
+        pairs += value_col.codes
+        present = np.zeros(n_pairs, dtype=bool)
+        present[pairs[alive]] = True
+        unique_pairs = np.flatnonzero(present)
+        del present
+    else:
+        rows = np.flatnonzero(alive)
+        wide = var_col.codes[rows].astype(np.int64)
+        wide *= n_labels
+        wide += value_col.codes[rows]
+        unique_pairs, inverse = _factorize_ints(wide)
+        del wide
     normalised: list[Any] = []
     pair_message: list[str | None] = []
     lookups: dict[str, _Lookup] = {}
@@ -786,12 +857,24 @@ def check_annotations(
         except ValueError as exc:
             normalised.append(None)
             pair_message.append(f"{var.id}: {exc}")
-    pair_bad = np.zeros(count, dtype=bool)
-    pair_of = np.full(count, -1, dtype=np.int32)
-    pair_of[rows] = inverse
-    pair_bad[rows] = np.array([m is not None for m in pair_message], dtype=bool)[inverse]
-    del rows, inverse
+    # One more slot, False, which a pair number of -1 (a record left out) reads.
+    bad_of_pair = np.array([m is not None for m in pair_message] + [False], dtype=bool)
+    if n_pairs <= max(4 * count, 1 << 20) and n_pairs < 2**31:
+        number = np.full(n_pairs, -1, dtype=np.int32)  # pair -> its place in unique_pairs
+        number[unique_pairs] = np.arange(unique_pairs.shape[0], dtype=np.int32)
+        pair_of = number[pairs]
+        del pairs, number
+        pair_of[~alive] = -1
+        pair_bad = np.zeros(count, dtype=bool)
+        np.logical_and(alive, bad_of_pair[pair_of], out=pair_bad)
+    else:
+        pair_bad = np.zeros(count, dtype=bool)
+        pair_of = np.full(count, -1, dtype=np.int32)
+        pair_of[rows] = inverse
+        pair_bad[rows] = bad_of_pair[inverse]
+        del rows, inverse
     fail(pair_bad, lambda i: pair_message[int(pair_of[i])])
+    del pair_bad
     # The kept records' values, as codes into the normalised values (the others are dropped).
     pair_of[~alive] = -1
     new_values = recode(pair_of, normalised)
@@ -822,28 +905,30 @@ def check_annotations(
 
     # 6. one coding per unit, coder and variable (spans excepted; per statement for the
     # variables coded per statement): the first one counts
-    candidates = np.flatnonzero(alive & ~span)
-    key = units.codes[candidates].astype(np.int64)
-    key *= max(len(coders.labels), 1)
-    key += coders.codes[candidates]
-    key *= max(len(var_col.labels), 1)
-    key += var_col.codes[candidates]
     twice = np.zeros(count, dtype=bool)
     earlier = np.zeros(count, dtype=np.int64)
-    per_statement = statement[candidates]
-    if per_statement.any():
-        # A statement's offsets join the key: one coding per statement, not per text. Only
-        # those records pay for the wider key.
-        rows = np.stack(
-            [key[per_statement], start[candidates[per_statement]], end[candidates[per_statement]]],
-            axis=1,
-        )
-        _, first, first_of = np.unique(rows, axis=0, return_index=True, return_inverse=True)
-        these = candidates[per_statement]
-        first_record = these[first[first_of.reshape(-1)]]
-        twice[these] = first_record != these
-        earlier[these] = first_record
-        candidates, key = candidates[~per_statement], key[~per_statement]
+    candidates = key = np.zeros(0, dtype=np.int64)
+    # The keys are built only when some may repeat (a cheap test first) or statements need them.
+    if statement.any() or _keys_repeat(
+        units.codes, coders.codes, var_col.codes, alive & ~span, count
+    ):
+        candidates = np.flatnonzero(alive & ~span)
+        key = units.codes[candidates].astype(np.int64)
+        key *= max(len(coders.labels), 1)
+        key += coders.codes[candidates]
+        key *= max(len(var_col.labels), 1)
+        key += var_col.codes[candidates]
+        per_statement = statement[candidates]
+        if per_statement.any():
+            # A statement's offsets join the key: one coding per statement, not per text. Only
+            # those records pay for the wider key.
+            these = candidates[per_statement]
+            rows = np.stack([key[per_statement], start[these], end[these]], axis=1)
+            _, first, first_of = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+            first_record = these[first[first_of.reshape(-1)]]
+            twice[these] = first_record != these
+            earlier[these] = first_record
+            candidates, key = candidates[~per_statement], key[~per_statement]
     if _has_repeats(key):
         _, first, first_of = np.unique(key, return_index=True, return_inverse=True)
         first_record = candidates[first[first_of]]
@@ -1021,6 +1106,35 @@ def _factorize_ints(
     lookup = np.zeros(present.shape[0], dtype=np.int64)
     lookup[unique] = np.arange(unique.shape[0])
     return unique, lookup[keys]
+
+
+def _keys_repeat(
+    units: npt.NDArray[np.int32],
+    coders: npt.NDArray[np.int32],
+    variables: npt.NDArray[np.int32],
+    where: npt.NDArray[np.bool_],
+    count: int,
+) -> bool:
+    """Whether a (unit, coder, variable) occurs twice among the records ``where`` is true:
+    one key a record and one counting pass, no array of row numbers."""
+    n_coders = int(coders.max()) + 1 if count else 1
+    n_variables = int(variables.max()) + 1 if count else 1
+    span = (int(units.max()) + 1 if count else 1) * n_coders * n_variables
+    negative = count and min(int(units.min()), int(coders.min()), int(variables.min())) < 0
+    if negative or span > max(4 * count, 1 << 20):  # too sparse to count: sort the keys
+        key = units[where].astype(np.int64)
+        key *= n_coders
+        key += coders[where]
+        key *= n_variables
+        key += variables[where]
+        return _has_repeats(key)
+    key = units.astype(np.int32 if span < 2**31 else np.int64)
+    key *= n_coders
+    key += coders
+    key *= n_variables
+    key += variables
+    key[~where] = span  # the records left out share one bin of their own, not looked at
+    return bool(np.bincount(key, minlength=span + 1)[:span].max(initial=0) > 1)
 
 
 def _has_repeats(keys: npt.NDArray[np.int64]) -> bool:

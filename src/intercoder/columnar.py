@@ -122,7 +122,6 @@ def encode_values(values: Sequence[Any]) -> Column:
 def _arrow_column(chunked: Any) -> Column:
     """An Arrow column as codes into its distinct values (one dictionary for all chunks)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     kind = chunked.type
     if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_struct(kind):
@@ -136,6 +135,10 @@ def _arrow_column(chunked: Any) -> Column:
     if pa.types.is_dictionary(kind):  # e.g. a pandas category column: one dictionary a chunk
         encoded = pa.table({"c": chunked}).unify_dictionaries().column(0)
     else:
+        # Imported here: columns that arrive dictionary-encoded (every CSV column) do not need
+        # pyarrow.compute, whose import costs a tenth of a second.
+        import pyarrow.compute as pc
+
         # A chunked column is encoded with one memo table: the codes of every chunk index the
         # last chunk's dictionary (earlier chunks hold a prefix of it).
         encoded = pc.dictionary_encode(chunked)
@@ -166,13 +169,28 @@ def _string_labels(strings: Any) -> list[str]:
         dtype=np.int64 if width == 8 else np.int32,
         count=len(strings) + 1,
         offset=strings.offset * width,
-    ).tolist()
+    )
     data = strings.buffers()[2]
     raw = b"" if data is None else data.to_pybytes()
+    # The offsets become Python ints a slice at a time: millions of them at once would cost
+    # more memory than the labels.
+    slices = (
+        offsets[first : first + _LABELS_AT_A_TIME + 1].tolist()
+        for first in range(0, len(strings), _LABELS_AT_A_TIME)
+    )
+    labels: list[str] = []
     if raw.isascii():  # byte offsets are character offsets
         text = raw.decode("ascii")
-        return [text[a:b] for a, b in pairwise(offsets)]
-    return [raw[a:b].decode("utf-8") for a, b in pairwise(offsets)]
+        for bounds in slices:
+            labels.extend([text[a:b] for a, b in pairwise(bounds)])
+    else:
+        for bounds in slices:
+            labels.extend([raw[a:b].decode("utf-8") for a, b in pairwise(bounds)])
+    return labels
+
+
+#: Labels made from one slice of the offsets (see _string_labels).
+_LABELS_AT_A_TIME = 1 << 16
 
 
 def _index_codes(indices: Any) -> npt.NDArray[np.int32]:
@@ -203,14 +221,11 @@ def read_columns(path: str | Path, required: Sequence[str]) -> Columns | None:
     if suffix not in (*DELIMITED, ".jsonl", ".ndjson"):
         return None
     try:
-        held = [path.read_bytes()]
-    except MemoryError:
-        raise too_big(path) from None
-    try:
-        held = [_utf8(held.pop(), str(path))]
-        # The bytes are handed over, not kept here: the reader drops them once parsed.
         if suffix in DELIMITED:
-            return _csv_columns(held.pop(), required)
+            # Arrow reads a UTF-8 file itself, block by block: the bytes are never held whole.
+            return _csv_columns(_csv_source(path), required)
+        held = [_utf8(path.read_bytes(), str(path))]
+        # The bytes are handed over, not kept here: the reader drops them once parsed.
         return _jsonl_columns(held.pop(), required)
     except MemoryError:
         raise too_big(path) from None
@@ -227,23 +242,61 @@ def _utf8(data: bytes, name: str) -> bytes:
     return decode(data, name, encoding).encode("utf-8")
 
 
-def _csv_header(data: bytes, delimiter: str) -> list[str] | None:
-    text = data[:SNIFF_BYTES].decode("utf-8-sig", errors="replace")
+def _csv_source(path: Path) -> Path | bytes:
+    """What Arrow reads a delimited file from: the file itself when its bytes are UTF-8 as they
+    are (or may be: Arrow checks), else its text re-encoded as UTF-8 (a byte order mark of
+    UTF-16, ``--encoding``), which has to be held in memory."""
+    encoding = read_settings().encoding
+    if encoding is None:
+        with path.open("rb") as handle:
+            encoding = bom_encoding(handle.read(4))
+    if encoding is None or codecs.lookup(encoding).name == "utf-8":
+        return path
+    return _utf8(path.read_bytes(), str(path))
+
+
+def _open(source: Path | bytes) -> Any:
+    """A binary file over ``source`` (see :func:`_csv_source`)."""
+    return io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
+
+
+def _csv_header(source: Path | bytes, delimiter: str) -> list[str] | None:
+    with _open(source) as handle:
+        text = handle.read(SNIFF_BYTES).decode("utf-8-sig", errors="replace")
     return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), None)
 
 
-def _csv_lines(data: bytes, rows: int, delimiter: str) -> IntArray | None:
+#: Bytes read at a time when counting lines (the file is never held whole).
+_BLOCK = 1 << 20
+
+
+def _one_line_per_record(source: Path | bytes, rows: int) -> bool:
+    """Whether every CSV record of ``source`` is one line and no line is blank: then record
+    ``i`` starts on line ``i + 2``. One pass over the file in blocks, C-level counting only."""
+    newlines = cr = crlf = 0
+    tail = b""  # the last two bytes of the previous block, for patterns across blocks
+    with _open(source) as handle:
+        while block := handle.read(_BLOCK):
+            seam = tail + block[:2]
+            if b"\n\n" in block or b"\n\n" in seam:
+                return False
+            if b"\r" in block or tail.endswith(b"\r"):  # the rare case: look for \r\n too
+                if b"\n\r\n" in block or b"\n\r\n" in seam:
+                    return False
+                cr += block.count(b"\r")
+                crlf += block.count(b"\r\n") + (tail.endswith(b"\r") and block.startswith(b"\n"))
+            newlines += block.count(b"\n")
+            tail = (tail + block)[-2:]
+    return cr == crlf and rows == (newlines - 1 if tail.endswith(b"\n") else newlines)
+
+
+def _csv_lines(source: Path | bytes, rows: int, delimiter: str) -> IntArray | None:
     """The line each CSV record starts on, as :func:`intercoder.rows.read_rows` counts."""
-    newlines = data.count(b"\n")
-    simple = (
-        rows == (newlines - 1 if data.endswith(b"\n") else newlines)
-        and b"\n\n" not in data
-        and (b"\r" not in data or data.count(b"\r") == data.count(b"\r\n"))
-        and b"\n\r\n" not in data
-    )
-    if simple:  # one line per record, no blank line: no need to parse the file again
+    if _one_line_per_record(source, rows):  # no need to parse the file again
         return np.arange(2, rows + 2, dtype=np.int64)
-    reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=delimiter)
+    with _open(source) as handle:
+        text = handle.read().decode("utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     next(reader, None)
     lines = []
     line = 1
@@ -256,25 +309,29 @@ def _csv_lines(data: bytes, rows: int, delimiter: str) -> IntArray | None:
     return np.asarray(lines, dtype=np.int64)
 
 
-def _csv_columns(data: bytes, required: Sequence[str]) -> Columns | None:
+def _csv_columns(source: Path | bytes, required: Sequence[str]) -> Columns | None:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    head = data[:SNIFF_BYTES].decode("utf-8-sig", errors="replace")
+    with _open(source) as handle:
+        head = handle.read(SNIFF_BYTES).decode("utf-8-sig", errors="replace")
     delimiter = read_settings().delimiter or sniff_delimiter(head, required)
-    header = _csv_header(data, delimiter)
+    header = _csv_header(source, delimiter)
     if not header or len(set(header)) != len(header) or any(c not in header for c in required):
         return None
+    # Every column arrives dictionary-encoded from the parser: a column of a million unit ids
+    # is never held as a million strings (a third of the memory of plain string columns).
+    text = pa.dictionary(pa.int32(), pa.string())
     table = pcsv.read_csv(
-        pa.py_buffer(data),
+        pa.py_buffer(source) if isinstance(source, bytes) else source,
         read_options=pcsv.ReadOptions(use_threads=True),
         parse_options=pcsv.ParseOptions(delimiter=delimiter),
         convert_options=pcsv.ConvertOptions(
-            column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
+            column_types=dict.fromkeys(header, text), strings_can_be_null=False
         ),
     )
-    lines = _csv_lines(data, table.num_rows, delimiter)
-    del data  # parsed: the encoding below needs the memory more
+    lines = _csv_lines(source, table.num_rows, delimiter)
+    del source  # parsed: the encoding below needs the memory more
     if lines is None:
         return None
     return _table_columns(table, lines)
@@ -320,7 +377,13 @@ def read_parquet_columns(path: str | Path) -> Columns:
 
     try:
         # ParquetFile.read, not read_table: read_table imports pandas (a quarter of a second).
-        table = pq.ParquetFile(path).read()
+        # Text columns are read as dictionaries, as the file stores them: a column of a
+        # million unit ids is never a million strings in memory.
+        schema = pq.read_schema(path)
+        text = [
+            f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+        ]
+        table = pq.ParquetFile(path, read_dictionary=text).read()
     except FileNotFoundError:
         raise
     except MemoryError:

@@ -26,7 +26,6 @@ import difflib
 import hashlib
 import math
 import warnings
-from collections import Counter
 from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -363,7 +362,8 @@ def _assess(
     selected = None if variables is None else set(select_variables(cb, variables))
     results = []
     prepared: dict[str, VariableData] = {}
-    texts = len(aset.distinct("unit_id"))
+    units = aset.coded("unit_id").codes
+    texts = int(np.count_nonzero(np.bincount(units[units >= 0]))) if len(units) else 0
     # Codings of statement-level variables move to the statements matched across coders (the
     # statement spans keep their own unit and get unitizing alpha).
     statements = match_statements(aset, cb)
@@ -626,7 +626,7 @@ def diagnose(data: VariableData, *, top: int = 10) -> Diagnostics | None:
     if rd.pairable().n_units == 0:
         return None
     level: Any = data.level
-    n_values = len({v for _, _, v in data.records})
+    n_values = len(_distinct_values(data.records))
     n_coders = len(rd.coders)
     with warnings.catch_warnings():
         # Undefined coefficients are nan and shown as such; assess() reports the warnings.
@@ -646,9 +646,8 @@ def diagnose(data: VariableData, *, top: int = 10) -> Diagnostics | None:
     units = [u for u in units if u.observed > 0]
     codings: dict[Hashable, dict[Hashable, Any]] = {}
     wanted = {u.unit for u in units}
-    for unit, coder, value in data.records:
-        if unit in wanted:
-            codings.setdefault(unit, {})[coder] = value
+    for unit, coder, value in _records_of_units(data.records, wanted):
+        codings.setdefault(unit, {})[coder] = value
     return Diagnostics(
         n_values=n_values,
         coincidence=coincidence,
@@ -659,6 +658,17 @@ def diagnose(data: VariableData, *, top: int = 10) -> Diagnostics | None:
         units=tuple(units),
         codings=codings,
     )
+
+
+def _records_of_units(records: Sequence[Record], wanted: set[Hashable]) -> Sequence[Record]:
+    """The records of the ``wanted`` units, in order: from the codes when the records are
+    still codes (the report shows a handful of units out of a million)."""
+    if not isinstance(records, Records):
+        return [r for r in records if r[0] in wanted]
+    column = records.aset.coded("unit_id")
+    chosen = np.array([label in wanted for label in column.labels] + [False], dtype=bool)
+    rows = records.rows[chosen[column.codes[records.rows]]]
+    return Records(records.aset, rows)
 
 
 @attrs.frozen
@@ -727,7 +737,7 @@ class SourceFile:
 
 def source_files(aset: AnnotationSet, paths: Sequence[str | Path]) -> list[SourceFile]:
     """The files ``aset`` was read from, each with the number of records it gave."""
-    counts = Counter(aset.file_index.tolist())
+    counts = dict(enumerate(np.bincount(aset.file_index, minlength=len(aset.files)).tolist()))
     by_name: dict[str, int] = {}
     for index, name in enumerate(aset.files):
         by_name[name] = by_name.get(name, 0) + counts.get(index, 0)
@@ -743,8 +753,15 @@ def source_files(aset: AnnotationSet, paths: Sequence[str | Path]) -> list[Sourc
 
 def coder_counts(aset: AnnotationSet, coders: Sequence[str]) -> dict[str, tuple[int, int]]:
     """Coder -> (records, units coded) for each of ``coders``."""
-    per_coder = Counter(aset.coder_id.tolist())
-    units_of: dict[str, set[str]] = {}
-    for unit, coder in zip(aset.unit_id.tolist(), aset.coder_id.tolist(), strict=True):
-        units_of.setdefault(coder, set()).add(unit)
-    return {c: (per_coder[c], len(units_of.get(c, ()))) for c in coders}
+    # Counted on the codes: one pass each, no Python object per record.
+    units, coder_col = aset.coded("unit_id"), aset.coded("coder_id")
+    n_coders = max(len(coder_col.labels), 1)
+    records = np.bincount(coder_col.codes, minlength=n_coders)
+    pairs = units.codes.astype(np.int64) * n_coders + coder_col.codes
+    distinct = np.unique(pairs) % n_coders  # the coder of each distinct (unit, coder)
+    unit_counts = np.bincount(distinct, minlength=n_coders)
+    by_label: dict[Any, tuple[int, int]] = {}
+    for i, label in enumerate(coder_col.labels):
+        found = by_label.get(label, (0, 0))  # labels of a set's codes may repeat
+        by_label[label] = (found[0] + int(records[i]), found[1] + int(unit_counts[i]))
+    return {c: by_label.get(c, (0, 0)) for c in coders}

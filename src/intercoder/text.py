@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 #: The Uzbek Latin oʻ/gʻ sign (U+02BB) and the tutuq belgisi (U+02BC).
 UZ_TURNED_COMMA = "\u02bb"
@@ -31,6 +31,7 @@ _WRONG_OG = re.compile(
     f"(?i)([og])([{re.escape(APOSTROPHE_VARIANTS.replace(UZ_TURNED_COMMA, ''))}])"
 )
 _WORD = re.compile(r"\w+")
+_ALL_CYRILLIC_BLOCK = re.compile("[\u0400-\u052f]+")
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -80,9 +81,14 @@ def mixed_script_words(text: str) -> list[str]:
     """Words that mix Cyrillic and Latin letters (homoglyph typos such as Latin ``e`` in узбeк)."""
     found = []
     for match in _WORD.finditer(text):
-        scripts = {script_of(ch) for ch in match.group()} - {None}
+        word = match.group()
+        # Most words are ASCII or all in the Cyrillic block: one script at most, no need to
+        # look up every character's name.
+        if word.isascii() or _ALL_CYRILLIC_BLOCK.fullmatch(word):
+            continue
+        scripts = {script_of(ch) for ch in word} - {None}
         if len(scripts) > 1:
-            found.append(match.group())
+            found.append(word)
     return found
 
 
@@ -282,16 +288,7 @@ class _FoldTable(dict[int, str]):
         return value
 
 
-class _LengthTable(dict[int, str]):
-    """``str.translate`` table: code point -> chr(length of its key) (0..4)."""
-
-    def __missing__(self, code: int) -> str:
-        value = self[code] = chr(len(_FOLD_TABLE[code]))
-        return value
-
-
 _FOLD_TABLE = _FoldTable()
-_LENGTH_TABLE = _LengthTable()
 
 
 def _nfc_with_offsets(text: str) -> tuple[str, list[int]]:
@@ -436,14 +433,12 @@ def fold(text: str) -> Folded:
         normal, base = _nfc_with_offsets(text)
     resolved = _resolve_context(normal)
     key = resolved.translate(_FOLD_TABLE)
-    lengths = resolved.translate(_LENGTH_TABLE)
+    lengths = _key_lengths(resolved)
     size = len(resolved)
-    if len(key) == size and lengths.count("\x01") == size and "  " not in key:
+    if len(key) == size and "  " not in key and not np.any(lengths != 1):
         offsets = list(range(size))  # one key character per character: nothing to map
     else:
-        starts = np.repeat(
-            np.arange(size, dtype=np.intp), np.frombuffer(lengths.encode("latin-1"), np.uint8)
-        )
+        starts = np.repeat(np.arange(size, dtype=np.intp), lengths)
         if "  " in key:
             codes = np.frombuffer(key.encode("utf-32-le"), dtype="<u4")
             space = codes == 32
@@ -456,6 +451,29 @@ def fold(text: str) -> Folded:
     if base is not None:
         offsets = [base[offset] for offset in offsets]
     return Folded(key, offsets)
+
+
+_UNKNOWN_LENGTH = 255
+_LENGTHS: list[Any] = []  # [numpy table: code point -> length of its key], made on first use
+
+
+def _key_lengths(text: str) -> Any:
+    """The length of each character's key (as ``_FOLD_TABLE`` gives it), as a numpy array: one
+    table look-up per character in numpy, where a second ``str.translate`` would look up a
+    Python dict."""
+    import numpy as np
+
+    if not _LENGTHS:
+        _LENGTHS.append(np.full(0x110000, _UNKNOWN_LENGTH, dtype=np.uint8))
+    table = _LENGTHS[0]
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    lengths = table[codes]
+    unknown = lengths == _UNKNOWN_LENGTH
+    if unknown.any():  # characters not seen before: their keys, once
+        for code in set(codes[unknown].tolist()):
+            table[code] = len(_FOLD_TABLE[code])
+        lengths = table[codes]
+    return lengths
 
 
 def fold_key(text: str) -> str:

@@ -15,6 +15,7 @@ from .options import (
     recording,
     selected_variables,
     skip_invalid_option,
+    stage_bar,
     table_format_option,
     variables_option,
 )
@@ -55,9 +56,11 @@ def agree(
     from ..report.tables import render_markdown, render_table
 
     ledger = recording(record, round_name, ledger_path)
-    cb, annotations = load_checked(files, codebook_ref, skip_invalid)
-    selected = selected_variables(cb, variables)
-    report = assess(annotations, cb, bootstrap=bootstrap, seed=seed, variables=selected)
+    with stage_bar(files, "agree", ["reading and checking", "computing reliability"]) as step:
+        cb, annotations = load_checked(files, codebook_ref, skip_invalid)
+        selected = selected_variables(cb, variables)
+        step()
+        report = assess(annotations, cb, bootstrap=bootstrap, seed=seed, variables=selected)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     elif fmt == "markdown":

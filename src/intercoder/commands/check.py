@@ -26,6 +26,7 @@ from .options import (
     recording,
     selected_variables,
     skip_invalid_option,
+    stage_bar,
     variables_option,
 )
 
@@ -200,13 +201,14 @@ def check_command(
         )
     except gate.ConfigError as exc:
         raise SettingError(str(exc)) from None
-    try:
-        annotations = read_checked(files, cb, skip_invalid)
-    except IntercoderError as exc:
-        outputs.problems(exc)
-        raise
-
-    result = gate.run_gate(annotations, cb, plan)
+    with stage_bar(files, "check", ["reading and checking", "computing reliability"]) as step:
+        try:
+            annotations = read_checked(files, cb, skip_invalid)
+        except IntercoderError as exc:
+            outputs.problems(exc)
+            raise
+        step()
+        result = gate.run_gate(annotations, cb, plan)
     from ..report.tables import render_table
 
     click.echo(render_table(result.report), nl=False)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .options import annotation_read_options
+from .options import annotation_read_options, stage_bar
 
 
 class _ExporterName(click.ParamType):  # type: ignore[type-arg]  # generic only from click 8.5
@@ -53,15 +53,17 @@ def export_command(file: str, to: str, output: str, codebook_ref: str | None) ->
     from ..plugins import get_host
 
     codebook = None
-    annotations = read_annotation_files([file])
-    if codebook_ref is not None:
-        from ..annotations import AnnotationError, check_annotations
-        from ..codebook.registry import load_codebook
+    with stage_bar([file], "export", ["reading", f"writing {to}"]) as step:
+        annotations = read_annotation_files([file])
+        if codebook_ref is not None:
+            from ..annotations import AnnotationError, check_annotations
+            from ..codebook.registry import load_codebook
 
-        codebook = load_codebook(codebook_ref)
-        checked = check_annotations(annotations, codebook)
-        if checked.problems:
-            raise AnnotationError(list(checked.problems), hint="fix them before exporting")
-        annotations = checked.annotations
-    get_host().exporters()[to].write(annotations, Path(output), codebook)
+            codebook = load_codebook(codebook_ref)
+            checked = check_annotations(annotations, codebook)
+            if checked.problems:
+                raise AnnotationError(list(checked.problems), hint="fix them before exporting")
+            annotations = checked.annotations
+        step()
+        get_host().exporters()[to].write(annotations, Path(output), codebook)
     click.echo(f"wrote {len(annotations)} records to {output}", err=True)

@@ -248,7 +248,7 @@ def progress_bar(total: int, label: str, *, unit: str = "it") -> Iterator[Callab
     Shown only when stderr is a terminal (never in CI, never when piped, never on stdout
     where JSON goes) and the run is long enough to need one.
     """
-    if not sys.stderr.isatty() or total < PROGRESS_MIN:
+    if not _progress_shown() or total < PROGRESS_MIN:
         yield lambda n: None
         return
     from tqdm import tqdm
@@ -341,3 +341,45 @@ def record_round(path: Path, round_: Round) -> Round:
         raise click.BadParameter(str(exc), param_hint="--round") from None
     click.echo(f"recorded round {recorded.name} in {path}", err=True)
     return recorded
+
+
+#: Input size from which `agree`, `check`, `report` and `export` show their stages.
+PROGRESS_BYTES = 8 << 20
+
+
+def _progress_shown() -> bool:
+    """A bar only for a person watching: stderr a terminal, not a CI run."""
+    import os
+
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+@contextmanager
+def stage_bar(
+    files: Sequence[str | Path], label: str, stages: Sequence[str]
+) -> Iterator[Callable[[], None]]:
+    """A bar on stderr over a command's ``stages`` (reading, computing, writing...) when its
+    input ``files`` are big (:data:`PROGRESS_BYTES`); yields ``next()``, called as each
+    stage but the last ends. Shown on the same terms as :func:`progress_bar`; it leaves no
+    line behind, so what the command prints afterwards is all that remains."""
+    size = sum(Path(f).stat().st_size for f in files if Path(f).is_file())
+    if not _progress_shown() or size < PROGRESS_BYTES:
+        yield lambda: None
+        return
+    from tqdm import tqdm
+
+    names = iter(stages)
+    with tqdm(
+        total=len(stages),
+        desc=f"{label}: {next(names, '')}",
+        unit="step",
+        file=sys.stderr,
+        leave=False,
+        bar_format="{desc} [{n_fmt}/{total_fmt}, {elapsed}]",
+    ) as bar:
+
+        def advance() -> None:
+            bar.set_description_str(f"{label}: {next(names, '')}", refresh=False)
+            bar.update(1)
+
+        yield advance

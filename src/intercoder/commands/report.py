@@ -15,6 +15,7 @@ from .options import (
     recording,
     selected_variables,
     skip_invalid_option,
+    stage_bar,
     variables_option,
 )
 
@@ -97,29 +98,31 @@ def report(
     if lang is not None:
         check_language(lang, load_codebook(codebook_ref))
     ledger = recording(record, round_name, ledger_path)
-    cb, annotations = load_checked(files, codebook_ref, skip_invalid)
-    selected = selected_variables(cb, variables)
-    tasks = read_tasks(tasks_path) if tasks_path is not None else []
-    gold = None
-    if gold_path is not None:
-        from ..workflow.gold import read_gold
+    with stage_bar(files, "report", ["reading and checking", "analysing and writing"]) as step:
+        cb, annotations = load_checked(files, codebook_ref, skip_invalid)
+        selected = selected_variables(cb, variables)
+        tasks = read_tasks(tasks_path) if tasks_path is not None else []
+        gold = None
+        if gold_path is not None:
+            from ..workflow.gold import read_gold
 
-        gold = read_gold(gold_path, cb)
-    write_report(
-        output,
-        annotations,
-        cb,
-        files=files,
-        lang=lang,
-        bootstrap=bootstrap,
-        seed=seed,
-        tasks=tasks,
-        tasks_file=tasks_path,
-        top=top,
-        gold=gold,
-        variables=selected,
-        ledger=ledger or (ledger_file(ledger_path) if ledger_path is not None else None),
-        record=(lambda r: record_round(ledger, r)) if ledger is not None else None,
-        round_name=round_name,
-    )
+            gold = read_gold(gold_path, cb)
+        step()
+        write_report(
+            output,
+            annotations,
+            cb,
+            files=files,
+            lang=lang,
+            bootstrap=bootstrap,
+            seed=seed,
+            tasks=tasks,
+            tasks_file=tasks_path,
+            top=top,
+            gold=gold,
+            variables=selected,
+            ledger=ledger or (ledger_file(ledger_path) if ledger_path is not None else None),
+            record=(lambda r: record_round(ledger, r)) if ledger is not None else None,
+            round_name=round_name,
+        )
     click.echo(f"wrote {output}", err=True)

@@ -23,23 +23,20 @@ import secrets
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from ..annotations import AnnotationSet
-from ..codebook.model import Codebook
 from ..errors import IntercoderError
-from ..fileio import write_atomic
-from ..ledger import Round, certification_rows, make_round, methods_paragraphs, read_rounds
-from ..reliability import SourceFile, analyse, select_variables, source_files, with_variables
-from ..tasks import Task
-from ..workflow.gold import GoldStandard
-from ..workflow.validate_coder import machine_coder_ids
-from .machines import machine_view, split_machines
-from .page import Labels, render_page
 from .tables import render_markdown, render_table
-from .trend import rounds_view
+
+if TYPE_CHECKING:
+    from ..annotations import AnnotationSet
+    from ..codebook.model import Codebook
+    from ..ledger import Round
+    from ..tasks import Task
+    from ..workflow.gold import GoldStandard
+
+# The page (Jinja2, the plots, the machine and gold sections) loads when a page is built:
+# `intercoder agree` and `check` import this package for the text tables only.
 
 __all__ = ["build_report", "render_markdown", "render_table", "write_report"]
 
@@ -78,6 +75,15 @@ def build_report(
     recorded rounds and each coder's stability; ``record`` writes this report's round to the
     ledger first (and returns it as recorded), ``round_name`` names it.
     """
+    import attrs
+
+    from ..ledger import certification_rows, make_round, methods_paragraphs, read_rounds
+    from ..reliability import SourceFile, analyse, select_variables, source_files, with_variables
+    from ..workflow.validate_coder import machine_coder_ids
+    from .machines import machine_view, split_machines
+    from .page import Labels, render_page
+    from .trend import rounds_view
+
     cb = codebook
     lang = lang or cb.languages[0]
     if lang not in cb.languages:
@@ -162,4 +168,6 @@ def write_report(
     path: str | Path, annotations: AnnotationSet, codebook: Codebook, **kw: Any
 ) -> None:
     """Build the report (see :func:`build_report`) and write it atomically to ``path``."""
+    from ..fileio import write_atomic
+
     write_atomic(path, build_report(annotations, codebook, **kw))

@@ -319,8 +319,16 @@ def _units(
 def unit_texts(aset: AnnotationSet, tasks: Sequence[Task]) -> dict[str, tuple[str, str | None]]:
     """Unit id -> (text, language tag): the task file first, else the annotations' text."""
     texts: dict[str, tuple[str, str | None]] = {}
-    for unit, text in zip(aset.unit_id.tolist(), aset.text.tolist(), strict=True):
-        if text and str(unit) not in texts:
+    # Only the records that carry a text are visited (often none of a million).
+    column = aset.coded("text")
+    carries = np.array([bool(text) for text in column.labels] + [False], dtype=bool)
+    rows = np.flatnonzero(carries[column.codes])
+    units = aset.coded("unit_id")
+    for unit_code, text_code in zip(
+        units.codes[rows].tolist(), column.codes[rows].tolist(), strict=True
+    ):
+        unit, text = units.labels[unit_code], column.labels[text_code]
+        if str(unit) not in texts:
             texts[str(unit)] = (str(text), None)
     for task in tasks:
         texts[task.unit_id] = (task.text, task.lang)
@@ -354,7 +362,7 @@ def render_page(
     report = analysis.report
     labels = Labels(cb, lang)
     _ = labels._
-    coded = frozenset(annotations.variable.tolist())
+    coded = frozenset(annotations.distinct("variable"))
     texts = unit_texts(annotations, tasks)
     assessed = [v for v in report.variables if v.variable in coded]
     counts: dict[str, int] = {}
