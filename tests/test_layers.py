@@ -58,6 +58,7 @@ LAYERS: dict[str, int] = {
     "demo": 6,
     "pilot": 6,
     "workflow": 6,
+    "cluster": 6,
     "commands": 7,
     "cli": 8,
     "__main__": 8,

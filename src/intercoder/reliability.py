@@ -28,7 +28,7 @@ import warnings
 from collections import Counter
 from collections.abc import Hashable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 import numpy as np
@@ -286,14 +286,23 @@ def _detail(label: str, records: Sequence[Record], level: Any) -> Detail:
     return Detail(label, result.alpha, result.n_units)
 
 
+class RemoteAnnotations(Protocol):
+    """Checked records held elsewhere that assess themselves with the code above, giving the
+    same report as in memory (records on a Dask cluster: ``intercoder.cluster``)."""
+
+    def assess(self, cb: Codebook, *, bootstrap: int, seed: int | None) -> ReliabilityReport: ...
+
+
 def assess(
-    aset: AnnotationSet,
+    aset: AnnotationSet | RemoteAnnotations,
     cb: Codebook,
     *,
     bootstrap: int = 0,
     seed: int | None = None,
 ) -> ReliabilityReport:
     """Reliability of every codable variable of ``cb`` in ``aset`` (checked annotations)."""
+    if not isinstance(aset, AnnotationSet):
+        return aset.assess(cb, bootstrap=bootstrap, seed=seed)
     return _assess(aset, cb, bootstrap, seed)[0]
 
 

@@ -6,11 +6,18 @@ import json
 
 import click
 
-from .options import codebook_option, load_checked, skip_invalid_option, table_format_option
+from .options import (
+    codebook_option,
+    dask_option,
+    load_codebook_option,
+    read_assessable,
+    skip_invalid_option,
+    table_format_option,
+)
 
 
 @click.command("agree")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
 @codebook_option
 @table_format_option
 @click.option(
@@ -23,6 +30,7 @@ from .options import codebook_option, load_checked, skip_invalid_option, table_f
 @click.option("--seed", type=int, default=None, help="Seed for the bootstrap (reproducible).")
 @click.option("--details", is_flag=True, help="Table: also alpha per tree level and per category.")
 @skip_invalid_option
+@dask_option
 def agree(
     files: tuple[str, ...],
     codebook_ref: str,
@@ -31,12 +39,14 @@ def agree(
     seed: int | None,
     details: bool,
     skip_invalid: bool,
+    dask: str | None,
 ) -> None:
     """Inter-coder reliability of each variable in long-format annotation FILES."""
     from ..reliability import assess
     from ..report.tables import render_markdown, render_table
 
-    cb, annotations = load_checked(files, codebook_ref, skip_invalid)
+    cb = load_codebook_option(codebook_ref)
+    annotations = read_assessable(files, cb, skip_invalid, dask)
     report = assess(annotations, cb, bootstrap=bootstrap, seed=seed)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))

@@ -17,8 +17,9 @@ from .options import (
     EXIT_FAILED,
     EXIT_USAGE,
     codebook_option,
+    dask_option,
     load_codebook_option,
-    read_checked,
+    read_assessable,
     skip_invalid_option,
 )
 
@@ -30,7 +31,7 @@ class SettingError(click.ClickException):
 
 
 @click.command("check")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
 @codebook_option
 @click.option(
     "--min-alpha",
@@ -101,6 +102,7 @@ class SettingError(click.ClickException):
 )
 @click.option("--no-config", is_flag=True, help="Ignore configuration files.")
 @skip_invalid_option
+@dask_option
 def check_command(
     files: tuple[str, ...],
     codebook_ref: str,
@@ -117,6 +119,7 @@ def check_command(
     config_file: str | None,
     no_config: bool,
     skip_invalid: bool,
+    dask: str | None,
 ) -> None:
     """Fail (exit 1) when a variable's reliability in FILES is under its threshold.
 
@@ -164,7 +167,7 @@ def check_command(
     except gate.ConfigError as exc:
         raise SettingError(str(exc)) from None
     try:
-        annotations = read_checked(files, cb, skip_invalid)
+        annotations = read_assessable(files, cb, skip_invalid, dask)
     except IntercoderError as exc:
         outputs.problems(exc)
         raise

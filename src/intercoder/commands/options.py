@@ -18,7 +18,10 @@ import click
 
 if TYPE_CHECKING:
     from ..annotations import AnnotationSet
+    from ..cluster import Cluster
     from ..codebook.model import Codebook
+    from ..errors import Diagnostic
+    from ..reliability import RemoteAnnotations
 
 #: Exit codes (public contract): 0 ok, 1 a check failed or the input is invalid, 2 usage error.
 EXIT_OK = 0
@@ -42,6 +45,16 @@ skip_invalid_option = click.option(
     "--skip-invalid",
     is_flag=True,
     help="Report invalid records as warnings and leave them out instead of failing.",
+)
+
+
+dask_option = click.option(
+    "--dask",
+    metavar="local|local:N|ADDRESS",
+    default=None,
+    help="Run on a Dask cluster: local (one worker process per core), local:N (N worker "
+    "processes) or a scheduler address (tcp://HOST:8786). FILES may then be directories "
+    "of partition files. Needs pip install 'intercoder[dask]'.",
 )
 
 
@@ -83,11 +96,43 @@ def read_checked(
     from ..formats import read_checked as read
 
     checked = read(files, codebook, skip_invalid=skip_invalid)
-    for problem in checked.problems[:MAX_SHOWN]:
-        click.echo(f"{problem.location}: warning: skipped: {problem.message}", err=True)
-    if len(checked.problems) > MAX_SHOWN:
-        click.echo(f"... and {len(checked.problems) - MAX_SHOWN} more skipped", err=True)
+    _warn_skipped(checked.problems)
     return checked.annotations
+
+
+def _warn_skipped(problems: Sequence[Diagnostic]) -> None:
+    for problem in problems[:MAX_SHOWN]:
+        click.echo(f"{problem.location}: warning: skipped: {problem.message}", err=True)
+    if len(problems) > MAX_SHOWN:
+        click.echo(f"... and {len(problems) - MAX_SHOWN} more skipped", err=True)
+
+
+def read_assessable(
+    files: Sequence[str | Path], codebook: Codebook, skip_invalid: bool, dask: str | None
+) -> AnnotationSet | RemoteAnnotations:
+    """:func:`read_checked`, or with ``--dask`` the partitions of ``files`` read, grouped by unit
+    and checked on a Dask cluster (closed when the command ends); either one goes to ``assess``."""
+    from ..cluster import partition_files, read_partitioned
+
+    paths = partition_files([str(f) for f in files])  # a directory: its annotation files
+    if dask is None:
+        return read_checked(paths, codebook, skip_invalid)
+    checked = read_partitioned(paths, codebook, dask_cluster(dask), skip_invalid=skip_invalid)
+    _warn_skipped(checked.problems)
+    return checked.annotations
+
+
+def dask_cluster(target: str) -> Cluster:
+    """The Dask cluster ``--dask`` names, closed when the command ends; without Dask a usage
+    error saying how to install it."""
+    from ..cluster import DaskMissingError, connect
+
+    try:
+        cluster = connect(target)
+    except DaskMissingError as exc:
+        raise click.BadParameter(str(exc), param_hint="--dask") from None
+    click.get_current_context().call_on_close(cluster.close)
+    return cluster
 
 
 def load_checked(
