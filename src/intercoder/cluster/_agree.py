@@ -5,13 +5,13 @@ The stages, as tasks on the workers:
 1. **read** - one task per partition file, with the importer every command uses; the records are
    split into buckets by a hash of their unit (CRC-32 of the unit id, the same on every worker),
    so that all records of a unit, from whatever partition, meet in one bucket;
-2. **check** - one task per bucket: its pieces, in partition order, checked against the codebook
-   (:func:`intercoder.annotations.check_annotations`: once per distinct value of each variable;
-   a bad record is named by its partition file and line). Since a unit is whole in its bucket,
-   ``show_if`` and "a coder coding a unit twice" are judged exactly as in memory;
-3. **count** - one task per bucket and assessment: per variable, the coincidence counts of the
-   bucket's units (sparse cells o_ck, value counts n_c, pairable values n and units), prepared
-   by the same code as in memory (:mod:`intercoder.reliability`).
+2. **check and count** - one task per bucket: its pieces, in partition order, checked against
+   the codebook (:func:`intercoder.annotations.check_annotations`: once per distinct value of
+   each variable; a bad record is named by its partition file and line). Since a unit is whole
+   in its bucket, ``show_if`` and "a coder coding a unit twice" are judged exactly as in memory.
+   Then, per variable, the coincidence counts of the bucket's units (sparse cells o_ck, value
+   counts n_c, pairable values n and units), prepared by the same code as in memory
+   (:mod:`intercoder.reliability`). Only the counts leave the worker; the records are dropped.
 
 The client adds the counts up - they are sums over units, and every unit is in one bucket - and
 computes alpha from them: D_o from the cells, D_e from n_c, at each variable's level
@@ -137,13 +137,15 @@ def _piece(read: tuple[_PartitionInfo, list[AnnotationSet]], bucket: int) -> Ann
 
 def _check_bucket(
     codebook: Codebook, *pieces: AnnotationSet | None
-) -> tuple[AnnotationSet, list[Diagnostic]]:
-    """Stage 2 (a worker): the bucket's pieces, in partition order, checked against ``codebook``."""
+) -> tuple[_BucketCounts, list[Diagnostic]]:
+    """Stages 2 and 3 (a worker): the bucket's pieces, in partition order, checked against
+    ``codebook``, and the counts of the records that fit; only the counts are kept."""
     from ..annotations import AnnotationSet, check_annotations
 
     aset = AnnotationSet.concatenate([p for p in pieces if p is not None])
     checked = check_annotations(aset, codebook)
-    return checked.annotations, list(checked.problems)
+    del aset
+    return _bucket_counts(checked.annotations, codebook), list(checked.problems)
 
 
 @dataclass(frozen=True)
@@ -174,28 +176,33 @@ def read_partitioned(
 
     files = partition_files(paths)
     client = cluster.client
-    n_buckets = buckets or max(1, cluster.n_workers) * BUCKETS_PER_WORKER
+    # A bucket about the size of a partition, and a few per worker at least.
+    n_buckets = buckets or max(len(files), max(1, cluster.n_workers) * BUCKETS_PER_WORKER)
     reads = [client.submit(_read_partition, path, n_buckets, pure=False) for path in files]
     infos: list[_PartitionInfo] = client.gather([client.submit(getitem, r, 0) for r in reads])
     for info in infos:
         if info.failure is not None:
             raise info.failure.error()
     check_agreeing(files, [info.columns for info in infos], [info.codebooks for info in infos])
-    checked = []
-    problems: list[Diagnostic] = []
+    done = []
     for j in range(n_buckets):
         pieces = [client.submit(_piece, r, j) for r in reads]
-        both = client.submit(_check_bucket, codebook, *pieces, pure=False)
-        checked.append(client.submit(getitem, both, 0))
-        problems.append(client.submit(getitem, both, 1))
-    del reads  # the pieces hold what is still needed; the workers may free the rest
+        done.append(client.submit(_check_bucket, codebook, *pieces, pure=False))
+    del reads, pieces  # held by the tasks that need them; the workers free them after
+    counts: list[_BucketCounts] = []
+    found: list[Diagnostic] = []
+    for future in done:  # gathered one by one: each bucket's result is freed on its worker
+        bucket, bucket_problems = future.result()
+        future.release()
+        counts.append(bucket)
+        found += bucket_problems
     order = {path: i for i, path in enumerate(files)}
-    found: list[Diagnostic] = [p for part in client.gather(problems) for p in part]
     found.sort(key=lambda d: (order.get(d.location.file, len(order)), d.location.line or 0))
     if found and not skip_invalid:
         raise AnnotationError(found, hint="fix them or pass --skip-invalid to leave them out")
     total = sum(info.records for info in infos)
-    return CheckedPartitions(ClusterAnnotations(cluster, checked, files, total), tuple(found))
+    annotations = ClusterAnnotations(counts, codebook, files, total)
+    return CheckedPartitions(annotations, tuple(found))
 
 
 # --- stage 3: coincidence counts per bucket -----------------------------------------------------
@@ -417,25 +424,26 @@ def _variable_result(
 
 
 class ClusterAnnotations:
-    """Checked annotation records held on a Dask cluster, grouped by unit into buckets.
+    """Checked annotation records of a partitioned dataset, as the coincidence counts of each
+    bucket of units, computed on a Dask cluster when the records were read and checked.
 
     :func:`intercoder.reliability.assess` hands such records to :meth:`assess`, so that ``agree``
-    and ``check`` (through the gate) run unchanged on them.
+    and ``check`` (through the gate, which changes only the thresholds) run unchanged on them.
     """
 
     def __init__(
-        self, cluster: Cluster, buckets: list[Any], files: list[str], records: int
+        self, counts: list[_BucketCounts], codebook: Codebook, files: list[str], records: int
     ) -> None:
-        self.cluster = cluster
-        self.buckets = buckets  # futures of the checked AnnotationSet of each bucket
+        self.counts = counts
+        self.codebook = codebook
         self.files = files
         self.records = records
 
     def assess(
         self, cb: Codebook, *, bootstrap: int = 0, seed: int | None = None
     ) -> ReliabilityReport:
-        """The reliability of every codable variable of ``cb``: the counts of each bucket on its
-        worker, added up here (see the module docstring); the same report as in memory."""
+        """The reliability of every codable variable of ``cb``: the counts of the buckets added
+        up (see the module docstring); the same report as in memory."""
         from .. import reliability as rel
 
         if bootstrap:
@@ -443,9 +451,12 @@ class ClusterAnnotations:
                 "--bootstrap resamples units in one place and is not available with --dask: "
                 "leave it out (the point estimate is computed on the cluster)"
             )
-        client = self.cluster.client
-        futures = [client.submit(_bucket_counts, b, cb, pure=False) for b in self.buckets]
-        buckets: list[_BucketCounts] = client.gather(futures)
+        if _shape(cb) != _shape(self.codebook):
+            raise ClusterError(
+                f"these records were counted for {self.codebook.ref}, not for {cb.ref}: "
+                "read them again with that codebook"
+            )
+        buckets = self.counts
         coded = set().union(*(b.coded for b in buckets))
         results = []
         for var in cb.variables:
@@ -458,3 +469,8 @@ class ClusterAnnotations:
             results.append(_variable_result(var, parts, cb))
         coders = tuple(sorted(set().union(*(b.coders for b in buckets))))
         return rel.ReliabilityReport(cb.ref, tuple(results), sum(b.units for b in buckets), coders)
+
+
+def _shape(cb: Codebook) -> list[tuple[Any, ...]]:
+    """What the counts depend on: the variables, their types, levels and ``show_if``."""
+    return [(v.id, v.type, v.level, v.show_if, tuple(v.codes)) for v in cb.variables]
