@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import krippendorff
-import numpy as np
 import pytest
 from clusterdata import CODEBOOK, pilot, scatter, write_csv, write_parquet
 
@@ -22,6 +21,9 @@ from intercoder.codebook.registry import load_codebook
 from intercoder.errors import ProblemsError
 from intercoder.formats import read_checked
 from intercoder.reliability import ReliabilityReport, VariableReliability, assess
+
+# The coders x units matrices the krippendorff package takes, built as tests/test_agree.py does.
+from test_agree import _matrix
 
 pytestmark = pytest.mark.dask
 
@@ -73,18 +75,6 @@ def test_every_level_equals_the_in_memory_engine(cluster: Cluster, partitions: P
     assert by_id["topic"].details
     assert by_id["targets"].details
     assert not math.isnan(by_id["quotes"].alpha)
-
-
-def _matrix(rows: list[dict[str, Any]], variable: str, convert: Any) -> np.ndarray:
-    units = sorted({r["unit_id"] for r in rows})
-    coders = sorted({r["coder_id"] for r in rows})
-    matrix = np.full((len(coders), len(units)), np.nan)
-    for row in rows:
-        if row["variable"] == variable:
-            matrix[coders.index(row["coder_id"]), units.index(row["unit_id"])] = convert(
-                row["value"]
-            )
-    return matrix
 
 
 def test_alpha_matches_the_krippendorff_package(cluster: Cluster, tmp_path: Path) -> None:
