@@ -58,6 +58,12 @@ def test_without_dask_the_error_names_the_extra(run_cli, partitions: Path, tmp_p
     assert "Traceback" not in proc.stderr
 
 
+def test_a_bad_target_is_a_usage_error(run_cli, partitions: Path) -> None:
+    proc = run_cli("agree", str(partitions), "--codebook", str(CODEBOOK), "--dask", "local:0")
+    assert proc.returncode == 2
+    assert "local:N needs a number of workers N >= 1" in proc.stderr
+
+
 def test_a_scheduler_that_does_not_answer_is_one_line(run_cli, partitions: Path) -> None:
     proc = run_cli(
         "agree", str(partitions), "--codebook", str(CODEBOOK), "--dask", "tcp://127.0.0.1:9",

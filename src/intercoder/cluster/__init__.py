@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from ._agree import ClusterAnnotations, read_partitioned
 from ._code import code_on_cluster
-from ._connect import Cluster, ClusterError, DaskMissingError, connect
+from ._connect import Cluster, ClusterError, DaskMissingError, connect, parse_target
 from ._partitions import partition_files
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "DaskMissingError",
     "code_on_cluster",
     "connect",
+    "parse_target",
     "partition_files",
     "read_partitioned",
 ]

@@ -114,10 +114,11 @@ def read_assessable(
     and checked on a Dask cluster (closed when the command ends); either one goes to ``assess``."""
     from ..cluster import partition_files, read_partitioned
 
+    cluster = None if dask is None else dask_cluster(dask)
     paths = partition_files([str(f) for f in files])  # a directory: its annotation files
-    if dask is None:
+    if cluster is None:
         return read_checked(paths, codebook, skip_invalid)
-    checked = read_partitioned(paths, codebook, dask_cluster(dask), skip_invalid=skip_invalid)
+    checked = read_partitioned(paths, codebook, cluster, skip_invalid=skip_invalid)
     _warn_skipped(checked.problems)
     return checked.annotations
 
@@ -125,10 +126,13 @@ def read_assessable(
 def dask_cluster(target: str) -> Cluster:
     """The Dask cluster ``--dask`` names, closed when the command ends; without Dask a usage
     error saying how to install it."""
-    from ..cluster import DaskMissingError, connect
+    from ..cluster import DaskMissingError, connect, parse_target
 
     try:
+        parse_target(target)
         cluster = connect(target)
+    except ValueError as exc:  # not local, local:N or an address
+        raise click.BadParameter(str(exc), param_hint="--dask") from None
     except DaskMissingError as exc:
         raise click.BadParameter(str(exc), param_hint="--dask") from None
     click.get_current_context().call_on_close(cluster.close)
