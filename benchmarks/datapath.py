@@ -6,6 +6,7 @@ Usage::
     python benchmarks/datapath.py --big         # also 10^7 records
     python benchmarks/datapath.py --repeats 5   # runs per measurement (median)
     python benchmarks/datapath.py --texts 100000  # texts for the `code` measurement
+    python benchmarks/datapath.py --dask 1e8    # agree --dask on a 2-worker LocalCluster
 
 Besides ``agree``, one run measures ``report`` on the 10^6-record CSV (bootstrap 1000, as the
 command's default) and ``code --coder lexicon`` on a task file of synthetic multilingual texts
@@ -37,6 +38,14 @@ records under 15 s; ``code`` end to end within 4x of reading and parsing its inp
 
 Children run with bytecode caching on (a warm-up run writes the ``.pyc`` files an installed
 package has), whatever ``PYTHONDONTWRITEBYTECODE`` says in the calling shell.
+
+``--dask N`` measures instead ``intercoder agree DIR --dask ADDRESS`` on N records written as
+Parquet partitions of 2 x 10^6 records (a unit's codings split over two partitions, so the
+shuffle by unit has work to do), on a LocalCluster of 2 worker processes started here for each
+run (so that each run's workers are fresh), beside ``intercoder agree DIR`` in one process on the
+same files (left out with ``--no-memory-peer`` when the data do not fit). Peak memory per worker
+is each worker's own peak resident set, read on the worker; the client's peak is measured as
+above. Target (issue 16): 10^8 ratings under 2 GB per worker.
 """
 
 from __future__ import annotations
@@ -52,6 +61,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -236,15 +246,158 @@ def alpha_of(name: str, stdout: str) -> float:
     return float(stdout.strip().splitlines()[-1])
 
 
+# --- agree --dask on a LocalCluster ---------------------------------------------------------
+
+#: Records per partition of the --dask data.
+PARTITION_RECORDS = 2_000_000
+
+
+def make_partitions(directory: Path, records: int, n_coders: int = 5, seed: int = 0) -> Path:
+    """The data of :func:`make_files` as Parquet partitions of ``PARTITION_RECORDS`` records,
+    written part by part (10^8 records never sit in memory at once). The first two coders of a
+    unit are in one partition and the other three in the next, so units span partitions."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parts = directory / "parts"
+    parts.mkdir()
+    rng = np.random.default_rng(seed)
+    n_units = records // n_coders
+    per_part = PARTITION_RECORDS // n_coders
+    coder_ids = np.array([f"coder{c}@example.org" for c in range(n_coders)])
+    carry: dict[str, np.ndarray] | None = None
+    for index, u0 in enumerate(range(0, n_units, per_part)):
+        units = np.arange(u0, min(u0 + per_part, n_units))
+        truth = rng.integers(1, 6, size=units.shape[0])
+        values = np.where(
+            rng.random((units.shape[0], n_coders)) < 0.7,
+            truth[:, None],
+            rng.integers(1, 6, size=(units.shape[0], n_coders)),
+        )
+        missing = rng.random(values.shape) < 0.01
+        unit_ids = np.char.add("u", units.astype(str))
+        columns = {
+            "unit_id": np.repeat(unit_ids, n_coders).reshape(-1, n_coders),
+            "coder_id": np.tile(coder_ids, (units.shape[0], 1)),
+            "value": values,
+            "missing": missing,
+        }
+        here = {name: column[:, 2:].ravel() for name, column in columns.items()}
+        later = {name: column[:, :2].ravel() for name, column in columns.items()}
+        if carry is not None:  # the first two coders of the previous part's units
+            here = {name: np.concatenate([carry[name], here[name]]) for name in here}
+        carry = later
+        _write_part(parts / f"part-{index:04d}.parquet", here, pa, pq)
+    if carry is not None:
+        _write_part(parts / "part-last.parquet", carry, pa, pq)
+    (directory / "bench.yaml").write_text(CODEBOOK, encoding="utf-8")
+    return parts
+
+
+def _write_part(path: Path, columns: dict[str, np.ndarray], pa: Any, pq: Any) -> None:
+    values = pa.array(
+        np.where(columns["missing"], 0, columns["value"]), mask=columns["missing"], type=pa.int64()
+    )
+    table = pa.table(
+        {
+            "unit_id": pa.array(columns["unit_id"]),
+            "coder_id": pa.array(columns["coder_id"]),
+            "variable": pa.array(np.full(len(values), "tone")),
+            "value": values,
+        }
+    )
+    pq.write_table(table, path)
+
+
+def worker_peaks(client: Any) -> list[int]:
+    """Each worker's peak resident set in bytes, read on the worker: VmHWM, not ru_maxrss,
+    which Linux carries over from the parent through fork and exec (a worker would report this
+    process's peak, data generation included)."""
+
+    def peak() -> int:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+        raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
+
+    return sorted(client.run(peak).values())
+
+
+def bench_dask(records: int, repeats: int, memory_peer: bool) -> None:
+    """``agree --dask`` on a 2-worker LocalCluster beside ``agree`` in one process."""
+    from distributed import Client, LocalCluster
+
+    intercoder = shutil.which("intercoder") or f"{sys.executable} -m intercoder"
+    print(f"agree --dask on a LocalCluster of 2 worker processes; median of {repeats} runs")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        started = time.perf_counter()
+        parts = make_partitions(directory, records)
+        files = sorted(parts.iterdir())
+        size = sum(f.stat().st_size for f in files) / 2**20
+        print(
+            f"\n{records:,} records in {len(files)} Parquet partitions ({size:.0f} MiB), "
+            f"written in {time.perf_counter() - started:.0f} s"
+        )
+        agree = [*intercoder.split(), "agree", str(parts), "--codebook"]
+        agree += [str(directory / "bench.yaml"), "--format", "json"]
+        runs = []
+        for _ in range(repeats):
+            with (
+                LocalCluster(
+                    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+                ) as cluster,
+                Client(cluster) as client,
+            ):
+                elapsed, client_peak, stdout = run_isolated(
+                    [*agree, "--dask", cluster.scheduler_address]
+                )
+                runs.append(
+                    (elapsed, client_peak, worker_peaks(client), alpha_of("intercoder", stdout))
+                )
+        t = statistics.median(r[0] for r in runs)
+        client_peak = statistics.median(r[1] for r in runs)
+        worker_peak = max(statistics.median(r[2][i] for r in runs) for i in range(2))
+        print(f"  {'':28} {'time s':>8} {'peak MiB':>9} {'alpha':>9}")
+        print(
+            f"  {'agree --dask (client)':28} {t:8.2f} {client_peak / 2**20:9.0f} {runs[0][3]:9.6f}"
+        )
+        print(f"  {'  largest worker':28} {'':8} {worker_peak / 2**20:9.0f}")
+        if memory_peer:
+            peer = [run_isolated(agree) for _ in range(repeats)]
+            pt = statistics.median(r[0] for r in peer)
+            pm = statistics.median(r[1] for r in peer)
+            pa_ = alpha_of("intercoder", peer[0][2])
+            print(f"  {'agree in one process':28} {pt:8.2f} {pm / 2**20:9.0f} {pa_:9.6f}")
+            print(
+                f"  ratios: {pt / t:.2f}x the in-memory speed, largest worker "
+                f"{worker_peak / pm:.2f}x the in-memory peak; "
+                f"|alpha diff| {abs(pa_ - runs[0][3]):.1e}"
+            )
+        met = worker_peak < 2 * 10**9
+        print(f"  target (under 2 GB per worker): {'met' if met else 'NOT met'}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--big", action="store_true", help="also 10^7 records")
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement")
     parser.add_argument("--texts", type=int, default=20_000, help="texts for `code`")
+    parser.add_argument(
+        "--dask", type=float, metavar="N", help="agree --dask on N records (e.g. 1e8) instead"
+    )
+    parser.add_argument(
+        "--no-memory-peer", action="store_true", help="--dask: skip agree in one process"
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(json.loads(args.measure))))
+        return 0
+    if args.dask:
+        bench_dask(int(args.dask), args.repeats, not args.no_memory_peer)
         return 0
 
     intercoder = shutil.which("intercoder") or f"{sys.executable} -m intercoder"

@@ -59,6 +59,7 @@ LAYERS: dict[str, int] = {
     "pilot": 6,
     "workflow": 6,
     "ledger": 6,
+    "cluster": 6,
     "commands": 7,
     "cli": 8,
     "__main__": 8,

@@ -28,7 +28,7 @@ import math
 import warnings
 from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 import numpy as np
@@ -337,8 +337,22 @@ def with_variables(aset: AnnotationSet, cb: Codebook, ids: Iterable[str]) -> Ann
     return aset.take(mask)
 
 
+class RemoteAnnotations(Protocol):
+    """Checked records held elsewhere that assess themselves with the code above, giving the
+    same report as in memory (records on a Dask cluster: ``intercoder.cluster``)."""
+
+    def assess(
+        self,
+        cb: Codebook,
+        *,
+        bootstrap: int,
+        seed: int | None,
+        variables: Collection[str] | None = None,
+    ) -> ReliabilityReport: ...
+
+
 def assess(
-    aset: AnnotationSet,
+    aset: AnnotationSet | RemoteAnnotations,
     cb: Codebook,
     *,
     bootstrap: int = 0,
@@ -347,6 +361,8 @@ def assess(
 ) -> ReliabilityReport:
     """Reliability of every codable variable of ``cb`` in ``aset`` (checked annotations);
     ``variables`` limits it to those ids (see :func:`select_variables`)."""
+    if not isinstance(aset, AnnotationSet):
+        return aset.assess(cb, bootstrap=bootstrap, seed=seed, variables=variables)
     return _assess(aset, cb, bootstrap, seed, variables)[0]
 
 

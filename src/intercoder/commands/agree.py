@@ -9,10 +9,13 @@ import click
 from .options import (
     annotation_read_options,
     codebook_option,
-    load_checked,
+    dask_option,
+    load_codebook_option,
+    read_assessable,
     record_options,
     record_round,
     recording,
+    refuse_record_with_dask,
     selected_variables,
     skip_invalid_option,
     stage_bar,
@@ -22,7 +25,7 @@ from .options import (
 
 
 @click.command("agree")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
 @codebook_option
 @table_format_option
 @click.option(
@@ -38,6 +41,7 @@ from .options import (
 @variables_option
 @record_options
 @annotation_read_options
+@dask_option
 def agree(
     files: tuple[str, ...],
     codebook_ref: str,
@@ -50,15 +54,18 @@ def agree(
     record: bool,
     round_name: str | None,
     ledger_path: str | None,
+    dask: str | None,
 ) -> None:
     """Inter-coder reliability of each variable in long-format annotation FILES."""
     from ..reliability import assess
     from ..report.tables import render_markdown, render_table
 
     ledger = recording(record, round_name, ledger_path)
+    refuse_record_with_dask(ledger, dask)
     with stage_bar(files, "agree", ["reading and checking", "computing reliability"]) as step:
-        cb, annotations = load_checked(files, codebook_ref, skip_invalid)
+        cb = load_codebook_option(codebook_ref)
         selected = selected_variables(cb, variables)
+        annotations = read_assessable(files, cb, skip_invalid, dask)
         step()
         report = assess(annotations, cb, bootstrap=bootstrap, seed=seed, variables=selected)
     if fmt == "json":
@@ -67,7 +74,9 @@ def agree(
         click.echo(render_markdown(report), nl=False)
     else:
         click.echo(render_table(report, details=details), nl=False)
-    if ledger is not None:
+    from ..annotations import AnnotationSet
+
+    if ledger is not None and isinstance(annotations, AnnotationSet):  # never with --dask
         from ..ledger import make_round
 
         round_ = make_round(

@@ -19,11 +19,13 @@ from .options import (
     EXIT_USAGE,
     annotation_read_options,
     codebook_option,
+    dask_option,
     load_codebook_option,
-    read_checked,
+    read_assessable,
     record_options,
     record_round,
     recording,
+    refuse_record_with_dask,
     selected_variables,
     skip_invalid_option,
     stage_bar,
@@ -42,7 +44,7 @@ class SettingError(click.ClickException):
 
 
 @click.command("check")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
 @codebook_option
 @click.option(
     "--min-alpha",
@@ -128,6 +130,7 @@ class SettingError(click.ClickException):
     help="Fail (exit 1) when a variable's alpha fell by more than this since --baseline.",
 )
 @annotation_read_options
+@dask_option
 def check_command(
     files: tuple[str, ...],
     codebook_ref: str,
@@ -150,6 +153,7 @@ def check_command(
     ledger_path: str | None,
     baseline: str | None,
     max_drop: float | None,
+    dask: str | None,
 ) -> None:
     """Fail (exit 1) when a variable's reliability in FILES is under its threshold.
 
@@ -186,6 +190,7 @@ def check_command(
         raise SettingError(str(exc)) from None
 
     ledger = recording(record, round_name, ledger_path)
+    refuse_record_with_dask(ledger, dask)
     baseline_round = _baseline(baseline, max_drop, ledger_path)
     outputs = _Outputs(junit, summary, codebook_ref)
     try:
@@ -203,7 +208,7 @@ def check_command(
         raise SettingError(str(exc)) from None
     with stage_bar(files, "check", ["reading and checking", "computing reliability"]) as step:
         try:
-            annotations = read_checked(files, cb, skip_invalid)
+            annotations = read_assessable(files, cb, skip_invalid, dask)
         except IntercoderError as exc:
             outputs.problems(exc)
             raise
@@ -224,7 +229,9 @@ def check_command(
     drifted = False
     if baseline_round is not None and max_drop is not None:
         drifted = _drift(baseline_round, result.report, max_drop)
-    if ledger is not None:
+    from ..annotations import AnnotationSet
+
+    if ledger is not None and isinstance(annotations, AnnotationSet):  # never with --dask
         from ..ledger import make_round
 
         round_ = make_round(

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .options import codebook_option, progress_bar, read_options
+from .options import codebook_option, dask_cluster, dask_option, progress_bar, read_options
 
 
 @click.command("code")
@@ -41,6 +41,7 @@ from .options import codebook_option, progress_bar, read_options
     help="Worker processes (default: all cores). The output is the same for any number.",
 )
 @read_options
+@dask_option
 def code_command(
     input_file: str,
     coder_name: str,
@@ -50,6 +51,7 @@ def code_command(
     coder_options: tuple[str, ...],
     dry_run: bool,
     jobs: int | None,
+    dask: str | None,
 ) -> None:
     """Code the texts of a task file INPUT with an automatic coder.
 
@@ -89,7 +91,14 @@ def code_command(
             raise click.BadParameter(str(exc), param_hint="--dry-run") from None
         return
     with progress_bar(len(tasks), f"coding with {coder.coder_id}", unit="text") as advance:
-        coded = code_tasks(coder, tasks, codebook, jobs=jobs or default_jobs(), progress=advance)
+        if dask is not None:
+            from ..cluster import code_on_cluster
+
+            coded = code_on_cluster(coder, tasks, codebook, dask_cluster(dask), progress=advance)
+        else:
+            coded = code_tasks(
+                coder, tasks, codebook, jobs=jobs or default_jobs(), progress=advance
+            )
     annotations = _checked(AnnotationSet.from_records(coded), codebook, coder.coder_id)
     exporter.write(annotations, out_path, codebook)
     click.echo(

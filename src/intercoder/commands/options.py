@@ -19,7 +19,10 @@ import click
 
 if TYPE_CHECKING:
     from ..annotations import AnnotationSet
+    from ..cluster import Cluster
     from ..codebook.model import Codebook
+    from ..errors import Diagnostic
+    from ..reliability import RemoteAnnotations
 
 #: Exit codes (public contract): 0 ok, 1 a check failed or the input is invalid, 2 usage error.
 EXIT_OK = 0
@@ -184,6 +187,16 @@ read_options = _reading(_READ_OPTIONS)
 annotation_read_options = _reading(_READ_OPTIONS + _ANNOTATION_OPTIONS)
 
 
+dask_option = click.option(
+    "--dask",
+    metavar="local|local:N|ADDRESS",
+    default=None,
+    help="Run on a Dask cluster: local (one worker process per core), local:N (N worker "
+    "processes) or a scheduler address (tcp://HOST:8786). FILES may then be directories "
+    "of partition files. Needs pip install 'intercoder[dask]'.",
+)
+
+
 def write_output(output: str | None, text: str) -> None:
     """Write to ``output`` atomically, or to stdout when it is None or ``-``."""
     if output in (None, "-"):
@@ -222,11 +235,47 @@ def read_checked(
     from ..formats import read_checked as read
 
     checked = read(files, codebook, skip_invalid=skip_invalid)
-    for problem in checked.problems[:MAX_SHOWN]:
-        click.echo(f"{problem.location}: warning: skipped: {problem.message}", err=True)
-    if len(checked.problems) > MAX_SHOWN:
-        click.echo(f"... and {len(checked.problems) - MAX_SHOWN} more skipped", err=True)
+    _warn_skipped(checked.problems)
     return checked.annotations
+
+
+def _warn_skipped(problems: Sequence[Diagnostic]) -> None:
+    for problem in problems[:MAX_SHOWN]:
+        click.echo(f"{problem.location}: warning: skipped: {problem.message}", err=True)
+    if len(problems) > MAX_SHOWN:
+        click.echo(f"... and {len(problems) - MAX_SHOWN} more skipped", err=True)
+
+
+def read_assessable(
+    files: Sequence[str | Path], codebook: Codebook, skip_invalid: bool, dask: str | None
+) -> AnnotationSet | RemoteAnnotations:
+    """:func:`read_checked`, or with ``--dask`` the partitions of ``files`` read, grouped by unit
+    and checked on a Dask cluster (closed when the command ends); either one goes to ``assess``."""
+    from ..cluster import partition_files, read_partitioned
+
+    cluster = None if dask is None else dask_cluster(dask)
+    paths = partition_files([str(f) for f in files])  # a directory: its annotation files
+    if cluster is None:
+        return read_checked(paths, codebook, skip_invalid)
+    checked = read_partitioned(paths, codebook, cluster, skip_invalid=skip_invalid)
+    _warn_skipped(checked.problems)
+    return checked.annotations
+
+
+def dask_cluster(target: str) -> Cluster:
+    """The Dask cluster ``--dask`` names, closed when the command ends; without Dask a usage
+    error saying how to install it."""
+    from ..cluster import DaskMissingError, connect, parse_target
+
+    try:
+        parse_target(target)
+        cluster = connect(target)
+    except ValueError as exc:  # not local, local:N or an address
+        raise click.BadParameter(str(exc), param_hint="--dask") from None
+    except DaskMissingError as exc:
+        raise click.BadParameter(str(exc), param_hint="--dask") from None
+    click.get_current_context().call_on_close(cluster.close)
+    return cluster
 
 
 def load_checked(
@@ -329,6 +378,15 @@ def recording(record: bool, round_name: str | None, ledger_path: str | None) -> 
                 f"{path}: a round named {round_name!r} is already recorded", param_hint="--round"
             )
     return path
+
+
+def refuse_record_with_dask(ledger: Path | None, dask: str | None) -> None:
+    """``--record`` keeps the round's codings in the ledger, which ``--dask`` leaves on the
+    workers: a usage error before any work."""
+    if ledger is not None and dask is not None:
+        raise click.UsageError(
+            "--record keeps the round's codings in the ledger and is not available with --dask"
+        )
 
 
 def record_round(path: Path, round_: Round) -> Round:
