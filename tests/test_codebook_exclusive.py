@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import RunCli
 from intercoder.annotations import check_annotations, check_value, read_annotations
 from intercoder.codebook.registry import load_codebook
 from intercoder.codebook.render import manual_html, manual_markdown, outline
@@ -21,6 +20,8 @@ from intercoder.coders.lexicon import LexiconCoder
 from intercoder.errors import CodebookError
 from intercoder.studio.labelconfig import label_config
 from intercoder.tasks import Task
+
+from support import RunCli
 
 BOOK = """\
 format: 1

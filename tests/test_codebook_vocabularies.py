@@ -17,7 +17,6 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import RunCli
 from intercoder.codebook.dump import dump_yaml
 from intercoder.codebook.registry import (
     available_codebooks,
@@ -32,6 +31,8 @@ from intercoder.codebook.spec import vocabulary_json_schema
 from intercoder.codebook.validate import parse_codebook
 from intercoder.errors import CodebookError
 from intercoder.studio.labelconfig import label_config
+
+from support import RunCli
 
 HEAD = """\
 format: 1
