@@ -57,10 +57,14 @@ def _hint(text: str) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def is_rating(var: Variable) -> bool:
-    """An ordinal scale whose codes are 1..n: a ``Rating`` of n stars."""
+def is_rating(var: Variable, cb: Codebook) -> bool:
+    """An ordinal scale whose codes are 1..n: a ``Rating`` of n stars, unless a question of
+    ``cb`` is shown on its answer (``show_if``): Label Studio's ``visibleWhen="choice-selected"``
+    reads a ``Choices`` tag's selection, and on a ``Rating`` it breaks the whole labeling page."""
     codes = var.codes
-    return var.type == "ordinal_scale" and codes == tuple(str(i) for i in range(1, len(codes) + 1))
+    if var.type != "ordinal_scale" or codes != tuple(str(i) for i in range(1, len(codes) + 1)):
+        return False
+    return not any(v.show_if is not None and v.show_if.variable == var.id for v in cb.variables)
 
 
 def _choice(cat: Category, cb: Codebook, lang: str, indent: str) -> list[str]:
@@ -111,7 +115,7 @@ def _control(var: Variable, cb: Codebook, lang: str, region: str | None = None) 
             ),
         )
     if var.type in ("single_choice", "multiple_choice", "ordinal_scale"):
-        if is_rating(var):
+        if is_rating(var, cb):
             return [
                 "  <Rating "
                 + _attrs(

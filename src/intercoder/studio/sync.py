@@ -95,7 +95,9 @@ def _recorded(project: dict[str, Any]) -> tuple[str, str] | None:
     return found
 
 
-def _prediction_result(var: Variable, records: list[Annotation]) -> list[dict[str, Any]]:
+def _prediction_result(
+    var: Variable, records: list[Annotation], cb: Codebook
+) -> list[dict[str, Any]]:
     """Label Studio results for one coder's records of one variable on one unit."""
     base = {"from_name": var.id, "to_name": TEXT_TAG}
     values = [r.value for r in records if r.value is not None]
@@ -121,7 +123,7 @@ def _prediction_result(var: Variable, records: list[Annotation]) -> list[dict[st
     if var.is_tree:
         paths = [list(var.path_to(code)) for code in flat]
         return [{**base, "type": "taxonomy", "value": {"taxonomy": paths}}]
-    if is_rating(var):
+    if is_rating(var, cb):
         return [{**base, "type": "rating", "value": {"rating": int(flat[0])}}]
     return [{**base, "type": "choices", "value": {"choices": flat}}]
 
@@ -138,7 +140,7 @@ def _predictions(coder: Any, tasks: list[Task], cb: Codebook) -> dict[str, list[
                 var = cb.variable(var_id)
             except KeyError:
                 continue
-            out += _prediction_result(var, records)
+            out += _prediction_result(var, records, cb)
         results[unit] = out
     return results
 
