@@ -214,6 +214,11 @@ def test_the_2_0_0_target_categories_are_the_shared_vocabularys(book_id: str) ->
     mine = {(m.code, m.lang): m.terms for m in book.markers if m.variable == var.id}
     theirs = {(m["code"], m["lang"]): tuple(m["terms"]) for m in vocab.data["markers"]}
     assert mine == theirs
+    # the shared source metadata comes after the codebook's own variables
+    assert book.include_variables == ("source-metadata@1.0.0",)
+    metadata, _ = load_vocabulary_with_warnings("source-metadata@1.0.0")
+    ids = [v["id"] for v in metadata.data["variables"]]
+    assert [v.id for v in book.variables[-len(ids) :]] == ids
     own = [c.code for c in var.categories[len(shared) :]]
     if book_id == "enemy-images":
         assert own[:3] == [
