@@ -199,36 +199,30 @@ def test_a_vocabulary_of_the_wrong_kind_is_refused(tmp_path: Path) -> None:
     assert "source-metadata@1.0.0 is a vocabulary of variables, not of categories" in error
 
 
-def test_categories_and_categories_from_together_are_refused(tmp_path: Path) -> None:
-    both = (
-        TARGET
-        + """\
+INLINE = """\
     categories:
       - code: x
         label: {en: X, ru: Икс}
         definition: {en: X., ru: Икс.}
 """
-    )
-    path = book(tmp_path, HEAD + both)
+#: TARGET with its own categories instead of the vocabulary's
+INLINE_TARGET = TARGET.replace("    categories_from: target-groups@1.0.0\n", INLINE)
+
+
+def test_categories_and_categories_from_together_are_refused(tmp_path: Path) -> None:
+    path = book(tmp_path, HEAD + TARGET + INLINE)
     (error,) = errors_of(path)
     assert "either categories or categories_from" in error
 
 
 def test_add_without_categories_from_is_refused(tmp_path: Path) -> None:
-    text = HEAD + TARGET.replace(
-        "    categories_from: target-groups@1.0.0\n",
-        """\
-    categories:
-      - code: x
-        label: {en: X, ru: Икс}
-        definition: {en: X., ru: Икс.}
+    add = """\
     add:
       - code: y
         label: {en: Y, ru: Игрек}
         definition: {en: Y., ru: Игрек.}
-""",
-    )
-    path = book(tmp_path, text)
+"""
+    path = book(tmp_path, HEAD + INLINE_TARGET + add)
     (error,) = errors_of(path)
     assert error.startswith(f"{os.path.relpath(path)}:{line_of(path, 'add:')}:")
     assert "add needs categories_from" in error
@@ -322,16 +316,7 @@ def test_amend_to_a_later_version_than_the_codebooks_is_refused(tmp_path: Path) 
 
 
 def test_amend_without_categories_from_is_refused(tmp_path: Path) -> None:
-    text = HEAD + TARGET.replace(
-        "    categories_from: target-groups@1.0.0\n",
-        """\
-    categories:
-      - code: x
-        label: {en: X, ru: Икс}
-        definition: {en: X., ru: Икс.}
-""",
-    )
-    path = book(tmp_path, text + AMEND.replace("code: beta", "code: x"))
+    path = book(tmp_path, HEAD + INLINE_TARGET + AMEND.replace("code: beta", "code: x"))
     (error,) = errors_of(path)
     assert error.startswith(f"{os.path.relpath(path)}:{line_of(path, 'amend:')}:")
     assert "amend needs categories_from" in error

@@ -399,19 +399,9 @@ def _check_vocabulary(data: dict[str, Any], out: _Collector) -> None:
         # The vocabulary's categories are checked as a multiple choice variable's would be.
         pseudo = {"id": data["id"], "type": "multiple_choice", "categories": data["categories"]}
         _check_variable(pseudo, (), {}, source_ids, version, out, owner="vocabulary")
-        seen: dict[tuple[str, str], int] = {}
-        for i, marker in enumerate(data.get("markers", [])):
-            as_codebook = {"variable": data["id"], **marker}
-            _check_marker(as_codebook, ("markers", i), {data["id"]: pseudo}, languages, out)
-            key = (marker["code"], marker["lang"])
-            if key in seen:
-                out.add(
-                    ("markers", i),
-                    f"a second marker entry for {key[0]} in {key[1]} "
-                    f"(first is markers[{seen[key]}]); merge their terms",
-                    warning=True,
-                )
-            seen.setdefault(key, i)
+        # its markers name no variable: they are checked as markers of that pseudo variable
+        markers = [{"variable": data["id"], **marker} for marker in data.get("markers", [])]
+        _check_markers(markers, {data["id"]: pseudo}, languages, out)
         return
     _check_variables(data["variables"], source_ids, version, out)
 
@@ -461,8 +451,19 @@ def _check_document(data: dict[str, Any], out: _Collector) -> None:
 
     variables = _check_variables(data["variables"], source_ids, version, out)
 
+    _check_markers(data.get("markers", []), variables, languages, out)
+
+
+def _check_markers(
+    markers: list[dict[str, Any]],
+    variables: dict[str, dict[str, Any]],
+    languages: list[str],
+    out: _Collector,
+) -> None:
+    """Each marker at a real category in a declared language; one entry per category and
+    language."""
     seen_markers: dict[tuple[str, str, str], int] = {}
-    for i, marker in enumerate(data.get("markers", [])):
+    for i, marker in enumerate(markers):
         _check_marker(marker, ("markers", i), variables, languages, out)
         key = (marker["variable"], marker["code"], marker["lang"])
         if key in seen_markers:
