@@ -5,13 +5,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import yaml
 
 from intercoder import load_codebook
-from intercoder.codebook.model import Codebook, Translations
-from intercoder.codebook.registry import available_codebooks, load_codebook_with_warnings
+from intercoder.codebook.model import Category, Codebook, Translations
+from intercoder.codebook.registry import (
+    available_codebooks,
+    load_codebook_with_warnings,
+    load_vocabulary_with_warnings,
+)
 from intercoder.codebook.render import manual_html, manual_markdown
 
 BUNDLED = ("hate-speech", "stereotypes", "enemy-images", "conflict-sensitive-reporting")
@@ -170,3 +175,59 @@ def test_files_use_block_style_and_point_at_the_schema() -> None:
             text = entry.path.read_text(encoding="utf-8")
             assert text.startswith("# yaml-language-server: $schema=../codebook.schema.json")
             assert isinstance(yaml.safe_load(text), dict)
+
+
+TARGET_VARIABLES = {
+    "hate-speech": "target_group",
+    "stereotypes": "target_group",
+    "enemy-images": "enemy",
+}
+
+
+@pytest.mark.parametrize("book_id", sorted(TARGET_VARIABLES))
+def test_the_2_0_0_target_categories_are_the_shared_vocabularys(book_id: str) -> None:
+    """The target variable of each 2.0.0 codebook is the vocabulary's tree, text for text, plus
+    (enemy-images) its own codes after it; only redefined_in is the codebook's own history."""
+    vocab, _ = load_vocabulary_with_warnings("target-groups@1.0.0")
+    book = load_codebook(f"{book_id}@2.0.0")
+    var = book.variable(TARGET_VARIABLES[book_id])
+    assert var.categories_from == "target-groups@1.0.0"
+    shared = var.categories[: len(vocab.data["categories"])]
+
+    def same(cat: Category, data: dict[str, Any]) -> None:
+        assert cat.code == data["code"]
+        for name in ("label", "definition", "include", "exclude", "examples"):
+            want = data.get(name) or {}
+            got = getattr(cat, name)
+            assert {k: (tuple(v) if isinstance(v, list) else v) for k, v in want.items()} == dict(
+                got
+            ), (book_id, data["code"], name)
+        assert [c.code for c in cat.children] == [c["code"] for c in data.get("children", [])]
+        for child, child_data in zip(cat.children, data.get("children", []), strict=True):
+            same(child, child_data)
+
+    for cat, data in zip(shared, vocab.data["categories"], strict=True):
+        same(cat, data)
+    redefined = {c.code: c.redefined_in for c, _ in var.walk() if c.redefined_in}
+    assert redefined == {"other_ethnic": "2.0.0", "other": "2.0.0"}
+    # the target markers are the vocabulary's, for this variable, in every language
+    mine = {(m.code, m.lang): m.terms for m in book.markers if m.variable == var.id}
+    theirs = {(m["code"], m["lang"]): tuple(m["terms"]) for m in vocab.data["markers"]}
+    assert mine == theirs
+    # the shared source metadata comes after the codebook's own variables
+    assert book.include_variables == ("source-metadata@1.0.0",)
+    metadata, _ = load_vocabulary_with_warnings("source-metadata@1.0.0")
+    ids = [v["id"] for v in metadata.data["variables"]]
+    assert [v.id for v in book.variables[-len(ids) :]] == ids
+    own = [c.code for c in var.categories[len(shared) :]]
+    if book_id == "enemy-images":
+        assert own[:3] == [
+            "foreign_state",
+            "international_organisations",
+            "journalists_civil_society",
+        ]
+        retired = {c.code: c for c in var.categories[len(shared) :] if c.retired}
+        assert retired["ethnic_group"].merged_into == "ethnicity"
+        assert retired["other_enemy"].replaced_by
+    else:
+        assert own == []

@@ -29,8 +29,10 @@ from intercoder.codebook.registry import (
 from intercoder.codebook.render import manual_markdown
 from intercoder.codebook.spec import vocabulary_json_schema
 from intercoder.codebook.validate import parse_codebook
+from intercoder.coders import LexiconCoder
 from intercoder.errors import CodebookError
 from intercoder.studio.labelconfig import label_config
+from intercoder.tasks import Task
 
 from support import RunCli
 
@@ -135,7 +137,7 @@ def test_categories_from_expands_to_the_vocabularys_categories(tmp_path: Path) -
     assert dict(var.category("kazakhs").label) == {"en": "Kazakhs", "ru": "Казахи"}
     # Downstream views see ordinary categories.
     assert 'alias="kazakhs"' in label_config(cb, "ru")
-    assert "`lyuli` Люли (джуги)" in manual_markdown(cb, "ru")
+    assert "`lyuli` Люли (джуги, среднеазиатские цыгане)" in manual_markdown(cb, "ru")
 
 
 def test_a_dumped_codebook_is_self_contained_and_loads_the_same(tmp_path: Path) -> None:
@@ -198,39 +200,127 @@ def test_a_vocabulary_of_the_wrong_kind_is_refused(tmp_path: Path) -> None:
     assert "source-metadata@1.0.0 is a vocabulary of variables, not of categories" in error
 
 
-def test_categories_and_categories_from_together_are_refused(tmp_path: Path) -> None:
-    both = (
-        TARGET
-        + """\
+INLINE = """\
     categories:
       - code: x
         label: {en: X, ru: Икс}
         definition: {en: X., ru: Икс.}
 """
-    )
-    path = book(tmp_path, HEAD + both)
+#: TARGET with its own categories instead of the vocabulary's
+INLINE_TARGET = TARGET.replace("    categories_from: target-groups@1.0.0\n", INLINE)
+
+
+def test_categories_and_categories_from_together_are_refused(tmp_path: Path) -> None:
+    path = book(tmp_path, HEAD + TARGET + INLINE)
     (error,) = errors_of(path)
     assert "either categories or categories_from" in error
 
 
 def test_add_without_categories_from_is_refused(tmp_path: Path) -> None:
-    text = HEAD + TARGET.replace(
-        "    categories_from: target-groups@1.0.0\n",
-        """\
-    categories:
-      - code: x
-        label: {en: X, ru: Икс}
-        definition: {en: X., ru: Икс.}
+    add = """\
     add:
       - code: y
         label: {en: Y, ru: Игрек}
         definition: {en: Y., ru: Игрек.}
-""",
-    )
-    path = book(tmp_path, text)
+"""
+    path = book(tmp_path, HEAD + INLINE_TARGET + add)
     (error,) = errors_of(path)
     assert error.startswith(f"{os.path.relpath(path)}:{line_of(path, 'add:')}:")
     assert "add needs categories_from" in error
+
+
+MARKED = (
+    LOCAL
+    + """\
+markers:
+  - code: alpha
+    lang: ru
+    terms: [альф]
+    exclude: [альфа-версия]
+  - code: beta
+    lang: ky
+    terms: [бета]
+"""
+).replace("languages: [en, ru]", "languages: [en, ru, ky]")
+
+LOCAL_TARGET = TARGET.replace("target-groups@", "local@")
+
+
+def test_a_vocabularys_markers_become_the_referencing_variables_own(tmp_path: Path) -> None:
+    vocabulary(tmp_path, "local", MARKED)
+    cb = load_codebook(book(tmp_path, HEAD + LOCAL_TARGET))
+    # the ky marker is left out: the codebook is written in en and ru only
+    assert [(m.variable, m.code, m.lang) for m in cb.markers] == [("target", "alpha", "ru")]
+    assert cb.markers[0].terms == ("альф",)
+    assert cb.markers[0].exclude == ("альфа-версия",)
+    hit = LexiconCoder().matches(Task(unit_id="u1", text="Альфы пришли."), cb)
+    assert [(m.variable, m.code) for m in hit] == [("target", "alpha")]
+    assert LexiconCoder().matches(Task(unit_id="u2", text="Вышла альфа-версия."), cb) == []
+
+
+def test_a_vocabulary_marker_at_an_unknown_code_names_the_vocabularys_line(
+    tmp_path: Path,
+) -> None:
+    path = vocabulary(
+        tmp_path, "local", MARKED.replace("- code: beta\n    lang", "- code: gamma\n    lang")
+    )
+    errors = errors_of(book(tmp_path, HEAD + LOCAL_TARGET))
+    where = f"{os.path.relpath(path)}:{line_of(path, 'code: gamma')}:"
+    assert any(e.startswith(where) and "'gamma' is not a code" in e for e in errors), errors
+
+
+def test_a_codebooks_own_marker_repeating_a_vocabulary_one_is_flagged(tmp_path: Path) -> None:
+    vocabulary(tmp_path, "local", MARKED)
+    own = "markers:\n  - {variable: target, code: alpha, lang: ru, terms: [альфа]}\n"
+    path = book(tmp_path, HEAD + LOCAL_TARGET + own)
+    _, warnings = load_codebook_with_warnings(str(path))
+    assert ["a second marker entry for target=alpha in ru" in str(w) for w in warnings] == [True]
+    with pytest.raises(CodebookError):
+        load_codebook_with_warnings(str(path), strict=True)
+
+
+AMEND = """\
+    amend:
+      - code: beta
+        redefined_in: "1.0.0"
+"""
+
+
+def test_amend_records_this_codebooks_redefinition_of_a_shared_code(tmp_path: Path) -> None:
+    vocabulary(tmp_path, "local", LOCAL)
+    cb = load_codebook(book(tmp_path, HEAD + LOCAL_TARGET + AMEND))
+    target = cb.variable("target")
+    assert target.category("beta").redefined_in == "1.0.0"
+    assert target.category("alpha").redefined_in is None
+    # the vocabulary itself is untouched: another codebook using it sees no redefinition
+    other_head = HEAD.replace("codebook: mine", "codebook: other")
+    other = load_codebook(book(tmp_path, other_head + LOCAL_TARGET, name="other"))
+    assert other.variable("target").category("beta").redefined_in is None
+    # and the export writes it where a self-contained codebook has it
+    again, _ = parse_codebook(dump_yaml(cb), "again.yaml")
+    assert again.variable("target").category("beta").redefined_in == "1.0.0"
+
+
+def test_amend_of_a_code_the_vocabulary_lacks_is_a_located_error(tmp_path: Path) -> None:
+    vocabulary(tmp_path, "local", LOCAL)
+    path = book(tmp_path, HEAD + LOCAL_TARGET + AMEND.replace("code: beta", "code: gamma"))
+    (error,) = errors_of(path)
+    assert error.startswith(f"{os.path.relpath(path)}:{line_of(path, 'code: gamma')}:")
+    assert "'gamma' is not a code of vocabulary local@1.0.0" in error
+
+
+def test_amend_to_a_later_version_than_the_codebooks_is_refused(tmp_path: Path) -> None:
+    vocabulary(tmp_path, "local", LOCAL)
+    path = book(tmp_path, HEAD + LOCAL_TARGET + AMEND.replace('"1.0.0"', '"2.0.0"'))
+    (error,) = errors_of(path)
+    assert "redefined_in 2.0.0 is later than the codebook version" in error
+
+
+def test_amend_without_categories_from_is_refused(tmp_path: Path) -> None:
+    path = book(tmp_path, HEAD + INLINE_TARGET + AMEND.replace("code: beta", "code: x"))
+    (error,) = errors_of(path)
+    assert error.startswith(f"{os.path.relpath(path)}:{line_of(path, 'amend:')}:")
+    assert "amend needs categories_from" in error
 
 
 def test_a_vocabulary_beside_the_codebook_directory_is_found_first(tmp_path: Path) -> None:

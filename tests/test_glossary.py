@@ -1,8 +1,8 @@
 """The glossary (``codebooks/glossary.yaml``): one term per concept per language.
 
-For the newest version of every bundled codebook (older versions stay as they were released),
-in every localised field of a category or variable that is in use (retired codes keep the
-wording they had):
+For the newest version of every bundled codebook and every bundled shared vocabulary (older
+versions stay as they were released), in every localised field of a category or variable that
+is in use (retired codes keep the wording they had):
 
 * no variant the glossary rejects appears in that language (outside the phrases it allows,
   such as a title quoted verbatim);
@@ -23,7 +23,11 @@ import pytest
 import yaml
 
 import intercoder
-from intercoder.codebook.registry import available_codebooks
+from intercoder.codebook.registry import (
+    available_codebooks,
+    available_vocabularies,
+    load_vocabulary_with_warnings,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 GLOSSARY = yaml.safe_load((ROOT / "codebooks" / "glossary.yaml").read_text(encoding="utf-8"))
@@ -43,6 +47,20 @@ def _newest_bundled() -> list[str]:
 
 
 BOOKS = _newest_bundled()
+
+
+def _newest_bundled_vocabularies() -> list[str]:
+    """``id@version`` of the newest version of each vocabulary in ``codebooks/vocabularies``."""
+    bundled = (ROOT / "codebooks").resolve()
+    refs = []
+    for vocab_id, versions in available_vocabularies().items():
+        mine = [e for e in versions if bundled in Path(e.path).resolve().parents]
+        if mine:
+            refs.append(f"{vocab_id}@{mine[-1].version}")
+    return refs
+
+
+VOCABULARIES = _newest_bundled_vocabularies()
 
 
 def _starts(text: str, forms: list[str]) -> bool:
@@ -65,6 +83,36 @@ def _fields(book: intercoder.Codebook) -> Iterator[tuple[str, dict[str, Any]]]:
                 continue
             for name in ("label", "definition", "include", "exclude", "examples"):
                 yield f"{var.id}/{cat.code}.{name}", getattr(cat, name)
+
+
+def _data_fields(where: str, node: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The localised fields of a vocabulary's category or variable (plain data), and below."""
+    for name in ("label", "question", "definition", "instructions", "include", "exclude"):
+        if name in node:
+            yield f"{where}.{name}", node[name]
+    if "examples" in node:
+        yield f"{where}.examples", node["examples"]
+    for key in ("categories", "children"):
+        for child in node.get(key, []):
+            if "retired_in" not in child:
+                yield from _data_fields(f"{where}/{child['code']}", child)
+
+
+def _vocabulary_fields(ref: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    data = load_vocabulary_with_warnings(ref)[0].data
+    yield "title", data["title"]
+    yield "description", data.get("description") or {}
+    for cat in data.get("categories", []):
+        yield from _data_fields(cat["code"], cat)
+    for var in data.get("variables", []):
+        yield from _data_fields(var["id"], var)
+
+
+def _fields_of(ref: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    if ref in VOCABULARIES:
+        yield from _vocabulary_fields(ref)
+    else:
+        yield from _fields(intercoder.load_codebook(ref))
 
 
 def _text(value: Any) -> str:
@@ -104,13 +152,13 @@ def test_every_bundled_codebook_is_checked() -> None:
         "enemy-images",
         "conflict-sensitive-reporting",
     }
+    assert {ref.split("@")[0] for ref in VOCABULARIES} >= {"target-groups", "source-metadata"}
 
 
-@pytest.mark.parametrize("ref", BOOKS)
+@pytest.mark.parametrize("ref", BOOKS + VOCABULARIES)
 def test_no_rejected_variant_is_used(ref: str) -> None:
-    book = intercoder.load_codebook(ref)
     found = []
-    for where, field in _fields(book):
+    for where, field in _fields_of(ref):
         for concept in CONCEPTS:
             for lang in LANGUAGES:
                 entry = concept[lang]
@@ -123,11 +171,10 @@ def test_no_rejected_variant_is_used(ref: str) -> None:
     assert not found, "\n".join(found)
 
 
-@pytest.mark.parametrize("ref", BOOKS)
+@pytest.mark.parametrize("ref", BOOKS + VOCABULARIES)
 def test_the_glossary_term_is_used_where_the_english_uses_it(ref: str) -> None:
-    book = intercoder.load_codebook(ref)
     missing = []
-    for where, field in _fields(book):
+    for where, field in _fields_of(ref):
         if not field:
             continue
         english = _text(field.get("en"))
@@ -145,6 +192,10 @@ def test_the_check_catches_a_rejected_variant() -> None:
     assert _starts("Кодификатор для выявления", codebook["ru"]["rejected"])
     assert _starts("ushbu kodifikatorga qoʻshilgan", codebook["uz-Latn"]["rejected"])
     assert not _starts("кодировочной книге", codebook["ru"]["rejected"])
+    target = next(c for c in CONCEPTS if c["id"] == "target_group")
+    assert _starts("Голос группы-мишени", target["ru"]["rejected"])
+    assert not _starts("с неясной мишенью", target["ru"]["rejected"])
+    assert _starts("кодировальные книги hate-speech", codebook["ru"]["rejected"])
     jews = next(c for c in CONCEPTS if c["id"] == "jews")
     assert _starts("еврейлер", jews["ky"]["rejected"])
     assert _starts("жөөттөрдүн", jews["ky"]["forms"])

@@ -511,6 +511,20 @@ VARIABLE = Obj(
                 description="Categories of this codebook added after the vocabulary's.",
             )
         ),
+        "amend": Field(
+            ListOf(
+                Obj(
+                    {
+                        "code": Field(_code, True),
+                        "redefined_in": Field(_version, True),
+                    },
+                    description="This codebook's history of one of the vocabulary's codes.",
+                ),
+                min_items=1,
+                description="With categories_from: the version of this codebook that redefined "
+                "a code of the vocabulary (its history differs from codebook to codebook).",
+            )
+        ),
     },
     rules=(
         Rule(
@@ -519,11 +533,11 @@ VARIABLE = Obj(
             forbid=("min", "max"),
             require_one_of=("categories", "categories_from"),
         ),
-        Rule("type", ("number",), forbid=("categories", "categories_from", "add")),
+        Rule("type", ("number",), forbid=("categories", "categories_from", "add", "amend")),
         Rule(
             "type",
             ("text",),
-            forbid=("categories", "categories_from", "add", "min", "max", "level"),
+            forbid=("categories", "categories_from", "add", "amend", "min", "max", "level"),
         ),
     ),
 )
@@ -537,6 +551,14 @@ MARKER = Obj(
         "exclude": Field(ListOf(_text, unique=True)),
     },
     description="Lexicon entries for automatic coders: word-start stems for one category.",
+)
+
+#: A vocabulary's marker has no ``variable``: it goes to every variable that takes the
+#: vocabulary's categories.
+VOCABULARY_MARKER = Obj(
+    {key: field for key, field in MARKER.fields.items() if key != "variable"},
+    description="Lexicon entries for one of the vocabulary's categories; a codebook that takes "
+    "the categories takes them for the variable that references the vocabulary.",
 )
 
 CODEBOOK = Obj(
@@ -627,9 +649,10 @@ VOCABULARY = Obj(
         "changelog": Field(CODEBOOK.fields["changelog"].spec),
         "categories": Field(ListOf(CATEGORY, min_items=1)),
         "variables": Field(ListOf(VARIABLE, min_items=1)),
+        "markers": Field(ListOf(VOCABULARY_MARKER)),
     },
     rules=(
-        Rule("kind", ("variables",), require=("variables",), forbid=("categories",)),
+        Rule("kind", ("variables",), require=("variables",), forbid=("categories", "markers")),
         Rule("kind", ("categories",), require=("categories",), forbid=("variables",)),
     ),
     description="A shared vocabulary: categories (or variables) that codebooks reference.",

@@ -261,6 +261,7 @@ def _expand(doc: YamlDocument, out: _Collector, resolve: VocabularyResolver) -> 
         if vocabulary is None:
             continue
         taken = _restricted(copy.deepcopy(vocabulary.data["categories"]), languages)
+        _amend(taken, var.get("amend", []), ref, path, out)
         added = var.get("add", [])
         var["categories"] = taken + added
         _alias(doc, (*path, "categories"), (*path, "categories_from"))
@@ -268,13 +269,23 @@ def _expand(doc: YamlDocument, out: _Collector, resolve: VocabularyResolver) -> 
             out.expanded.add((*path, "categories", j))
         for j in range(len(added)):
             _alias_tree(doc, (*path, "categories", len(taken) + j), (*path, "add", j))
+        # The vocabulary's markers become this variable's (in the codebook's languages).
+        for marker in vocabulary.data.get("markers", []):
+            if marker["lang"] not in languages:
+                continue
+            markers = data.setdefault("markers", [])
+            at_marker: Path_ = ("markers", len(markers))
+            markers.append({"variable": var["id"], **copy.deepcopy(marker)})
+            _alias(doc, at_marker, (*path, "categories_from"))
+            out.expanded.add(at_marker)
     for i, var in enumerate(data.get("variables", [])):
-        if "add" in var and "categories_from" not in var:
-            out.add(
-                ("variables", i, "add"),
-                "add needs categories_from (it adds categories to a vocabulary's)",
-                at_key=True,
-            )
+        for key, does in (("add", "adds categories to"), ("amend", "amends")):
+            if key in var and "categories_from" not in var:
+                out.add(
+                    ("variables", i, key),
+                    f"{key} needs categories_from (it {does} a vocabulary's categories)",
+                    at_key=True,
+                )
 
     for i, ref in enumerate(data.get("include_variables", [])):
         path = ("include_variables", i)
@@ -286,6 +297,34 @@ def _expand(doc: YamlDocument, out: _Collector, resolve: VocabularyResolver) -> 
             data["variables"].append(_restricted(copy.deepcopy(var), languages))
             _alias(doc, at, path)
             out.expanded.add(at)
+
+
+def _amend(
+    taken: list[dict[str, Any]],
+    amendments: list[dict[str, Any]],
+    ref: str,
+    path: Path_,
+    out: _Collector,
+) -> None:
+    """Write this codebook's ``redefined_in`` onto the vocabulary's categories it names.
+
+    Whether a shared code was redefined, and in which version, is the history of each
+    codebook, not of the vocabulary (the vocabulary's first version may come later)."""
+    by_code: dict[str, dict[str, Any]] = {}
+    stack = list(taken)
+    while stack:
+        cat = stack.pop()
+        by_code[cat["code"]] = cat
+        stack.extend(cat.get("children", []))
+    for j, amendment in enumerate(amendments):
+        found = by_code.get(amendment["code"])
+        if found is None:
+            out.add(
+                (*path, "amend", j, "code"),
+                f"{amendment['code']!r} is not a code of vocabulary {ref}",
+            )
+            continue
+        found["redefined_in"] = amendment["redefined_in"]
 
 
 def _merge_sources(
@@ -360,6 +399,9 @@ def _check_vocabulary(data: dict[str, Any], out: _Collector) -> None:
         # The vocabulary's categories are checked as a multiple choice variable's would be.
         pseudo = {"id": data["id"], "type": "multiple_choice", "categories": data["categories"]}
         _check_variable(pseudo, (), {}, source_ids, version, out, owner="vocabulary")
+        # its markers name no variable: they are checked as markers of that pseudo variable
+        markers = [{"variable": data["id"], **marker} for marker in data.get("markers", [])]
+        _check_markers(markers, {data["id"]: pseudo}, languages, out)
         return
     _check_variables(data["variables"], source_ids, version, out)
 
@@ -409,8 +451,19 @@ def _check_document(data: dict[str, Any], out: _Collector) -> None:
 
     variables = _check_variables(data["variables"], source_ids, version, out)
 
+    _check_markers(data.get("markers", []), variables, languages, out)
+
+
+def _check_markers(
+    markers: list[dict[str, Any]],
+    variables: dict[str, dict[str, Any]],
+    languages: list[str],
+    out: _Collector,
+) -> None:
+    """Each marker at a real category in a declared language; one entry per category and
+    language."""
     seen_markers: dict[tuple[str, str, str], int] = {}
-    for i, marker in enumerate(data.get("markers", [])):
+    for i, marker in enumerate(markers):
         _check_marker(marker, ("markers", i), variables, languages, out)
         key = (marker["variable"], marker["code"], marker["lang"])
         if key in seen_markers:
