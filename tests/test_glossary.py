@@ -199,3 +199,31 @@ def test_the_check_catches_a_rejected_variant() -> None:
     jews = next(c for c in CONCEPTS if c["id"] == "jews")
     assert _starts("еврейлер", jews["ky"]["rejected"])
     assert _starts("жөөттөрдүн", jews["ky"]["forms"])
+
+
+#: The interface catalogs (src/intercoder/i18n) by glossary language.
+CATALOGS = {"ru": "ru", "ky": "ky", "uz-Latn": "uz_Latn", "uz-Cyrl": "uz_Cyrl"}
+
+
+@pytest.mark.parametrize("lang", list(CATALOGS))
+def test_the_interface_words_use_no_rejected_variant(lang: str) -> None:
+    """The report, the manuals' headings and the methods paragraph speak the glossary's terms
+    too (the catalog said "кодировальная книга" while the codebooks said "кодировочная")."""
+    from babel.messages.pofile import read_po
+
+    path = ROOT / "src/intercoder/i18n/locale" / CATALOGS[lang] / "LC_MESSAGES/intercoder.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    found = []
+    for message in catalog:
+        if not message.id or not isinstance(message.string, str):
+            continue
+        text = message.string
+        for concept in CONCEPTS:
+            entry = concept[lang]
+            for phrase in entry.get("allowed", []):
+                text = re.sub(re.escape(phrase), " ", text, flags=re.IGNORECASE)
+            for variant in entry.get("rejected", []):
+                if _starts(text, [variant]):
+                    found.append(f"{message.id} {concept['id']}: {variant!r}")
+    assert not found, "\n".join(found)
