@@ -50,13 +50,31 @@ def sign_up_and_label(page: Any, invite: str, email: str, url: str, project_id: 
     return page.get_by_test_id("bottombar-submit-button")
 
 
-def code_yes(page: Any, severity_label: str, span_label: str) -> None:
-    """Answer every follow-up question the codebook requires after "yes"."""
+def optional_groups(cb: Any, lang: str) -> int:
+    """How many choice groups at the end of the labeling page are questions no one must answer
+    and nothing depends on: the shared source metadata, after the codebook's own questions."""
+    import xml.etree.ElementTree as ET
+
+    from intercoder.studio.labelconfig import label_config
+
+    names = [el.get("name", "") for el in ET.fromstring(label_config(cb, lang)).iter("Choices")]
+    shown = [cb.variable(name) for name in names]
+    trailing = 0
+    for var in reversed(shown):
+        if var.required or var.show_if is not None:
+            break
+        trailing += 1
+    return trailing
+
+
+def code_yes(page: Any, severity_label: str, span_label: str, optional: int = 0) -> None:
+    """Answer every follow-up question the codebook requires after "yes" (the last
+    ``optional`` choice groups, see :func:`optional_groups`, are left open)."""
     page.locator(".htx-taxonomy").first.click()  # target group: the first category
     page.locator(".ant-select-tree-treenode .ant-select-tree-checkbox").first.click()
     page.keyboard.press("Escape")
     groups = page.locator(".lsf-choices")
-    for i in range(1, groups.count()):  # group 0 is the screening question
+    for i in range(1, groups.count() - optional):  # group 0 is the screening question
         options = groups.nth(i).locator("label.lsf-choice__checkbox")
         chosen = options.filter(has_text=severity_label) if i == 2 else options.first
         chosen.click()

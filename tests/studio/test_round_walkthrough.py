@@ -18,7 +18,7 @@ import pytest
 import intercoder
 from intercoder.studio.client import Client
 
-from .browser import code_yes, lead_invites, local_page, sign_up_and_label
+from .browser import code_yes, lead_invites, local_page, optional_groups, sign_up_and_label
 from .conftest import ADMIN
 from support import RunCli, require_chromium
 
@@ -117,7 +117,12 @@ def test_a_reliability_round_from_plan_to_certified_gold(
                     "label.lsf-choice__checkbox", has_text=label("hate_speech", answer)
                 ).click()
                 if answer == "yes":
-                    code_yes(page, label("severity", "2"), label("evidence", "target_mention"))
+                    code_yes(
+                        page,
+                        label("severity", "2"),
+                        label("evidence", "target_mention"),
+                        optional_groups(cb, "ru"),
+                    )
                 submit.click()
                 page.wait_for_function(
                     "t => !document.body.innerText.includes(t)", arg=TEXTS[unit], timeout=20_000

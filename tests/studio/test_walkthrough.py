@@ -21,7 +21,7 @@ import intercoder
 from intercoder.studio import server
 from intercoder.studio.client import Client, StudioError
 
-from .browser import code_yes, lead_invites, local_page, sign_up_and_label
+from .browser import code_yes, lead_invites, local_page, optional_groups, sign_up_and_label
 from .conftest import ADMIN, PASSWORD
 from support import RunCli, require_chromium
 
@@ -105,7 +105,12 @@ def test_newcomer_goes_from_serve_to_agreement(
                     "label.lsf-choice__checkbox", has_text=label("hate_speech", answer)
                 ).click()
                 if severity is not None:
-                    code_yes(page, label("severity", severity), label("evidence", "target_mention"))
+                    code_yes(
+                        page,
+                        label("severity", severity),
+                        label("evidence", "target_mention"),
+                        optional_groups(cb, "ru"),
+                    )
                 submit.click()
                 page.wait_for_function(
                     "t => !document.body.innerText.includes(t)", arg=TEXTS[unit], timeout=20_000
