@@ -119,7 +119,7 @@ def test_enemy_images_merged_codes_carry_over_and_the_rest_is_reported(
     ]  # fmt: skip
     assert json.loads(row["old_code"]) == ["other_enemy", "uzbeks"]
     assert row["candidates"].split(", ") == list(_map(ENEMY_2, "enemy", "other_enemy"))
-    assert "other_enemy: split in 2.0.0" in row["reason"]
+    assert "'other_enemy' split in 2.0.0" in row["reason"]
     assert row["decision"] == ""
     assert run_cli("agree", str(out), "--codebook", ENEMY_2).returncode == 0
 

@@ -89,7 +89,7 @@ def _translate(move: Migration, variable: str, value: Any) -> tuple[str, Any, tu
     )
     reasons = "; ".join(
         dict.fromkeys(
-            f"{old}: {outcome.reason}"
+            f"{old!r} {outcome.reason}"
             for old, outcome in zip(codes or (value,), outcomes, strict=True)
             if outcome.status in (RECODE, DROPPED)
         )
