@@ -56,7 +56,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
         "studio",
         "validate-coder",
     ),
-    "codebook": ("diff", "export", "import", "list", "schema", "show", "validate"),
+    "codebook": ("diff", "export", "import", "list", "migrate", "schema", "show", "validate"),
     "studio": ("adjudicate", "config", "pull", "push", "serve", "status"),
     "rounds": ("compare", "export", "list", "show"),
 }

@@ -694,7 +694,8 @@ def _normalise(var: Variable, value: Any, lookup: _Lookup, accept_labels: bool =
             return text
         if text in lookup.retired:
             raise ValueError(
-                f"{text!r} was retired in {lookup.retired[text]}; migrate the codings first"
+                f"{text!r} was retired in {lookup.retired[text]}; "
+                "migrate the codings first (intercoder codebook migrate)"
             )
         labelled = lookup.labels.get(_label_key(text), [])
         if len(labelled) == 1:
@@ -1156,6 +1157,6 @@ def _coded_under_problem(coded_under: Any, cb: Codebook) -> str | None:
     if version and version.split(".")[0] != str(cb.version_tuple[0]):
         return (
             f"coded under {coded_under}: another major version than {cb.ref}; "
-            "migrate the codings first"
+            "migrate the codings first (intercoder codebook migrate)"
         )
     return None

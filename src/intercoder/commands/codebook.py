@@ -1,4 +1,5 @@
-"""``intercoder codebook``: list, show, validate, compare, export and import codebooks."""
+"""``intercoder codebook``: list, show, validate, compare, export and import codebooks, and
+migrate annotation files to a newer codebook version."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from typing import Any
 import click
 
 from ..errors import CodebookError, IntercoderError
-from .options import EXIT_FAILED, check_language, write_output
+from .options import (
+    EXIT_FAILED,
+    MAX_SHOWN,
+    annotation_read_options,
+    check_language,
+    load_codebook_option,
+    write_output,
+)
 
 
 @click.group("codebook")
@@ -211,3 +219,59 @@ def codebook_import(qdc_file: str, output: str, lang: str) -> None:
 
     cb = from_qdc(Path(qdc_file).read_bytes(), qdc_file, lang=lang)
     write_output(output, dump_yaml(cb))
+
+
+@codebook.command("migrate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--from", "old_ref", required=True, help="The codebook the FILES were coded under.")
+@click.option("--to", "new_ref", required=True, help="The newer version to move them to.")
+@click.option(
+    "-o", "--output", required=True, help="Migrated annotation file (format by its suffix)."
+)
+@click.option(
+    "--recode",
+    "recode_path",
+    default=None,
+    help="Write the records a person must recode (a split code) here, .csv or .jsonl, with "
+    "an empty decision column.",
+)
+@annotation_read_options
+def codebook_migrate(
+    files: tuple[str, ...], old_ref: str, new_ref: str, output: str, recode_path: str | None
+) -> None:
+    """Translate annotation FILES coded under --from to --to with the codebooks' migration maps.
+
+    Merged and renamed codes become their successors; records of a split code go to the recode
+    queue; records of a code retired without a successor are dropped (each named on stderr).
+    """
+    from ..codebook.migrate import migration
+    from ..fileio import write_atomic
+    from ..formats import exporter_for
+    from ..workflow.files import render_rows
+    from ..workflow.migrate import migrate_files, render_recode_queue, summary
+
+    old = load_codebook_option(old_ref, "--from")
+    new = load_codebook_option(new_ref, "--to")
+    try:
+        migration(old, new)
+        exporter = exporter_for(output)
+        if recode_path is not None:
+            render_rows(recode_path, (), [])  # refuses a suffix other than .csv or .jsonl
+    except IntercoderError as exc:
+        raise click.UsageError(str(exc)) from None
+    result = migrate_files(files, old, new)
+    queue = None if recode_path is None else render_recode_queue(recode_path, result)
+    exporter.write(result.annotations, Path(output), new)
+    if queue is not None and recode_path is not None:
+        write_atomic(recode_path, queue)
+    for left in result.dropped[:MAX_SHOWN]:
+        click.echo(f"{left.location}: dropped: {left.variable}: {left.reason}", err=True)
+    if len(result.dropped) > MAX_SHOWN:
+        click.echo(f"... and {len(result.dropped) - MAX_SHOWN} more dropped", err=True)
+    if result.recode and recode_path is None:
+        click.echo(
+            f"{len(result.recode)} record(s) need recoding by a person: pass --recode QUEUE.csv "
+            "to list them",
+            err=True,
+        )
+    click.echo(summary(result, output), err=True)

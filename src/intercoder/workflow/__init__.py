@@ -8,6 +8,7 @@ One module per job:
 * :mod:`.certify` — each coder against the gold: alpha, accuracy, confusion, status;
 * :mod:`.training` — a training set (tasks and gold) from a codebook's constructed examples;
 * :mod:`.validate_coder` — may a machine coder replace a human, assist, or not (vs the humans);
+* :mod:`.migrate` — annotation files moved to a newer codebook version by its migration maps;
 * :mod:`.render` — certification and plan tables as text and Markdown;
 * :mod:`.files` — the CSV/JSONL writer they share.
 
