@@ -894,3 +894,17 @@ def test_cli_unknown_codebook_suggests_a_bundled_one(intercoder: RunCli) -> None
     assert "Traceback" not in result.stderr
     assert typo in result.stderr
     assert f"did you mean '{target}'" in result.stderr
+
+
+def test_an_unquoted_comma_in_a_flow_mapping_is_one_error_that_says_to_quote() -> None:
+    """`{en: Hate speech, incitement, ru: ...}`: YAML ends the English text at the comma and
+    reads `incitement` as a key without a value; one error, with the fix, not two."""
+    line = next(i for i, text in enumerate(MINIMAL.splitlines(), 1) if "label: {" in text)
+    text = MINIMAL.splitlines()
+    text[line - 1] = re.sub(r"\{en: ([^,}]+)", r"{en: \1, incitement", text[line - 1], count=1)
+    with pytest.raises(CodebookError) as caught:
+        parse_codebook("\n".join(text) + "\n", API_NAME)
+    errors = [d for d in caught.value.diagnostics if d.severity == "error"]
+    assert len(errors) == 1, [str(d) for d in errors]
+    assert errors[0].location.line == line
+    assert "put the whole text in quotes" in errors[0].message

@@ -232,6 +232,16 @@ class MapOf(Spec):
             report(path, "must not be empty", False)
         for key, item in value.items():
             if not re.search(self.key_pattern, key):
+                if item is None and len(value) > 1:
+                    # `{en: Hate speech, incitement}`: YAML ends the text at the comma and reads
+                    # the rest as a key without a value, which is not an error of its own.
+                    report(
+                        (*path, key),
+                        f"{key!r} is not {self.key_hint}: a comma inside {{...}} ends the text "
+                        f'before it; put the whole text in quotes, e.g. en: "..., {key}"',
+                        True,
+                    )
+                    continue
                 report((*path, key), f"{key!r} is not {self.key_hint}", True)
             self.value.check(item, (*path, key), report)
 
