@@ -212,3 +212,36 @@ def test_imported_codebook_dumps_to_valid_yaml(minimal) -> None:
     assert again == imported
     relevant = again.variables[0]
     assert relevant.category("yes").exclude["en"] == ("Citizenship alone.",)
+
+
+def test_a_manual_in_a_language_with_missing_texts_warns_and_strict_refuses(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    """The manual falls back to another language where a text lacks its translation: export
+    says so in one line, and --strict refuses to write it."""
+    source = (Path(__file__).parent / "data" / "minimal.yaml").read_text(encoding="utf-8")
+    book = tmp_path / "minimal" / "1.0.0.yaml"
+    book.parent.mkdir()
+    damaged = source.replace('label: {en: "Yes", ru: "Да"}', 'label: {en: "Yes"}', 1)
+    assert damaged != source
+    book.write_text(damaged, encoding="utf-8")
+    manual = tmp_path / "manual.md"
+    done = run_cli(
+        "codebook", "export", str(book), "-f", "markdown", "--lang", "ru", "-o", str(manual)
+    )
+    assert done.returncode == 0, done.stderr
+    warning = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warning) == 1
+    assert "1 text(s) of minimal@1.0.0 have no 'ru' translation" in warning[0]
+    assert f"{book}:" in warning[0]
+    refused = tmp_path / "refused.md"
+    done = run_cli(
+        "codebook", "export", str(book), "-f", "markdown", "--lang", "ru", "-o", str(refused),
+        "--strict",
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert not refused.exists()
+    english = run_cli("codebook", "export", str(book), "-f", "markdown", "-o", str(manual))
+    assert english.returncode == 0
+    assert "warning" not in english.stderr  # the English texts are whole

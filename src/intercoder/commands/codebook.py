@@ -162,12 +162,20 @@ _EXPORT_FORMATS = ("markdown", "html", "json-schema", "qdc", "yaml", "training")
 )
 @click.option("--lang", "-l", default=None, help="Language of the manual (default: first).")
 @click.option("-o", "--output", required=True, help="Output file ('-' for stdout).")
-def codebook_export(ref: str, fmt: str, lang: str | None, output: str) -> None:
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse (exit 1) a manual or .qdc whose language lacks translations, instead of a "
+    "warning (the texts fall back to another language).",
+)
+def codebook_export(ref: str, fmt: str, lang: str | None, output: str, strict: bool) -> None:
     """Export a codebook as a coder manual, annotation schema, REFI-QDA .qdc or YAML."""
-    from ..codebook.registry import load_codebook
+    from ..codebook.registry import load_codebook_with_warnings
 
-    cb = load_codebook(ref)
+    cb, warnings = load_codebook_with_warnings(ref)
     check_language(lang, cb)
+    if fmt in ("markdown", "html", "qdc"):
+        _untranslated(cb.ref, lang or cb.languages[0], warnings, strict)
     if fmt == "training":
         from ..workflow.training import write_training_set
 
@@ -200,6 +208,28 @@ def codebook_export(ref: str, fmt: str, lang: str | None, output: str) -> None:
 
         text = dump_yaml(cb)
     write_output(output, text)
+
+
+def _untranslated(ref: str, lang: str, warnings: list[Any], strict: bool) -> None:
+    """Say (one line) that texts of a manual in ``lang`` fall back to another language; with
+    ``strict`` refuse the export."""
+    missing = [
+        w
+        for w in warnings
+        if w.message.startswith("missing translation:")
+        and lang in (part.strip() for part in w.message.split(":", 1)[1].split(","))
+    ]
+    if not missing:
+        return
+    first = missing[0]
+    line = (
+        f"{len(missing)} text(s) of {ref} have no {lang!r} translation and fall back to another "
+        f"language, first at {first.location} ({first.field})"
+    )
+    if strict:
+        click.echo(f"intercoder: error: {line}", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"warning: {line}; --strict refuses such an export", err=True)
 
 
 @codebook.command("import")
