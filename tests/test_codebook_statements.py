@@ -527,4 +527,4 @@ def test_codebook_validate_takes_a_shared_vocabulary(run_cli: Any, tmp_path: Pat
     proc = run_cli("codebook", "validate", str(broken))
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
-    assert f"{broken}:" in proc.stderr
+    assert "vocabularies/target-groups/1.0.0.yaml:5:" in proc.stderr  # the file, at `kind:`

@@ -26,6 +26,7 @@ import intercoder
 from intercoder.codebook.registry import (
     available_codebooks,
     available_vocabularies,
+    bundled_directory,
     load_vocabulary_with_warnings,
 )
 
@@ -37,7 +38,7 @@ LANGUAGES = ("en", "ru", "ky", "uz-Latn", "uz-Cyrl")
 
 def _newest_bundled() -> list[str]:
     """``id@version`` of the newest version of each codebook bundled in ``codebooks/``."""
-    bundled = (ROOT / "codebooks").resolve()
+    bundled = bundled_directory().resolve()  # codebooks/ here, or inside the installed wheel
     refs = []
     for book_id, versions in available_codebooks().items():
         mine = [e for e in versions if bundled in Path(e.path).resolve().parents]
@@ -51,7 +52,7 @@ BOOKS = _newest_bundled()
 
 def _newest_bundled_vocabularies() -> list[str]:
     """``id@version`` of the newest version of each vocabulary in ``codebooks/vocabularies``."""
-    bundled = (ROOT / "codebooks").resolve()
+    bundled = bundled_directory().resolve()
     refs = []
     for vocab_id, versions in available_vocabularies().items():
         mine = [e for e in versions if bundled in Path(e.path).resolve().parents]

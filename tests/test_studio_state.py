@@ -12,6 +12,7 @@ import sqlite3
 import struct
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import termios
 import threading
@@ -102,6 +103,7 @@ def test_a_read_only_state_file_is_one_line_naming_it(tmp_path: Path) -> None:
     # root ignores file modes: the CLI then runs as `nobody` (setpriv, util-linux), which is
     # how a user meets a state file they may read but not write
     home = Path(tempfile.mkdtemp(prefix="ro-state-"))
+    opened: list[tuple[Path, int]] = []  # directories made traversable for `nobody`, restored
     try:
         state = home / "state.sqlite"
         made = State(state)
@@ -115,6 +117,14 @@ def test_a_read_only_state_file_is_one_line_naming_it(tmp_path: Path) -> None:
             for path in home.iterdir():
                 os.chown(path, 65534, 65534)
             prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+            # `nobody` must reach the installed intercoder: tox keeps its envs in a 0700
+            # directory, so give its ancestors the search (x) bit for the run, nothing more.
+            site = Path(sysconfig.get_paths()["purelib"]).resolve()
+            for directory in [site, *site.parents]:
+                mode = directory.stat().st_mode & 0o7777
+                if not mode & 0o001:
+                    directory.chmod(mode | 0o001)
+                    opened.append((directory, mode))
         state.chmod(0o400)
         home.chmod(0o555)
         env = {**os.environ, **_offline_env(home), "HOME": str(home)}
@@ -139,6 +149,8 @@ def test_a_read_only_state_file_is_one_line_naming_it(tmp_path: Path) -> None:
         )
         _one_line_error(done, str(state), "readonly database")
     finally:
+        for directory, mode in opened:
+            directory.chmod(mode)
         home.chmod(0o755)
         shutil.rmtree(home)
 
