@@ -32,7 +32,7 @@ Time is the median wall time of ``--repeats`` runs; peak memory is the child's p
 process). Ratios are against the peers measured in the same run; the machine is shared, so read
 ratios, not absolute times. The ``krippendorff`` package (GPL) is used here and in tests only.
 
-Targets (issue 16): ``agree`` on 10^6 records at least 2.5x faster than pandas + krippendorff,
+Targets: ``agree`` on 10^6 records at least 2.5x faster than pandas + krippendorff,
 with less peak memory; on 10^7 records at least 5x faster and under 2 GB; ``report`` on 10^6
 records under 15 s; ``code`` end to end within 4x of reading and parsing its input.
 
@@ -45,7 +45,7 @@ shuffle by unit has work to do), on a LocalCluster of 2 worker processes started
 run (so that each run's workers are fresh), beside ``intercoder agree DIR`` in one process on the
 same files (left out with ``--no-memory-peer`` when the data do not fit). Peak memory per worker
 is each worker's own peak resident set, read on the worker; the client's peak is measured as
-above. Target (issue 16): 10^8 ratings under 2 GB per worker.
+above. Target: 10^8 ratings under 2 GB per worker.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Damaged and hostile annotation files: each one located line, exit 1, never a traceback, and
-nothing read wrong in silence (issue 14, parts 10 and 11).
+nothing read wrong in silence.
 
 Each case is a file as an attacker or a broken tool would write it. The CLI runs as a real
 process (``run_cli``); the out-of-memory case runs the reader in a child process whose address
