@@ -12,7 +12,6 @@ import sqlite3
 import struct
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import termios
 import threading
@@ -100,10 +99,11 @@ def test_a_corrupt_state_file_is_one_line_naming_it(
 
 
 def test_a_read_only_state_file_is_one_line_naming_it(tmp_path: Path) -> None:
-    # root ignores file modes: the CLI then runs as `nobody` (setpriv, util-linux), which is
-    # how a user meets a state file they may read but not write
+    # Root ignores file modes: as root, the CLI runs in a mount namespace of its own where the
+    # state's directory is mounted read-only (unshare and mount, util-linux), which is how a
+    # user meets a state file they may read but not write. (Dropping to `nobody` instead cannot
+    # reach a Python installed under /root.)
     home = Path(tempfile.mkdtemp(prefix="ro-state-"))
-    opened: list[tuple[Path, int]] = []  # directories made traversable for `nobody`, restored
     try:
         state = home / "state.sqlite"
         made = State(state)
@@ -111,20 +111,10 @@ def test_a_read_only_state_file_is_one_line_naming_it(tmp_path: Path) -> None:
         made.close()
         prefix: list[str] = []
         if os.geteuid() == 0:
-            setpriv = shutil.which("setpriv")
-            assert setpriv, "setpriv (util-linux) is needed to drop root for this test"
-            os.chown(home, 65534, 65534)
-            for path in home.iterdir():
-                os.chown(path, 65534, 65534)
-            prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
-            # `nobody` must reach the installed intercoder: tox keeps its envs in a 0700
-            # directory, so give its ancestors the search (x) bit for the run, nothing more.
-            site = Path(sysconfig.get_paths()["purelib"]).resolve()
-            for directory in [site, *site.parents]:
-                mode = directory.stat().st_mode & 0o7777
-                if not mode & 0o001:
-                    directory.chmod(mode | 0o001)
-                    opened.append((directory, mode))
+            unshare = shutil.which("unshare")
+            assert unshare, "unshare (util-linux) is needed to mount the state read-only as root"
+            mount = 'mount --bind -o ro "$0" "$0" && exec "$@"'
+            prefix = [unshare, "--mount", "sh", "-c", mount, str(home)]
         state.chmod(0o400)
         home.chmod(0o555)
         env = {**os.environ, **_offline_env(home), "HOME": str(home)}
@@ -147,10 +137,10 @@ def test_a_read_only_state_file_is_one_line_naming_it(tmp_path: Path) -> None:
             cwd=home,
             timeout=120,
         )
-        _one_line_error(done, str(state), "readonly database")
+        _one_line_error(done, str(state), "cannot use this sync state file")
+        # SQLite's reason: a file it may not write, or a directory where it cannot add its journal
+        assert "readonly database" in done.stderr or "unable to open database file" in done.stderr
     finally:
-        for directory, mode in opened:
-            directory.chmod(mode)
         home.chmod(0o755)
         shutil.rmtree(home)
 
