@@ -30,7 +30,15 @@ import numpy.typing as npt
 from .codebook.model import Codebook, Variable
 from .columnar import Column, Columns, encode_values, map_labels, read_columns, recode
 from .errors import Diagnostic, Location, ProblemsError
-from .rows import MAX_OFFSET, NESTING, json_limit, read_rows, read_settings, shorten
+from .rows import (
+    MAX_OFFSET,
+    NESTING,
+    json_limit,
+    read_rows,
+    read_settings,
+    shorten,
+    too_deep,
+)
 from .text import nfc
 
 REQUIRED_COLUMNS = ("unit_id", "coder_id", "variable", "value")
@@ -336,6 +344,8 @@ def _parse_value(raw: Any, where: Location) -> Any:
             return None
         if stripped.startswith("["):
             try:
+                if too_deep(stripped):
+                    raise RecursionError  # the same answer on every Python (see too_deep)
                 parsed = json.loads(stripped)
             except json.JSONDecodeError as exc:
                 why = exc.msg

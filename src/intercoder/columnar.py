@@ -31,6 +31,7 @@ import numpy.typing as npt
 from .errors import IntercoderError
 from .rows import (
     DELIMITED,
+    MAX_NESTING,
     SNIFF_BYTES,
     bom_encoding,
     decode,
@@ -338,6 +339,8 @@ def _csv_columns(source: Path | bytes, required: Sequence[str]) -> Columns | Non
 
 
 _JSONL_BLANK = re.compile(rb"(^|\n)[ \t\r]*(\n|$)")
+#: A run of opening brackets deeper than rows.MAX_NESTING: one C-level scan of the file.
+_DEEP_RUN = re.compile(rb"(?:[\[{][ \t]*){%d}" % (MAX_NESTING + 1))
 _JSONL_NOT_OBJECT = re.compile(rb"(?:^|\n)[ \t\r]*[^{ \t\r\n]")
 
 
@@ -354,6 +357,9 @@ def _jsonl_columns(data: bytes, required: Sequence[str]) -> Columns | None:
         # A line that is not an object: the row reader says where. Arrow must not see it:
         # pyarrow's JSON reader crashes the process (a segfault) on a first line "null".
         return None
+    if _DEEP_RUN.search(body):
+        return None  # nesting the row reader refuses (rows.too_deep), on every Python
+
     table = pjson.read_json(pa.py_buffer(body), read_options=pjson.ReadOptions(use_threads=True))
     rows = table.num_rows
     if rows != body.count(b"\n") + 1:

@@ -82,7 +82,7 @@ def _tasks(text: str, name: str) -> Iterator[tuple[Any, Location]]:
     """
     import json
 
-    from ..rows import NESTING, json_limit
+    from ..rows import NESTING, json_limit, too_deep
 
     decoder = json.JSONDecoder()
     line, line_start, counted = 1, 0, 0
@@ -127,6 +127,8 @@ def _tasks(text: str, name: str) -> Iterator[tuple[Any, Location]]:
                 raise fail(pos, f"not valid JSON in this task: {json_limit(exc)}") from None
             except RecursionError:
                 raise fail(pos, f"not valid JSON in this task: {NESTING}") from None
+            if too_deep(text[pos:end]):  # the same answer on every Python (see too_deep)
+                raise fail(pos, f"not valid JSON in this task: {NESTING}")
             yield task, where(pos)
             pos = _WHITESPACE.match(text, end).end()  # type: ignore[union-attr]
             if pos < len(text) and text[pos] == ",":
