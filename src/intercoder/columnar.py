@@ -261,12 +261,6 @@ def _open(source: Path | bytes) -> Any:
     return io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
 
 
-def _csv_header(source: Path | bytes, delimiter: str) -> list[str] | None:
-    with _open(source) as handle:
-        text = handle.read(SNIFF_BYTES).decode("utf-8-sig", errors="replace")
-    return next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), None)
-
-
 #: Bytes read at a time when counting lines (the file is never held whole).
 _BLOCK = 1 << 20
 
@@ -317,7 +311,7 @@ def _csv_columns(source: Path | bytes, required: Sequence[str]) -> Columns | Non
     with _open(source) as handle:
         head = handle.read(SNIFF_BYTES).decode("utf-8-sig", errors="replace")
     delimiter = read_settings().delimiter or sniff_delimiter(head, required)
-    header = _csv_header(source, delimiter)
+    header = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), None)
     if not header or len(set(header)) != len(header) or any(c not in header for c in required):
         return None
     # Every column arrives dictionary-encoded from the parser: a column of a million unit ids

@@ -481,13 +481,13 @@ MAX_NESTING = 200
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
-def too_deep(text: str) -> bool:
-    """Whether JSON ``text`` nests lists or objects deeper than :data:`MAX_NESTING`. Linear,
-    and a character loop only for text with that many brackets (rare)."""
-    if text.count("[") + text.count("{") <= MAX_NESTING:
+def too_deep(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether JSON ``text[start:end]`` nests lists or objects deeper than :data:`MAX_NESTING`.
+    Linear, with no copy of the text unless it has that many brackets (rare)."""
+    if text.count("[", start, end) + text.count("{", start, end) <= MAX_NESTING:
         return False
     depth = 0
-    for char in _JSON_STRING.sub("", text):
+    for char in _JSON_STRING.sub("", text[start:end]):
         if char in "[{":
             depth += 1
             if depth > MAX_NESTING:

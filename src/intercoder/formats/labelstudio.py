@@ -127,7 +127,7 @@ def _tasks(text: str, name: str) -> Iterator[tuple[Any, Location]]:
                 raise fail(pos, f"not valid JSON in this task: {json_limit(exc)}") from None
             except RecursionError:
                 raise fail(pos, f"not valid JSON in this task: {NESTING}") from None
-            if too_deep(text[pos:end]):  # the same answer on every Python (see too_deep)
+            if too_deep(text, pos, end):  # the same answer on every Python (see too_deep)
                 raise fail(pos, f"not valid JSON in this task: {NESTING}")
             yield task, where(pos)
             pos = _WHITESPACE.match(text, end).end()  # type: ignore[union-attr]
