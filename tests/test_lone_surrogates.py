@@ -105,3 +105,15 @@ def test_label_studio_json_with_a_lone_surrogate_is_refused(
     assert proc.returncode == 1
     assert f"{source}:" in proc.stderr
     assert "lone surrogate (U+DC80)" in proc.stderr
+
+
+def test_a_lone_surrogate_is_found_among_missing_texts(run_cli: RunCli, tmp_path: Path) -> None:
+    # The distinct texts are looked at all at once first; a null among them must not let the
+    # surrogate through (that look cannot join a null, so the texts are then taken one by one).
+    rows: list[dict[str, str | None]] = [dict(row) for row in _rows("text")]
+    rows.insert(0, {**rows[0], "coder_id": "cy", "text": None})
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="ascii")
+    proc = run_cli("export", str(source), "--to", "csv", "-o", str(tmp_path / "out.csv"))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"{source}:3: text: {HEADER}")

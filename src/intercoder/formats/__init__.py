@@ -102,6 +102,13 @@ def refuse_lone_surrogates(annotations: AnnotationSet) -> None:
 
     for name in _TEXT_COLUMNS:
         column = annotations.coded(name)
+        # One C-level look at all of a column's distinct values first: almost always they
+        # are all clean, and a call per value would cost more than reading the file.
+        try:
+            if lone_surrogate("\n".join(column.labels)) is None:
+                continue
+        except TypeError:  # not all texts (a missing value, a list of codes): one by one
+            pass
         for code, label in enumerate(column.labels):
             char = lone_surrogate(label)
             if char is None:
