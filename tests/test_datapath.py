@@ -159,10 +159,18 @@ def test_reliability_data_from_codes_equals_from_records() -> None:
     np.testing.assert_array_equal(from_codes.codes_matrix(), from_records.codes_matrix())
 
 
-def test_reliability_data_from_codes_refuses_a_second_coding() -> None:
-    with pytest.raises(ValueError, match="more than one record for unit 'u0'"):
+@pytest.mark.parametrize("values", [[0, 1], [-1, -1], [1, -1]])
+def test_reliability_data_from_codes_refuses_a_second_coding(values: list[int]) -> None:
+    # Missing values (-1) count as codings too: a second record for a cell is an error
+    # whatever the values say.
+    with pytest.raises(ValueError, match="coder 'y' has more than one record for unit 'u1'"):
         ReliabilityData.from_codes(
-            [0, 0], [1, 1], [0, 1], categories=["a", "b"], units=["u0"], coders=["x", "y"]
+            [0, 1, 1, 0],
+            [0, 1, 1, 1],
+            [0, *values, 1],
+            categories=["a", "b"],
+            units=["u0", "u1"],
+            coders=["x", "y"],
         )
 
 
