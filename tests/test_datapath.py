@@ -82,6 +82,41 @@ def test_arrow_jsonl_reads_the_records_and_lines_the_row_reader_reads(
     _same(read_annotations(path), _row_reader(path))
 
 
+@pytest.mark.parametrize(
+    ("text", "by_size"),
+    [
+        (CSV_CASES["plain"], True),
+        (CSV_CASES["plain"].rstrip("\n"), True),
+        (CSV_CASES["byte order mark and Kyrgyz, Uzbek ids"], True),
+        (CSV_CASES["crlf, no final newline"], False),
+        (CSV_CASES["blank lines"], False),
+        (CSV_CASES["newline in a quoted cell"], False),
+        (CSV_CASES["lists and missing values"], False),  # quotes
+    ],
+)
+def test_csv_lines_are_known_from_the_size_only_when_nothing_else_is_in_the_file(
+    tmp_path: Path, text: str, by_size: bool
+) -> None:
+    # The lines of a plain file come from byte counts, without a second pass; anything else
+    # (quotes, blank lines, two-byte line ends) must send the reader to count the lines.
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    from intercoder.columnar import _one_line_each_by_size
+
+    path = tmp_path / "codings.csv"
+    path.write_bytes(text.encode("utf-8"))
+    header = text.lstrip("\ufeff").splitlines()[0].split(",")
+    table = pcsv.read_csv(
+        path,
+        convert_options=pcsv.ConvertOptions(
+            column_types=dict.fromkeys(header, pa.dictionary(pa.int32(), pa.string())),
+            strings_can_be_null=False,
+        ),
+    )
+    assert _one_line_each_by_size(path, table, path.read_bytes()) is by_size
+
+
 def test_a_missing_jsonl_field_is_not_taken_for_a_null(tmp_path: Path) -> None:
     path = tmp_path / "codings.jsonl"
     path.write_text(
@@ -103,13 +138,15 @@ ident = st.sampled_from(["u1", "u2", " u1", "ө", "gʻ", "a,b", 'q"t'])
     ),
     blank_every=st.integers(min_value=0, max_value=4),
     crlf=st.booleans(),
+    final_newline=st.booleans(),
 )
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 def test_arrow_and_row_reader_agree_on_generated_csv(
     tmp_path_factory: pytest.TempPathFactory,
     rows: list[tuple[str, str, str, str]],
     blank_every: int,
     crlf: bool,
+    final_newline: bool,
 ) -> None:
     import csv
     import io
@@ -121,8 +158,9 @@ def test_arrow_and_row_reader_agree_on_generated_csv(
         writer.writerow(row)
         if blank_every and number % blank_every == 0:
             buffer.write("\r\n" if crlf else "\n")
+    text = buffer.getvalue() if final_newline else buffer.getvalue().rstrip("\r\n")
     path = tmp_path_factory.mktemp("csv") / "codings.csv"
-    path.write_bytes(buffer.getvalue().encode("utf-8"))
+    path.write_bytes(text.encode("utf-8"))
     _same(read_annotations(path), _row_reader(path))
     cb = load_codebook(DATA / "minimal.yaml")
     fast = check_annotations(read_annotations(path), cb)

@@ -285,9 +285,50 @@ def _one_line_per_record(source: Path | bytes, rows: int) -> bool:
     return cr == crlf and rows == (newlines - 1 if tail.endswith(b"\n") else newlines)
 
 
-def _csv_lines(source: Path | bytes, rows: int, delimiter: str) -> IntArray | None:
+def _one_line_each_by_size(source: Path | bytes, table: Any, head: bytes) -> bool:
+    """Whether every record of ``table`` (read from ``source``, every column a dictionary of
+    strings) is one line ending in one byte, known from byte counts alone.
+
+    The file holds the header line, the fields, a delimiter between fields and a line end per
+    record; every other byte (quotes, a blank line, a line break inside a field, a two-byte
+    line end) only adds to that. So when the size leaves exactly one byte per record for the
+    line ends (none for the last one when the file does not end in a line break), there is
+    nothing else, and record ``i`` starts on line ``i + 2``. No second pass over the file.
+    """
+    newline = head.find(b"\n")
+    if newline < 0 or b"\r" in head[: max(newline - 1, 0)]:
+        return False  # a header ended otherwise than by \n (or \r\n): count the lines instead
+    if isinstance(source, bytes):
+        size, last = len(source), source[-1:]
+    else:
+        size = source.stat().st_size
+        with source.open("rb") as handle:
+            handle.seek(max(size - 1, 0))
+            last = handle.read(1)
+    rows = table.num_rows
+    if not rows:
+        return False
+    fields = 0
+    for column in table.columns:
+        for chunk in column.chunks:
+            offsets = np.frombuffer(
+                chunk.dictionary.buffers()[1],
+                dtype=np.int32,
+                count=len(chunk.dictionary) + 1,
+                offset=chunk.dictionary.offset * 4,
+            )
+            counts = np.bincount(_index_codes(chunk.indices), minlength=len(chunk.dictionary))
+            fields += int(counts @ np.diff(offsets).astype(np.int64))
+    line_ends = size - (newline + 1) - fields - rows * (table.num_columns - 1)
+    return line_ends == (rows if last in (b"\n", b"\r") else rows - 1)
+
+
+def _csv_lines(
+    source: Path | bytes, table: Any, delimiter: str, head: bytes = b""
+) -> IntArray | None:
     """The line each CSV record starts on, as :func:`intercoder.rows.read_rows` counts."""
-    if _one_line_per_record(source, rows):  # no need to parse the file again
+    rows = table.num_rows
+    if _one_line_each_by_size(source, table, head) or _one_line_per_record(source, rows):
         return np.arange(2, rows + 2, dtype=np.int64)
     with _open(source) as handle:
         text = handle.read().decode("utf-8-sig")
@@ -309,7 +350,8 @@ def _csv_columns(source: Path | bytes, required: Sequence[str]) -> Columns | Non
     import pyarrow.csv as pcsv
 
     with _open(source) as handle:
-        head = handle.read(SNIFF_BYTES).decode("utf-8-sig", errors="replace")
+        head_bytes = handle.read(SNIFF_BYTES)
+    head = head_bytes.decode("utf-8-sig", errors="replace")
     delimiter = read_settings().delimiter or sniff_delimiter(head, required)
     header = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), None)
     if not header or len(set(header)) != len(header) or any(c not in header for c in required):
@@ -325,7 +367,7 @@ def _csv_columns(source: Path | bytes, required: Sequence[str]) -> Columns | Non
             column_types=dict.fromkeys(header, text), strings_can_be_null=False
         ),
     )
-    lines = _csv_lines(source, table.num_rows, delimiter)
+    lines = _csv_lines(source, table, delimiter, head_bytes)
     del source  # parsed: the encoding below needs the memory more
     if lines is None:
         return None
