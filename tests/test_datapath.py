@@ -295,3 +295,47 @@ def test_running_out_of_memory_is_one_line_not_a_traceback(tmp_path: Path) -> No
         f"to Parquet (intercoder export codings.csv --to parquet -o FILE.parquet on a machine "
         "with more memory), which is read in a fraction of the space"
     )
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["u1", "u2"],
+        ["u1 ", "u2"],
+        ["", "u2"],
+        ["ң-1", " ө"],
+        ["a\x1fb", "c\x1f"],
+    ],
+)
+def test_ids_read_by_arrow_are_trimmed_as_the_row_reader_trims_them(
+    tmp_path: Path, ids: list[str]
+) -> None:
+    # Plain ASCII ids are taken as they are, after one numpy look at the joined ids; anything
+    # else (a space to trim, an empty id, other scripts) is looked at id by id, as before.
+    path = tmp_path / "codings.csv"
+    lines = ["unit_id,coder_id,variable,value"]
+    lines += [f"{unit},ana,relevant,yes" for unit in ids]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        reference = _row_reader(path)
+    except Exception as exc:  # the row reader refuses the file: so must the fast path
+        with pytest.raises(type(exc)):
+            read_annotations(path)
+        return
+    _same(read_annotations(path), reference)
+
+
+@given(
+    texts=st.lists(st.text(alphabet=st.sampled_from("a ң\n\x00\x1f\x1eʻ,")), max_size=30),
+    skip=st.integers(min_value=0, max_value=3),
+)
+@settings(max_examples=100, deadline=None)
+def test_arrow_strings_become_the_same_python_strings(texts: list[str], skip: int) -> None:
+    # Labels are cut from Arrow's buffers in bulk (a separator byte no label holds, one split);
+    # when every candidate separator occurs, label by label. Either way: to_pylist's strings.
+    import pyarrow as pa
+
+    from intercoder.columnar import _string_labels
+
+    strings = pa.array(texts, type=pa.string()).slice(min(skip, len(texts)))
+    assert _string_labels(strings) == strings.to_pylist()

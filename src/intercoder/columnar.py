@@ -173,6 +173,9 @@ def _string_labels(strings: Any) -> list[str]:
     )
     data = strings.buffers()[2]
     raw = b"" if data is None else data.to_pybytes()
+    separator = next((s for s in _SEPARATORS if s not in raw), None)
+    if separator is not None:
+        return _split_labels(raw, offsets, separator)
     # The offsets become Python ints a slice at a time: millions of them at once would cost
     # more memory than the labels.
     slices = (
@@ -192,6 +195,26 @@ def _string_labels(strings: Any) -> list[str]:
 
 #: Labels made from one slice of the offsets (see _string_labels).
 _LABELS_AT_A_TIME = 1 << 16
+#: Bytes that may end each label for one split (see _split_labels): the first absent one.
+_SEPARATORS = (b"\n", b"\x00", b"\x1f", b"\x1e")
+
+
+def _split_labels(raw: bytes, offsets: npt.NDArray[Any], separator: bytes) -> list[str]:
+    """The strings of ``raw`` between ``offsets``, made by ``str.split``: ``separator`` (a
+    byte no label holds) is put after each label with numpy, then each slice of labels is
+    decoded once and split in C, instead of a slice and a decode per label in Python."""
+    data = np.frombuffer(raw, dtype=np.uint8)
+    mark = separator[0]
+    text_separator = separator.decode("ascii")
+    labels: list[str] = []
+    for first in range(0, len(offsets) - 1, _LABELS_AT_A_TIME):
+        bounds = offsets[first : first + _LABELS_AT_A_TIME + 1].astype(np.int64)
+        piece = data[bounds[0] : bounds[-1]]
+        marked = np.insert(piece, bounds[1:] - bounds[0], mark)
+        split = marked.tobytes().decode("utf-8").split(text_separator)
+        split.pop()  # after the last separator: nothing
+        labels.extend(split)
+    return labels
 
 
 def _index_codes(indices: Any) -> npt.NDArray[np.int32]:
@@ -320,7 +343,7 @@ def _one_line_each_by_size(source: Path | bytes, table: Any, head: bytes) -> boo
             counts = np.bincount(_index_codes(chunk.indices), minlength=len(chunk.dictionary))
             fields += int(counts @ np.diff(offsets).astype(np.int64))
     line_ends = size - (newline + 1) - fields - rows * (table.num_columns - 1)
-    return line_ends == (rows if last in (b"\n", b"\r") else rows - 1)
+    return bool(line_ends == (rows if last in (b"\n", b"\r") else rows - 1))
 
 
 def _csv_lines(
