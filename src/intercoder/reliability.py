@@ -224,6 +224,12 @@ class Records(Sequence[tuple[Hashable, Hashable, Any]]):
         np.minimum.at(first, codes, np.arange(codes.shape[0]))
         present = np.flatnonzero(first < codes.shape[0])
         order = present[np.argsort(first[present], kind="stable")]
+        if order.shape[0] == len(column.labels) and np.array_equal(
+            order, np.arange(order.shape[0])
+        ):
+            # Already numbered so (Arrow numbers a column's values as it meets them): the
+            # labels as they are, without a look-up per unit.
+            return codes.astype(np.int64), list(column.labels)
         rank = np.full(len(column.labels), -1, dtype=np.int64)
         rank[order] = np.arange(order.shape[0])
         labels = [column.labels[i] for i in order.tolist()]
