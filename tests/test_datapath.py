@@ -339,3 +339,16 @@ def test_arrow_strings_become_the_same_python_strings(texts: list[str], skip: in
 
     strings = pa.array(texts, type=pa.string()).slice(min(skip, len(texts)))
     assert _string_labels(strings) == strings.to_pylist()
+
+
+@given(codes=st.lists(st.integers(min_value=0, max_value=5), max_size=20), extra=st.integers(0, 2))
+@settings(max_examples=200, deadline=None)
+def test_codes_numbered_as_met_are_recognised_exactly(codes: list[int], extra: int) -> None:
+    # The shortcut that keeps Arrow's numbering must agree with the definition: the codes in
+    # order of first appearance are 0, 1, 2, ... and every label occurs.
+    from intercoder.reliability import _numbered_as_met
+
+    n_labels = (max(codes) + 1 if codes else 0) + extra
+    met = list(dict.fromkeys(codes))
+    expected = met == list(range(n_labels))
+    assert _numbered_as_met(np.asarray(codes, dtype=np.int32), n_labels) == expected

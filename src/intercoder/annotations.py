@@ -28,7 +28,15 @@ import numpy as np
 import numpy.typing as npt
 
 from .codebook.model import Codebook, Variable
-from .columnar import Column, Columns, encode_values, map_labels, read_columns, recode
+from .columnar import (
+    Column,
+    Columns,
+    encode_values,
+    map_labels,
+    read_columns,
+    recode,
+    used_codes,
+)
 from .errors import Diagnostic, Location, ProblemsError
 from .rows import (
     MAX_OFFSET,
@@ -200,9 +208,7 @@ class AnnotationSet:
     def distinct(self, name: str) -> list[Any]:
         """The distinct values of column ``name`` that occur, in no particular order."""
         encoded = self.coded(name)
-        codes = encoded.codes
-        used = np.bincount(codes[codes >= 0], minlength=len(encoded.labels))
-        return [encoded.labels[i] for i in np.flatnonzero(used).tolist()]
+        return [encoded.labels[i] for i in used_codes(encoded.codes, len(encoded.labels))]
 
     def replace(self, **columns: Any) -> AnnotationSet:
         """A set with some columns replaced (arrays or :class:`Column` codes)."""

@@ -103,6 +103,13 @@ def recode(codes: npt.NDArray[Any], labels: Sequence[Any]) -> Column:
     return Column(remap[codes], unique)
 
 
+def used_codes(codes: npt.NDArray[Any], n_labels: int) -> list[int]:
+    """The codes (``0..n_labels-1``) that occur in ``codes``, ascending: ``np.unique`` in one
+    counting pass, without sorting the records (``-1``, no value, is left out)."""
+    present = np.bincount(codes[codes >= 0], minlength=n_labels)
+    return np.flatnonzero(present).tolist()  # type: ignore[no-any-return]
+
+
 def encode_values(values: Sequence[Any]) -> Column:
     """Dictionary-encode a sequence of Python values (the path for data not read by Arrow)."""
     index: dict[Any, int] = {}

@@ -37,6 +37,7 @@ import numpy.typing as npt
 from . import agreement
 from .annotations import AnnotationSet, match_statements
 from .codebook.model import Codebook, Variable
+from .columnar import used_codes
 from .errors import IntercoderError
 
 PASS, TENTATIVE, FAIL, INSUFFICIENT = "pass", "tentative", "fail", "insufficient-data"
@@ -145,7 +146,7 @@ def _shown(aset: AnnotationSet, var: Variable, cb: Codebook) -> npt.NDArray[np.b
     screen = np.flatnonzero(_variable_mask(aset, var.show_if.variable))
     values = aset.coded("value")
     shows = np.zeros(len(values.labels) + 1, dtype=bool)
-    for i in np.unique(values.codes[screen]).tolist():  # the screening question's answers
+    for i in used_codes(values.codes[screen], len(values.labels)):  # the screening answers
         v = values.labels[i]
         shows[i] = bool((set(v) if isinstance(v, tuple) else {v}) & trigger)
     # The last answer of a coder to the screening question counts (a dict filled in order).
@@ -218,22 +219,29 @@ class Records(Sequence[tuple[Hashable, Hashable, Any]]):
         """Codes of column ``name`` numbered in order of first appearance, and the labels."""
         column = self.aset.coded(name)
         codes = column.codes[self.rows]
+        if _numbered_as_met(codes, len(column.labels)):
+            # Arrow numbers a column's values as it meets them: the labels as they are,
+            # without a look-up per unit.
+            return codes.astype(np.int64), list(column.labels)
         # O(n) with the codes as indices: where each code first occurs, then the codes in
         # that order (a sort of the distinct codes only).
         first = np.full(len(column.labels), codes.shape[0], dtype=np.int64)
         np.minimum.at(first, codes, np.arange(codes.shape[0]))
         present = np.flatnonzero(first < codes.shape[0])
         order = present[np.argsort(first[present], kind="stable")]
-        if order.shape[0] == len(column.labels) and np.array_equal(
-            order, np.arange(order.shape[0])
-        ):
-            # Already numbered so (Arrow numbers a column's values as it meets them): the
-            # labels as they are, without a look-up per unit.
-            return codes.astype(np.int64), list(column.labels)
         rank = np.full(len(column.labels), -1, dtype=np.int64)
         rank[order] = np.arange(order.shape[0])
         labels = [column.labels[i] for i in order.tolist()]
         return rank[codes], labels
+
+
+def _numbered_as_met(codes: npt.NDArray[Any], n_labels: int) -> bool:
+    """Whether ``codes`` use every code ``0..n_labels-1``, each first met after all smaller
+    ones: then they are numbered in order of first appearance already."""
+    if codes.shape[0] == 0 or codes[0] != 0 or codes.min() < 0:
+        return n_labels == 0 and codes.shape[0] == 0
+    highest = np.maximum.accumulate(codes)
+    return bool(highest[-1] == n_labels - 1 and np.all(codes <= np.roll(highest, 1) + 1))
 
 
 def _records(aset: AnnotationSet, mask: npt.NDArray[np.bool_]) -> Records:
@@ -261,8 +269,8 @@ def _reliability_data(
         position = {value: i for i, value in enumerate(categories)}
         value_codes = column.codes[records.rows]
         lookup = np.full(len(column.labels) + 1, -1, dtype=np.int64)
-        for i in np.unique(value_codes).tolist():  # the labels of this variable only
-            if i >= 0 and not _missing(column.labels[i]):
+        for i in used_codes(value_codes, len(column.labels)):  # this variable's labels
+            if not _missing(column.labels[i]):
                 lookup[i] = position[column.labels[i]]
         return agreement.ReliabilityData.from_codes(
             units,
@@ -472,7 +480,8 @@ def _prepared(var: Variable, records: Sequence[Record]) -> VariableData:
 def _distinct_values(records: Sequence[Record]) -> set[Any]:
     if isinstance(records, Records):
         column = records.aset.coded("value")
-        return {column.labels[i] for i in np.unique(column.codes[records.rows]).tolist()}
+        used = used_codes(column.codes[records.rows], len(column.labels))
+        return {column.labels[i] for i in used}
     return {v for _, _, v in records}
 
 
