@@ -352,3 +352,23 @@ def test_codes_numbered_as_met_are_recognised_exactly(codes: list[int], extra: i
     met = list(dict.fromkeys(codes))
     expected = met == list(range(n_labels))
     assert _numbered_as_met(np.asarray(codes, dtype=np.int32), n_labels) == expected
+
+
+@given(
+    records=st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 1), st.booleans()),
+        max_size=25,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_repeated_keys_are_found_among_the_records_looked_at(
+    records: list[tuple[int, int, int, bool]],
+) -> None:
+    # A (unit, coder, variable) met twice among the records looked at, and only there.
+    from intercoder.annotations import _keys_repeat
+
+    looked_at = [(u, c, v) for u, c, v, where in records if where]
+    expected = len(set(looked_at)) < len(looked_at)
+    columns = [np.asarray([r[i] for r in records], dtype=np.int32) for i in range(3)]
+    where = np.asarray([r[3] for r in records], dtype=bool)
+    assert _keys_repeat(*columns, where, len(records)) == expected

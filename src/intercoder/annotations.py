@@ -1160,7 +1160,7 @@ def _keys_repeat(
     count: int,
 ) -> bool:
     """Whether a (unit, coder, variable) occurs twice among the records ``where`` is true:
-    one key a record and one counting pass, no array of row numbers."""
+    one key a record and one pass flagging the keys met, no array of row numbers."""
     n_coders = int(coders.max()) + 1 if count else 1
     n_variables = int(variables.max()) + 1 if count else 1
     span = (int(units.max()) + 1 if count else 1) * n_coders * n_variables
@@ -1178,7 +1178,11 @@ def _keys_repeat(
     key *= n_variables
     key += variables
     key[~where] = span  # the records left out share one bin of their own, not looked at
-    return bool(np.bincount(key, minlength=span + 1)[:span].max(initial=0) > 1)
+    # Fewer keys met than records means a key met twice: a flag a key, not a count (a count
+    # array of int64 is 8 times the memory, and slower to fill).
+    met = np.zeros(span + 1, dtype=bool)
+    met[key] = True
+    return int(np.count_nonzero(met[:span])) < int(np.count_nonzero(where))
 
 
 def _has_repeats(keys: npt.NDArray[np.int64]) -> bool:
