@@ -875,9 +875,10 @@ def check_annotations(
         pairs = var_col.codes.astype(np.int32)
         pairs *= n_labels  # in place: at 10^8 records every temporary is 400 MB
         pairs += value_col.codes
-        present = np.zeros(n_pairs, dtype=bool)
-        present[pairs[alive]] = True
-        unique_pairs = np.flatnonzero(present)
+        pairs[~alive] = n_pairs  # the records left out: one slot of their own, past the pairs
+        present = np.zeros(n_pairs + 1, dtype=bool)
+        present[pairs] = True
+        unique_pairs = np.flatnonzero(present[:n_pairs])
         del present
     else:
         rows = np.flatnonzero(alive)
@@ -904,13 +905,12 @@ def check_annotations(
     # One more slot, False, which a pair number of -1 (a record left out) reads.
     bad_of_pair = np.array([m is not None for m in pair_message] + [False], dtype=bool)
     if n_pairs <= max(4 * count, 1 << 20) and n_pairs < 2**31:
-        number = np.full(n_pairs, -1, dtype=np.int32)  # pair -> its place in unique_pairs
+        # pair -> its place in unique_pairs; the slot of the records left out stays -1
+        number = np.full(n_pairs + 1, -1, dtype=np.int32)
         number[unique_pairs] = np.arange(unique_pairs.shape[0], dtype=np.int32)
         pair_of = number[pairs]
         del pairs, number
-        pair_of[~alive] = -1
-        pair_bad = np.zeros(count, dtype=bool)
-        np.logical_and(alive, bad_of_pair[pair_of], out=pair_bad)
+        pair_bad = bad_of_pair[pair_of]
     else:
         pair_bad = np.zeros(count, dtype=bool)
         pair_of = np.full(count, -1, dtype=np.int32)
