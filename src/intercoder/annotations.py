@@ -489,7 +489,7 @@ def _from_columns(columns: Columns, name: str) -> AnnotationSet | None:
 
     def ids(column: str) -> Column:
         found = columns.columns.get(column)
-        if found is not None and not np.any(found.codes < 0) and _plain_ids(found.labels):
+        if found is not None and not np.any(found.codes < 0) and plain_ids(found.labels):
             return found  # an Arrow dictionary: its labels are distinct already
         if found is not None and set(map(type, found.labels)) <= {str}:  # no loop in Python
             stripped = [label.strip() for label in found.labels]  # one pass, no call per label
@@ -522,7 +522,7 @@ def _from_columns(columns: Columns, name: str) -> AnnotationSet | None:
 _ASCII_SPACE = np.array([chr(code).isspace() for code in range(256)], dtype=bool)
 
 
-def _plain_ids(labels: list[Any]) -> bool:
+def plain_ids(labels: list[Any]) -> bool:
     """Whether ``labels`` are all ASCII texts that an id may be as they are (not empty,
     nothing to trim, no NUL, no line break), found with numpy over the joined texts: a strip
     per label would cost more than reading them. False only means "look closer"."""

@@ -353,7 +353,7 @@ class Parquet(Importer, Exporter):
     def read(self, path: Path) -> AnnotationSet:
         import numpy as np
 
-        from ..annotations import NUL_MESSAGE, AnnotationError, set_of_columns
+        from ..annotations import NUL_MESSAGE, AnnotationError, plain_ids, set_of_columns
         from ..columnar import Column, map_labels, read_parquet_columns, recode
 
         _pyarrow()
@@ -389,6 +389,10 @@ class Parquet(Importer, Exporter):
         problems: list[Diagnostic] = []
         coded: dict[str, Column] = {}
         for key in ("unit_id", "coder_id", "variable"):
+            found = columns.columns.get(key)
+            if found is not None and not np.any(found.codes < 0) and plain_ids(found.labels):
+                coded[key] = found  # nothing to trim, none blank, no NUL: taken as read
+                continue
             ids = column(key, _id_cell)
             blank = np.array([not label for label in ids.labels] + [True], dtype=bool)
             problems.extend(
