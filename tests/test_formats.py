@@ -175,6 +175,56 @@ def test_any_text_records_survive_csv_and_parquet(tmp_path: Path, data: Annotati
     assert plain(Parquet().read(tmp_path / "p.parquet")) == plain(data)
 
 
+def _record_by_record_csv(data: AnnotationSet) -> bytes:
+    """The long CSV as the writer made it before it wrote column by column: a DictWriter row
+    per record (the reference the column-wise writer must equal byte for byte)."""
+    import csv
+    import io
+
+    from intercoder.annotations import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+
+    rows = [attrs.asdict(record, recurse=False) for record in data]
+    optional = [c for c in OPTIONAL_COLUMNS if any(row[c] is not None for row in rows)]
+    columns = [*REQUIRED_COLUMNS, *optional]
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(
+        buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n"
+    )
+    writer.writeheader()
+    for row in rows:
+        if isinstance(row["value"], tuple | list):
+            row["value"] = json.dumps(list(row["value"]), ensure_ascii=False)
+        writer.writerow({k: ("" if row[k] is None else row[k]) for k in columns})
+    return buffer.getvalue().encode("utf-8")
+
+
+def _record_by_record_jsonl(data: AnnotationSet) -> bytes:
+    from intercoder.annotations import RECORD_COLUMNS, REQUIRED_COLUMNS
+
+    lines = []
+    for record in data:
+        row = {}
+        for column in RECORD_COLUMNS:
+            value = getattr(record, column)
+            if value is not None or column in REQUIRED_COLUMNS:
+                row[column] = list(value) if isinstance(value, tuple) else value
+        lines.append(json.dumps(row, ensure_ascii=False) + "\n")
+    return "".join(lines).encode("utf-8")
+
+
+@_settings
+@given(data=annotation_sets(record_json_values, RECORD_ALPHABET))
+def test_long_writers_write_what_a_writer_per_record_writes(
+    tmp_path: Path, data: AnnotationSet
+) -> None:
+    # The writers render each distinct value once and join the cells; quoting, JSON lists,
+    # numbers, omitted optional columns and line ends must stay exactly as they were.
+    LongCsv().write(data, tmp_path / "p.csv", None)
+    LongJsonl().write(data, tmp_path / "p.jsonl", None)
+    assert (tmp_path / "p.csv").read_bytes() == _record_by_record_csv(data)
+    assert (tmp_path / "p.jsonl").read_bytes() == _record_by_record_jsonl(data)
+
+
 def test_parquet_from_pandas_is_read(tmp_path: Path) -> None:
     """A long-format file written by someone else: one typed value column, NaN offsets."""
     import pandas
