@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from clusterdata import CODEBOOK, pilot, scatter, write_csv
 
+from clusterdata import CODEBOOK, pilot, scatter, write_csv
 from intercoder.cluster import partition_files
 
 pytestmark = pytest.mark.dask
