@@ -187,6 +187,31 @@ def make_tasks(directory: Path, count: int, seed: int = 0) -> Path:
     return path
 
 
+def _codings(rng: Any, first: int, count: int, n_coders: int) -> tuple[Any, Any, Any]:
+    """Units ``first`` to ``first + count`` coded by ``n_coders`` (see the module docstring):
+    the long table (values as text, missing ones empty), the values and where they are missing."""
+    import pyarrow as pa
+
+    truth = rng.integers(1, 6, size=count)
+    values = np.where(
+        rng.random((count, n_coders)) < 0.7,
+        truth[:, None],
+        rng.integers(1, 6, size=(count, n_coders)),
+    ).ravel()
+    missing = rng.random(values.shape[0]) < 0.01
+    unit_ids = np.char.add("u", np.arange(first, first + count).astype(str))
+    coder_ids = np.array([f"coder{c}@example.org" for c in range(n_coders)])
+    table = pa.table(
+        {
+            "unit_id": pa.array(np.repeat(unit_ids, n_coders)),
+            "coder_id": pa.array(np.tile(coder_ids, count)),
+            "variable": pa.array(np.full(values.shape[0], "tone")),
+            "value": pa.array(np.where(missing, "", values.astype(str))),
+        }
+    )
+    return table, values, missing
+
+
 def make_files(directory: Path, n_units: int, n_coders: int = 5, seed: int = 0) -> list[Path]:
     """The long CSV and Parquet files and the codebook (see the module docstring)."""
     import pyarrow as pa
@@ -194,24 +219,7 @@ def make_files(directory: Path, n_units: int, n_coders: int = 5, seed: int = 0) 
     import pyarrow.parquet as pq
 
     rng = np.random.default_rng(seed)
-    truth = rng.integers(1, 6, size=n_units)
-    values = np.where(
-        rng.random((n_units, n_coders)) < 0.7,
-        truth[:, None],
-        rng.integers(1, 6, size=(n_units, n_coders)),
-    ).ravel()
-    missing = rng.random(values.shape[0]) < 0.01
-    unit_ids = np.char.add("u", np.arange(n_units).astype(str))
-    coder_ids = np.array([f"coder{c}@example.org" for c in range(n_coders)])
-    cells = np.where(missing, "", values.astype(str))
-    table = pa.table(
-        {
-            "unit_id": pa.array(np.repeat(unit_ids, n_coders)),
-            "coder_id": pa.array(np.tile(coder_ids, n_units)),
-            "variable": pa.array(np.full(values.shape[0], "tone")),
-            "value": pa.array(cells),
-        }
-    )
+    table, values, missing = _codings(rng, 0, n_units, n_coders)
     csv_path = directory / f"codings-{n_units * n_coders}.csv"
     pcsv.write_csv(table, csv_path, pcsv.WriteOptions(quoting_style="none"))
     numbers = pa.array(np.where(missing, 0, values), mask=missing, type=pa.int64())
@@ -394,7 +402,6 @@ def make_big_csv(directory: Path, records: int, n_coders: int = 5, seed: int = 0
     import pyarrow.csv as pcsv
 
     rng = np.random.default_rng(seed)
-    coder_ids = np.array([f"coder{c}@example.org" for c in range(n_coders)])
     path = directory / f"codings-{records}.csv"
     schema = pa.schema(
         [(name, pa.string()) for name in ("unit_id", "coder_id", "variable", "value")]
@@ -403,25 +410,8 @@ def make_big_csv(directory: Path, records: int, n_coders: int = 5, seed: int = 0
     n_units = records // n_coders
     with pcsv.CSVWriter(path, schema, write_options=pcsv.WriteOptions(quoting_style="none")) as out:
         for first in range(0, n_units, part_units):
-            count = min(part_units, n_units - first)
-            truth = rng.integers(1, 6, size=count)
-            values = np.where(
-                rng.random((count, n_coders)) < 0.7,
-                truth[:, None],
-                rng.integers(1, 6, size=(count, n_coders)),
-            ).ravel()
-            missing = rng.random(values.shape[0]) < 0.01
-            units = np.char.add("u", np.arange(first, first + count).astype(str))
-            part = pa.table(
-                {
-                    "unit_id": pa.array(np.repeat(units, n_coders)),
-                    "coder_id": pa.array(np.tile(coder_ids, count)),
-                    "variable": pa.array(np.full(values.shape[0], "tone")),
-                    "value": pa.array(np.where(missing, "", values.astype(str))),
-                },
-                schema=schema,
-            )
-            out.write_table(part)
+            part, _, _ = _codings(rng, first, min(part_units, n_units - first), n_coders)
+            out.write_table(part.cast(schema))
     (directory / "bench.yaml").write_text(CODEBOOK, encoding="utf-8")
     return path
 

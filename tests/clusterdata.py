@@ -119,3 +119,26 @@ def _same_variable(ours: VariableReliability, theirs: VariableReliability) -> No
     for a, b in zip(ours.details, theirs.details, strict=True):
         assert _close(a.alpha, b.alpha), (ours.variable, a, b)
         assert a.n_units == b.n_units, (ours.variable, a, b)
+
+
+#: The topics in the order of the codebook, for the krippendorff package's numeric matrices.
+TOPIC_ORDER = ["politics", "elections", "parliament", "economy", "other"]
+
+
+def krippendorff_alphas(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Alpha of the pilot's single-valued variables by the krippendorff package (GPL, tests
+    only): the independent reference the counted alphas are compared with."""
+    import krippendorff
+
+    # The coders x units matrices the package takes, built as tests/test_agree.py does.
+    from test_agree import _matrix
+
+    order = {t: i for i, t in enumerate(TOPIC_ORDER)}
+    levels = {"topic": "nominal", "severity": "ordinal", "sources": "interval", "share": "ratio"}
+    return {
+        variable: krippendorff.alpha(
+            _matrix(rows, variable, order.get if variable == "topic" else float),
+            level_of_measurement=level,
+        )
+        for variable, level in levels.items()
+    }

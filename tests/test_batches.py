@@ -11,10 +11,17 @@ import random
 from pathlib import Path
 from typing import Any
 
-import krippendorff
 import pytest
 
-from clusterdata import CODEBOOK, COLUMNS, assert_same_report, pilot, write_csv, write_parquet
+from clusterdata import (
+    CODEBOOK,
+    COLUMNS,
+    assert_same_report,
+    krippendorff_alphas,
+    pilot,
+    write_csv,
+    write_parquet,
+)
 from intercoder.cluster import read_batched
 from intercoder.cluster._batches import BYTES_PER_RECORD, _text_batches, plan_batches
 from intercoder.codebook.registry import load_codebook
@@ -22,9 +29,6 @@ from intercoder.errors import IntercoderError, ProblemsError
 from intercoder.formats import read_checked
 from intercoder.reliability import assess
 from intercoder.rows import reading
-
-# The coders x units matrices the krippendorff package takes, built as tests/test_agree.py does.
-from test_agree import _matrix
 
 #: Records a batch holds with this limit: the pilot's ~5,500 records make many batches and buckets.
 BATCH = 300
@@ -107,21 +111,7 @@ def test_alpha_in_batches_matches_the_krippendorff_package(tmp_path: Path) -> No
     cb = load_codebook(CODEBOOK)
     report = assess(read_batched([path], cb, limit=LIMIT).annotations, cb)
     by_id = {v.variable: v for v in report.variables}
-    order = {
-        t: i for i, t in enumerate(["politics", "elections", "parliament", "economy", "other"])
-    }
-    expected = {
-        "topic": krippendorff.alpha(
-            _matrix(rows, "topic", order.get), level_of_measurement="nominal"
-        ),
-        "severity": krippendorff.alpha(
-            _matrix(rows, "severity", float), level_of_measurement="ordinal"
-        ),
-        "sources": krippendorff.alpha(
-            _matrix(rows, "sources", float), level_of_measurement="interval"
-        ),
-        "share": krippendorff.alpha(_matrix(rows, "share", float), level_of_measurement="ratio"),
-    }
+    expected = krippendorff_alphas(rows)
     for variable, alpha in expected.items():
         assert by_id[variable].alpha == pytest.approx(alpha, abs=1e-12), variable
 

@@ -12,18 +12,22 @@ import math
 from pathlib import Path
 from typing import Any
 
-import krippendorff
 import pytest
 
-from clusterdata import CODEBOOK, assert_same_report, pilot, scatter, write_csv, write_parquet
+from clusterdata import (
+    CODEBOOK,
+    assert_same_report,
+    krippendorff_alphas,
+    pilot,
+    scatter,
+    write_csv,
+    write_parquet,
+)
 from intercoder.cluster import Cluster, ClusterError, partition_files, read_partitioned
 from intercoder.codebook.registry import load_codebook
 from intercoder.errors import ProblemsError
 from intercoder.formats import read_checked
 from intercoder.reliability import assess
-
-# The coders x units matrices the krippendorff package takes, built as tests/test_agree.py does.
-from test_agree import _matrix
 
 pytestmark = pytest.mark.dask
 
@@ -65,21 +69,7 @@ def test_alpha_matches_the_krippendorff_package(cluster: Cluster, tmp_path: Path
     cb = load_codebook(CODEBOOK)
     report = assess(read_partitioned([str(tmp_path / "*.parquet")], cb, cluster).annotations, cb)
     by_id = {v.variable: v for v in report.variables}
-    topics = {
-        t: i for i, t in enumerate(["politics", "elections", "parliament", "economy", "other"])
-    }
-    expected = {
-        "topic": krippendorff.alpha(
-            _matrix(rows, "topic", topics.get), level_of_measurement="nominal"
-        ),
-        "severity": krippendorff.alpha(
-            _matrix(rows, "severity", float), level_of_measurement="ordinal"
-        ),
-        "sources": krippendorff.alpha(
-            _matrix(rows, "sources", float), level_of_measurement="interval"
-        ),
-        "share": krippendorff.alpha(_matrix(rows, "share", float), level_of_measurement="ratio"),
-    }
+    expected = krippendorff_alphas(rows)
     for variable, alpha in expected.items():
         assert by_id[variable].alpha == pytest.approx(alpha, abs=1e-12), variable
 

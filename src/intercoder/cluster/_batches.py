@@ -243,6 +243,8 @@ def _scan_text(path: Path, batch_bytes: int, has_header: bool) -> _Scan | None:
         if end < 0:
             return None
         header = head[: end + 1]
+        if header.count(b'"') % 2:
+            return None  # a quoted header name holds a line end: read the file whole
     cuts: list[int] = []
     lines: list[int] = []
     newlines = cr = crlf = 0
@@ -275,7 +277,8 @@ def _scan_text(path: Path, batch_bytes: int, has_header: bool) -> _Scan | None:
                         return None
             if final:
                 break
-            quotes = quotes or b'"' in block
+            # Quotes in the header alone (a writer that quotes every name) do not matter.
+            quotes = quotes or b'"' in (block[len(header) :] if offset == 0 else block)
             if b"\r" in block or tail.endswith(b"\r"):
                 cr += block.count(b"\r")
                 crlf += block.count(b"\r\n") + (tail.endswith(b"\r") and block.startswith(b"\n"))
