@@ -23,7 +23,12 @@ from clusterdata import (
     write_parquet,
 )
 from intercoder.cluster import read_batched
-from intercoder.cluster._batches import BYTES_PER_RECORD, _text_batches, plan_batches
+from intercoder.cluster._batches import (
+    BYTES_PER_RECORD,
+    _scan_text,
+    _text_batches,
+    plan_batches,
+)
 from intercoder.codebook.registry import load_codebook
 from intercoder.errors import IntercoderError, ProblemsError
 from intercoder.formats import read_checked
@@ -92,6 +97,23 @@ def test_a_csv_file_is_cut_into_batches_of_whole_records(tmp_path: Path) -> None
         assert batch.place is not None
         total += len(body)
     assert total == len(rows)
+    cb = load_codebook(CODEBOOK)
+    ours = assess(read_batched([path], cb, limit=LIMIT).annotations, cb)
+    assert_same_report(ours, assess(read_checked([path], cb).annotations, cb))
+
+
+def test_a_quoted_header_alone_needs_no_csv_pass(tmp_path: Path) -> None:
+    # What Arrow's CSV writer makes: every header name quoted, the cells not.
+    rows = [r for r in _shuffled() if r["variable"] in ("topic", "severity", "sources", "share")]
+    path = write_csv(tmp_path / "round.csv", rows)
+    head, body = path.read_text(encoding="utf-8").split("\n", 1)
+    assert '"' not in body
+    quoted = ",".join(f'"{name}"' for name in head.strip().split(","))
+    path.write_text(quoted + "\r\n" + body, encoding="utf-8", newline="")
+    scan = _scan_text(path, 4096, has_header=True)
+    assert scan is not None
+    assert not scan.quotes
+    assert len(scan.cuts) > 10
     cb = load_codebook(CODEBOOK)
     ours = assess(read_batched([path], cb, limit=LIMIT).annotations, cb)
     assert_same_report(ours, assess(read_checked([path], cb).annotations, cb))

@@ -29,6 +29,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import errno
 import io
 import math
 import os
@@ -41,6 +42,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import IntercoderError
 from ..rows import DELIMITED, SNIFF_BYTES, bom_encoding, looks_cp1251, read_settings
 from ._agree import (
     CheckedPartitions,
@@ -456,6 +458,17 @@ class LocalExecutor:
         return self.settings, iter([_Batch(str(path))])
 
     def read(self, n_buckets: int) -> list[_PartitionInfo]:
+        try:
+            return self._read(n_buckets)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            raise IntercoderError(
+                f"{self.directory}: no space left for the batches ({exc.strerror}); point TMPDIR "
+                "at a disk with room for about a tenth of the input's size"
+            ) from None
+
+    def _read(self, n_buckets: int) -> list[_PartitionInfo]:
         infos: list[_PartitionInfo] = []
         for k, name in enumerate(self.files):
             path = Path(name)

@@ -83,15 +83,27 @@ F = TypeVar("F", bound=Callable[..., Any])
 _DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}
 
 
-def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def _converted(convert: Callable[[str], Any]) -> Callable[..., Any]:
+    """An option callback: ``convert(value)``, a ValueError a usage error naming the option."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+        if value is None:
+            return None
+        try:
+            return convert(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+    return callback
+
+
+def _check_encoding(value: str) -> str:
     from ..rows import check_encoding
 
-    if value is None:
-        return None
-    try:
-        return check_encoding(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    return check_encoding(value)
+
+
+_encoding = _converted(_check_encoding)
 
 
 def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -197,22 +209,17 @@ dask_option = click.option(
 )
 
 
-def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
-    if value is None:
-        return None
+def _parse_size(value: str) -> int:
     from ..cluster import parse_size
 
-    try:
-        return parse_size(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    return parse_size(value)
 
 
 memory_option = click.option(
     "--memory",
     metavar="SIZE",
     default=None,
-    callback=_size,
+    callback=_converted(_parse_size),
     help="Memory the records may take (e.g. 500M, 4G). Bigger input is read in batches, its "
     "records spread by unit over a temporary directory (TMPDIR) and counted bucket by "
     "bucket: the same result in bounded memory, without --bootstrap or --record. "
