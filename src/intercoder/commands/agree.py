@@ -67,10 +67,10 @@ def agree(
     ledger = recording(record, round_name, ledger_path)
     refuse_record_with_dask(ledger, dask)
     needs = "--record" if ledger is not None else "--bootstrap" if bootstrap else None
-    batches = batch_plan(files, memory, dask, needs)
     with stage_bar(files, "agree", ["reading and checking", "computing reliability"]) as step:
         cb = load_codebook_option(codebook_ref)
         selected = selected_variables(cb, variables)
+        batches = batch_plan(files, memory, dask, needs)
         annotations = read_assessable(files, cb, skip_invalid, dask, batches)
         step()
         report = assess(annotations, cb, bootstrap=bootstrap, seed=seed, variables=selected)

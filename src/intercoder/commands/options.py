@@ -241,7 +241,7 @@ def batch_plan(
     from ..cluster import default_limit, partition_files, plan_batches
 
     if memory is not None and dask is not None:
-        raise click.UsageError(
+        raise OptionValueError(
             "--memory and --dask exclude each other: on a cluster the workers' memory counts"
         )
     if dask is not None:
@@ -255,7 +255,7 @@ def batch_plan(
     if needs_records is not None:
         if memory is None:
             return None  # asked for something that needs every record: read them all
-        raise click.UsageError(
+        raise OptionValueError(
             f"{needs_records} needs every record in memory, and these files need about "
             f"{_mib(plan.memory)} for their ~{plan.records:,} records, "
             f"more than --memory {_mib(memory)}: leave {needs_records} out or raise --memory"
