@@ -325,3 +325,31 @@ def test_bad_memory_options_are_usage_errors(
     assert proc.returncode == 2
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_wide_sheet_in_batches_keeps_its_variable_and_lines(tmp_path: Path) -> None:
+    # topic.wide.csv: a row per unit, a column per coder; the variable comes from the name,
+    # which every batch keeps.
+    topics = {}
+    for r in pilot(units=400):
+        if r["variable"] == "topic":
+            topics.setdefault(r["unit_id"], {})[r["coder_id"]] = r["value"]
+    coders = sorted({c for row in topics.values() for c in row})
+    path = tmp_path / "topic.wide.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["unit_id", *coders])
+        for unit, row in topics.items():
+            writer.writerow([unit, *(row.get(c, "") for c in coders)])
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[350] = lines[350].replace("economy", "sport", 1).replace("other", "sport", 1)
+    path.write_text("".join(lines), encoding="utf-8", newline="")
+    cb = load_codebook(CODEBOOK)
+    limit = 100 * BYTES_PER_RECORD * 2  # 100 records a batch: a few dozen rows
+    memory = _problems(lambda: read_checked([path], cb))
+    assert _problems(lambda: read_batched([path], cb, limit=limit)) == memory
+    assert memory[0].startswith(f"{path}:351: ")
+    memory_skipped = read_checked([path], cb, skip_invalid=True)
+    ours = read_batched([path], cb, limit=limit, skip_invalid=True)
+    assert [str(d) for d in ours.problems] == [str(d) for d in memory_skipped.problems]
+    assert_same_report(assess(ours.annotations, cb), assess(memory_skipped.annotations, cb))

@@ -122,7 +122,7 @@ def default_limit() -> int | None:
 
 def _records_of(path: Path) -> int:
     """About how many records ``path`` holds: a Parquet file says; a text file's size over the
-    mean length of its first lines."""
+    mean length of its first lines (times the coders of a wide sheet: a record per cell)."""
     suffix = path.suffix.lower()
     size = path.stat().st_size
     if suffix in _PARQUET:
@@ -135,9 +135,15 @@ def _records_of(path: Path) -> int:
     with path.open("rb") as handle:
         head = handle.read(SNIFF_BYTES)
     lines = head.count(b"\n")
-    if lines < 2 or size <= len(head):
-        return max(lines, 1)
-    return math.ceil(size / (len(head) / lines))
+    rows = max(lines, 1) if lines < 2 or size <= len(head) else math.ceil(size * lines / len(head))
+    if suffix in DELIMITED:
+        from ..formats.tabular import is_wide_header
+        from ..rows import peek_header
+
+        header = peek_header(path)
+        if is_wide_header(header) or read_settings().layout == "wide":
+            rows *= max(1, len(header) - 1)
+    return rows
 
 
 @dataclass(frozen=True)
