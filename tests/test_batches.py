@@ -353,3 +353,26 @@ def test_a_wide_sheet_in_batches_keeps_its_variable_and_lines(tmp_path: Path) ->
     ours = read_batched([path], cb, limit=limit, skip_invalid=True)
     assert [str(d) for d in ours.problems] == [str(d) for d in memory_skipped.problems]
     assert_same_report(assess(ours.annotations, cb), assess(memory_skipped.annotations, cb))
+
+
+def test_a_full_temporary_disk_is_one_line_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A full disk cannot be made on demand here: the spill write fails as a full disk fails.
+    import errno
+    import tempfile
+
+    from intercoder.cluster._batches import LocalExecutor
+
+    def full(self: LocalExecutor, pieces: list[bytes | None]) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spill))
+    monkeypatch.setattr(LocalExecutor, "_spill", full)
+    path = write_csv(tmp_path / "round.csv", _shuffled())
+    cb = load_codebook(CODEBOOK)
+    with pytest.raises(IntercoderError, match=r"no space left for the batches.*TMPDIR"):
+        read_batched([path], cb, limit=LIMIT)
+    assert list(spill.iterdir()) == []
