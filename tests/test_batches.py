@@ -376,3 +376,35 @@ def test_a_full_temporary_disk_is_one_line_and_leaves_nothing(
     with pytest.raises(IntercoderError, match=r"no space left for the batches.*TMPDIR"):
         read_batched([path], cb, limit=LIMIT)
     assert list(spill.iterdir()) == []
+
+
+def test_ctrl_c_removes_the_temporary_directory(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = write_csv(tmp_path / "round.csv", _shuffled(units=2000))
+    spill = _spill(tmp_path)
+    command = [sys.executable, "-m", "intercoder", "agree", str(path), "--codebook"]
+    command += [str(CODEBOOK), "--memory", f"{LIMIT // 1024}K"]
+    proc = subprocess.Popen(
+        command,
+        env=dict(os.environ, TMPDIR=str(spill)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        made = list(spill.iterdir())
+        if made and any(made[0].glob("bucket-*")):  # batches are being spilled
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, "the command ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert "Traceback" not in err
+    assert list(spill.iterdir()) == []
