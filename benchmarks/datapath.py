@@ -339,13 +339,18 @@ def worker_peaks(client: Any) -> list[int]:
     return sorted(client.run(peak).values())
 
 
+def _heading(what: str, repeats: int) -> str:
+    """Print what is measured and on what machine; the command that runs intercoder."""
+    print(f"{what}; median of {repeats} runs")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    return shutil.which("intercoder") or f"{sys.executable} -m intercoder"
+
+
 def bench_dask(records: int, repeats: int, memory_peer: bool) -> None:
     """``agree --dask`` on a 2-worker LocalCluster beside ``agree`` in one process."""
     from distributed import Client, LocalCluster
 
-    intercoder = shutil.which("intercoder") or f"{sys.executable} -m intercoder"
-    print(f"agree --dask on a LocalCluster of 2 worker processes; median of {repeats} runs")
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    intercoder = _heading("agree --dask on a LocalCluster of 2 worker processes", repeats)
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         started = time.perf_counter()
@@ -418,9 +423,7 @@ def make_big_csv(directory: Path, records: int, n_coders: int = 5, seed: int = 0
 
 def bench_batched(records: int, repeats: int, memory: str, memory_peer: bool) -> None:
     """``agree --memory`` (batches in one process) beside ``agree`` reading the file whole."""
-    intercoder = shutil.which("intercoder") or f"{sys.executable} -m intercoder"
-    print(f"agree --memory {memory} (in batches, one process); median of {repeats} runs")
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    intercoder = _heading(f"agree --memory {memory} (in batches, one process)", repeats)
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         started = time.perf_counter()
