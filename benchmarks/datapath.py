@@ -7,6 +7,7 @@ Usage::
     python benchmarks/datapath.py --repeats 5   # runs per measurement (median)
     python benchmarks/datapath.py --texts 100000  # texts for the `code` measurement
     python benchmarks/datapath.py --dask 1e8    # agree --dask on a 2-worker LocalCluster
+    python benchmarks/datapath.py --batched 1e7 # agree --memory 1G (batches) beside in memory
 
 Besides ``agree``, one run measures ``report`` on the 10^6-record CSV (bootstrap 1000, as the
 command's default) and ``code --coder lexicon`` on a task file of synthetic multilingual texts
@@ -46,6 +47,12 @@ run (so that each run's workers are fresh), beside ``intercoder agree DIR`` in o
 same files (left out with ``--no-memory-peer`` when the data do not fit). Peak memory per worker
 is each worker's own peak resident set, read on the worker; the client's peak is measured as
 above. Target: 10^8 ratings under 2 GB per worker.
+
+``--batched N`` measures instead ``intercoder agree FILE --memory SIZE`` (default 1G) on one long
+CSV of N records, written part by part: the file read in batches, its records spread by unit over
+a temporary directory and counted bucket by bucket, in one process without Dask. Beside it, the
+same command without ``--memory`` on the same file (left out with ``--no-memory-peer`` when the
+data do not fit). Peak memory should stay near the limit whatever N, and the alpha be the same.
 """
 
 from __future__ import annotations
@@ -180,6 +187,31 @@ def make_tasks(directory: Path, count: int, seed: int = 0) -> Path:
     return path
 
 
+def _codings(rng: Any, first: int, count: int, n_coders: int) -> tuple[Any, Any, Any]:
+    """Units ``first`` to ``first + count`` coded by ``n_coders`` (see the module docstring):
+    the long table (values as text, missing ones empty), the values and where they are missing."""
+    import pyarrow as pa
+
+    truth = rng.integers(1, 6, size=count)
+    values = np.where(
+        rng.random((count, n_coders)) < 0.7,
+        truth[:, None],
+        rng.integers(1, 6, size=(count, n_coders)),
+    ).ravel()
+    missing = rng.random(values.shape[0]) < 0.01
+    unit_ids = np.char.add("u", np.arange(first, first + count).astype(str))
+    coder_ids = np.array([f"coder{c}@example.org" for c in range(n_coders)])
+    table = pa.table(
+        {
+            "unit_id": pa.array(np.repeat(unit_ids, n_coders)),
+            "coder_id": pa.array(np.tile(coder_ids, count)),
+            "variable": pa.array(np.full(values.shape[0], "tone")),
+            "value": pa.array(np.where(missing, "", values.astype(str))),
+        }
+    )
+    return table, values, missing
+
+
 def make_files(directory: Path, n_units: int, n_coders: int = 5, seed: int = 0) -> list[Path]:
     """The long CSV and Parquet files and the codebook (see the module docstring)."""
     import pyarrow as pa
@@ -187,24 +219,7 @@ def make_files(directory: Path, n_units: int, n_coders: int = 5, seed: int = 0) 
     import pyarrow.parquet as pq
 
     rng = np.random.default_rng(seed)
-    truth = rng.integers(1, 6, size=n_units)
-    values = np.where(
-        rng.random((n_units, n_coders)) < 0.7,
-        truth[:, None],
-        rng.integers(1, 6, size=(n_units, n_coders)),
-    ).ravel()
-    missing = rng.random(values.shape[0]) < 0.01
-    unit_ids = np.char.add("u", np.arange(n_units).astype(str))
-    coder_ids = np.array([f"coder{c}@example.org" for c in range(n_coders)])
-    cells = np.where(missing, "", values.astype(str))
-    table = pa.table(
-        {
-            "unit_id": pa.array(np.repeat(unit_ids, n_coders)),
-            "coder_id": pa.array(np.tile(coder_ids, n_units)),
-            "variable": pa.array(np.full(values.shape[0], "tone")),
-            "value": pa.array(cells),
-        }
-    )
+    table, values, missing = _codings(rng, 0, n_units, n_coders)
     csv_path = directory / f"codings-{n_units * n_coders}.csv"
     pcsv.write_csv(table, csv_path, pcsv.WriteOptions(quoting_style="none"))
     numbers = pa.array(np.where(missing, 0, values), mask=missing, type=pa.int64())
@@ -324,13 +339,18 @@ def worker_peaks(client: Any) -> list[int]:
     return sorted(client.run(peak).values())
 
 
+def _heading(what: str, repeats: int) -> str:
+    """Print what is measured and on what machine; the command that runs intercoder."""
+    print(f"{what}; median of {repeats} runs")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    return shutil.which("intercoder") or f"{sys.executable} -m intercoder"
+
+
 def bench_dask(records: int, repeats: int, memory_peer: bool) -> None:
     """``agree --dask`` on a 2-worker LocalCluster beside ``agree`` in one process."""
     from distributed import Client, LocalCluster
 
-    intercoder = shutil.which("intercoder") or f"{sys.executable} -m intercoder"
-    print(f"agree --dask on a LocalCluster of 2 worker processes; median of {repeats} runs")
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    intercoder = _heading("agree --dask on a LocalCluster of 2 worker processes", repeats)
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         started = time.perf_counter()
@@ -351,7 +371,7 @@ def bench_dask(records: int, repeats: int, memory_peer: bool) -> None:
                 ) as cluster,
                 Client(cluster) as client,
             ):
-                elapsed, client_peak, stdout = run_isolated(
+                elapsed, client_peak, stdout, _ = run_isolated(
                     [*agree, "--dask", cluster.scheduler_address]
                 )
                 runs.append(
@@ -380,6 +400,62 @@ def bench_dask(records: int, repeats: int, memory_peer: bool) -> None:
         print(f"  target (under 2 GB per worker): {'met' if met else 'NOT met'}")
 
 
+def make_big_csv(directory: Path, records: int, n_coders: int = 5, seed: int = 0) -> Path:
+    """The data of :func:`make_files` as one long CSV of ``records`` records, written a part of
+    ``PARTITION_RECORDS`` at a time (10^8 records never sit in memory at once)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    rng = np.random.default_rng(seed)
+    path = directory / f"codings-{records}.csv"
+    schema = pa.schema(
+        [(name, pa.string()) for name in ("unit_id", "coder_id", "variable", "value")]
+    )
+    part_units = PARTITION_RECORDS // n_coders
+    n_units = records // n_coders
+    with pcsv.CSVWriter(path, schema, write_options=pcsv.WriteOptions(quoting_style="none")) as out:
+        for first in range(0, n_units, part_units):
+            part, _, _ = _codings(rng, first, min(part_units, n_units - first), n_coders)
+            out.write_table(part.cast(schema))
+    (directory / "bench.yaml").write_text(CODEBOOK, encoding="utf-8")
+    return path
+
+
+def bench_batched(records: int, repeats: int, memory: str, memory_peer: bool) -> None:
+    """``agree --memory`` (batches in one process) beside ``agree`` reading the file whole."""
+    intercoder = _heading(f"agree --memory {memory} (in batches, one process)", repeats)
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        started = time.perf_counter()
+        path = make_big_csv(directory, records)
+        size = path.stat().st_size / 2**20
+        print(
+            f"\n{records:,} records in one CSV ({size:.0f} MiB), "
+            f"written in {time.perf_counter() - started:.0f} s"
+        )
+        agree = [*intercoder.split(), "agree", str(path), "--codebook"]
+        agree += [str(directory / "bench.yaml"), "--format", "json"]
+        print(f"  {'':28} {'time s':>8} {'CPU s':>8} {'peak MiB':>9} {'alpha':>9}")
+        measured = {}
+        commands = {f"agree --memory {memory}": [*agree, "--memory", memory]}
+        if memory_peer:
+            commands["agree (whole file)"] = agree
+        for name, command in commands.items():
+            runs = [run_isolated(command) for _ in range(repeats)]
+            t = statistics.median(r[0] for r in runs)
+            m = statistics.median(r[1] for r in runs)
+            c = statistics.median(r[3] for r in runs)
+            a = alpha_of("intercoder", runs[0][2])
+            measured[name] = (t, m, a)
+            print(f"  {name:28} {t:8.2f} {c:8.2f} {m / 2**20:9.0f} {a:9.6f}")
+        if memory_peer:
+            (bt, bm, ba), (mt, mm, ma) = measured.values()
+            print(
+                f"  ratios: batches take {bt / mt:.2f}x the time and {bm / mm:.2f}x the peak "
+                f"memory of reading the file whole; |alpha diff| {abs(ba - ma):.1e}"
+            )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--big", action="store_true", help="also 10^7 records")
@@ -389,8 +465,14 @@ def main() -> int:
         "--dask", type=float, metavar="N", help="agree --dask on N records (e.g. 1e8) instead"
     )
     parser.add_argument(
-        "--no-memory-peer", action="store_true", help="--dask: skip agree in one process"
+        "--no-memory-peer",
+        action="store_true",
+        help="--dask, --batched: skip agree reading everything in one process",
     )
+    parser.add_argument(
+        "--batched", type=float, metavar="N", help="agree --memory on one N-record CSV instead"
+    )
+    parser.add_argument("--memory", default="1G", help="--batched: the --memory limit")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -398,6 +480,9 @@ def main() -> int:
         return 0
     if args.dask:
         bench_dask(int(args.dask), args.repeats, not args.no_memory_peer)
+        return 0
+    if args.batched:
+        bench_batched(int(args.batched), args.repeats, args.memory, not args.no_memory_peer)
         return 0
 
     intercoder = shutil.which("intercoder") or f"{sys.executable} -m intercoder"

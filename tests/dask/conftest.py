@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from clusterdata import pilot, scatter, write_csv, write_parquet
 
+from clusterdata import pilot, scatter, write_csv, write_parquet
 from intercoder.cluster import Cluster, connect
 
 

@@ -12,44 +12,24 @@ import math
 from pathlib import Path
 from typing import Any
 
-import krippendorff
 import pytest
-from clusterdata import CODEBOOK, pilot, scatter, write_csv, write_parquet
 
+from clusterdata import (
+    CODEBOOK,
+    assert_same_report,
+    krippendorff_alphas,
+    pilot,
+    scatter,
+    write_csv,
+    write_parquet,
+)
 from intercoder.cluster import Cluster, ClusterError, partition_files, read_partitioned
 from intercoder.codebook.registry import load_codebook
 from intercoder.errors import ProblemsError
 from intercoder.formats import read_checked
-from intercoder.reliability import ReliabilityReport, VariableReliability, assess
-
-# The coders x units matrices the krippendorff package takes, built as tests/test_agree.py does.
-from test_agree import _matrix
+from intercoder.reliability import assess
 
 pytestmark = pytest.mark.dask
-
-
-def _same(cluster_report: ReliabilityReport, memory: ReliabilityReport) -> None:
-    """Every field of the two reports equal; alphas (and their details) to 1e-12."""
-    assert cluster_report.codebook == memory.codebook
-    assert cluster_report.n_units == memory.n_units
-    assert cluster_report.coders == memory.coders
-    assert len(cluster_report.variables) == len(memory.variables)
-    for ours, theirs in zip(cluster_report.variables, memory.variables, strict=True):
-        _same_variable(ours, theirs)
-
-
-def _close(a: float, b: float) -> bool:
-    return (math.isnan(a) and math.isnan(b)) or abs(a - b) <= 1e-12
-
-
-def _same_variable(ours: VariableReliability, theirs: VariableReliability) -> None:
-    assert _close(ours.alpha, theirs.alpha), (ours.variable, ours.alpha, theirs.alpha)
-    for field in ("variable", "level", "coefficient", "n_units", "n_coders", "status", "notes"):
-        assert getattr(ours, field) == getattr(theirs, field), (ours.variable, field)
-    assert [d.label for d in ours.details] == [d.label for d in theirs.details]
-    for a, b in zip(ours.details, theirs.details, strict=True):
-        assert _close(a.alpha, b.alpha), (ours.variable, a, b)
-        assert a.n_units == b.n_units, (ours.variable, a, b)
 
 
 def test_every_level_equals_the_in_memory_engine(cluster: Cluster, partitions: Path) -> None:
@@ -59,7 +39,7 @@ def test_every_level_equals_the_in_memory_engine(cluster: Cluster, partitions: P
     checked = read_partitioned([str(partitions)], cb, cluster)
     assert checked.problems == ()
     ours = assess(checked.annotations, cb)
-    _same(ours, memory)
+    assert_same_report(ours, memory)
     # The data exercise what they are meant to: show_if hides codings, spans and a tree.
     levels = {v.variable: v.level for v in ours.variables}
     assert levels == {
@@ -89,21 +69,7 @@ def test_alpha_matches_the_krippendorff_package(cluster: Cluster, tmp_path: Path
     cb = load_codebook(CODEBOOK)
     report = assess(read_partitioned([str(tmp_path / "*.parquet")], cb, cluster).annotations, cb)
     by_id = {v.variable: v for v in report.variables}
-    topics = {
-        t: i for i, t in enumerate(["politics", "elections", "parliament", "economy", "other"])
-    }
-    expected = {
-        "topic": krippendorff.alpha(
-            _matrix(rows, "topic", topics.get), level_of_measurement="nominal"
-        ),
-        "severity": krippendorff.alpha(
-            _matrix(rows, "severity", float), level_of_measurement="ordinal"
-        ),
-        "sources": krippendorff.alpha(
-            _matrix(rows, "sources", float), level_of_measurement="interval"
-        ),
-        "share": krippendorff.alpha(_matrix(rows, "share", float), level_of_measurement="ratio"),
-    }
+    expected = krippendorff_alphas(rows)
     for variable, alpha in expected.items():
         assert by_id[variable].alpha == pytest.approx(alpha, abs=1e-12), variable
 
@@ -148,7 +114,7 @@ def test_skipped_records_and_a_unit_coded_twice_across_partitions(
     assert [str(d) for d in ours.problems] == [str(d) for d in memory.problems]
     assert len(ours.problems) == 2
     assert "twice" in str(ours.problems[1]) + str(ours.problems[0])
-    _same(assess(ours.annotations, cb), assess(memory.annotations, cb))
+    assert_same_report(assess(ours.annotations, cb), assess(memory.annotations, cb))
 
 
 def test_a_partition_with_other_columns_is_named(cluster: Cluster, tmp_path: Path) -> None:

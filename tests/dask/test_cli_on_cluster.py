@@ -7,11 +7,13 @@ command without ``--dask``.
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
-from clusterdata import CODEBOOK, pilot, scatter, write_csv
 
+from clusterdata import CODEBOOK, pilot, scatter, write_csv
 from intercoder.cluster import partition_files
 
 pytestmark = pytest.mark.dask
@@ -84,3 +86,38 @@ def test_bootstrap_with_dask_is_refused_in_one_line(
     assert proc.returncode == 1
     assert "--bootstrap" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_reader_settings_reach_the_workers(run_cli, scheduler: str, tmp_path: Path) -> None:
+    # Partitions as Excel saves them in a Russian locale: cp1251, ';' between cells. The coder
+    # ids are capitals (which detection does not take for cp1251: only --encoding reads them),
+    # and some topics are typed as their Russian labels (only --accept-labels reads them).
+    labels = {"economy": "Экономика", "other": "Другое"}
+    rows = []
+    for row in pilot(units=60):
+        row = row | {"coder_id": f"КОДЕР-{row['coder_id'][-1]}"}
+        row["unit_id"] = row["unit_id"].replace("oʻ", "ТЕКСТ-").replace("ұ-", "ПОСТ-")
+        if row["variable"] == "topic" and row["value"] in labels:
+            row["value"] = labels[row["value"]]
+        rows.append(row)
+    directory = tmp_path / "parts"
+    directory.mkdir()
+    for i, part in enumerate(scatter(rows, 3)):
+        staged = write_csv(tmp_path / f"staged-{i}.csv", part)
+        text = staged.read_text(encoding="utf-8")
+        cells = list(csv.reader(io.StringIO(text, newline="")))
+        with (directory / f"part-{i}.csv").open("w", encoding="cp1251", newline="") as handle:
+            csv.writer(handle, delimiter=";").writerows(cells)
+    settings = ("--encoding", "cp1251", "--delimiter", ";", "--accept-labels")
+    files = partition_files([str(directory)])
+    memory = run_cli("agree", *files, "--codebook", str(CODEBOOK), "--format", "json", *settings)
+    assert memory.returncode == 0, memory.stderr
+    ours = run_cli(
+        "agree", str(directory), "--codebook", str(CODEBOOK), "--format", "json", *settings,
+        "--dask", scheduler,
+    )  # fmt: skip
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout == memory.stdout
+    # Without them the same partitions cannot be read: the settings are what made it work.
+    plain = run_cli("agree", str(directory), "--codebook", str(CODEBOOK), "--dask", scheduler)
+    assert plain.returncode == 1

@@ -15,6 +15,11 @@ PBS through dask-jobqueue, Kubernetes, dask-gateway). Then:
 * machine coders that can travel run over batches of tasks on the workers, the output gathered
   in input order (stateful coders stay in this process, as in :mod:`intercoder.coders.parallel`).
 
+The same pipeline runs without Dask, in this process, for input bigger than memory
+(``agree``/``check`` ``--memory SIZE``, and by default when the input would not fit): files are
+read in batches, the pieces spread by unit over a temporary directory, and counted bucket by
+bucket (:func:`read_batched`).
+
 Dask is an extra (``pip install 'intercoder[dask]'``) and is imported only here, when a
 function runs: the core never needs it.
 """
@@ -22,18 +27,24 @@ function runs: the core never needs it.
 from __future__ import annotations
 
 from ._agree import ClusterAnnotations, read_partitioned
+from ._batches import BatchPlan, default_limit, parse_size, plan_batches, read_batched
 from ._code import code_on_cluster
 from ._connect import Cluster, ClusterError, DaskMissingError, connect, parse_target
 from ._partitions import partition_files
 
 __all__ = [
+    "BatchPlan",
     "Cluster",
     "ClusterAnnotations",
     "ClusterError",
     "DaskMissingError",
     "code_on_cluster",
     "connect",
+    "default_limit",
+    "parse_size",
     "parse_target",
     "partition_files",
+    "plan_batches",
+    "read_batched",
     "read_partitioned",
 ]

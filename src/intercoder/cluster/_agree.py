@@ -19,6 +19,12 @@ computes alpha from them: D_o from the cells, D_e from n_c, at each variable's l
 levels, the categories of a multiple choice) map the values and add the cells of the values
 that map together, which is exact as well. Spans (alpha_U is not a sum over units) come to the
 client as the records of the units that have spans, and are assessed there.
+
+The stages know nothing of who runs them. :func:`count_checked` is the pipeline; an executor
+runs stage 1 over its sources and stages 2-3 over the buckets: :class:`_DaskExecutor` as tasks
+on a cluster (:func:`read_partitioned`), :class:`intercoder.cluster._batches.LocalExecutor` one
+after the other in this process, with the pieces waiting in a temporary directory (agreement
+over a file bigger than memory, :func:`intercoder.cluster.read_batched`).
 """
 
 from __future__ import annotations
@@ -27,15 +33,15 @@ import math
 import pickle
 import warnings
 import zlib
-from collections.abc import Callable, Collection, Hashable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from operator import getitem
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import Diagnostic, IntercoderError, ProblemsError
+from ..errors import Diagnostic, IntercoderError, Location, ProblemsError
 from ._connect import ClusterError
 from ._partitions import check_agreeing, columns_of, partition_files
 
@@ -43,9 +49,10 @@ if TYPE_CHECKING:
     from ..annotations import AnnotationSet
     from ..codebook.model import Codebook, Variable
     from ..reliability import ReliabilityReport, VariableReliability
+    from ..rows import ReadSettings
     from ._connect import Cluster
 
-__all__ = ["CheckedPartitions", "ClusterAnnotations", "read_partitioned"]
+__all__ = ["CheckedPartitions", "ClusterAnnotations", "count_checked", "read_partitioned"]
 
 IntArray = npt.NDArray[np.integer[Any]]
 FloatArray = npt.NDArray[np.float64]
@@ -126,24 +133,90 @@ def _unpack(packed: bytes) -> AnnotationSet:
     return piece
 
 
-def _read_partition(path: str, n_buckets: int) -> tuple[_PartitionInfo, list[bytes]]:
-    """Stage 1 (a worker): read one partition; its records cut into ``n_buckets`` pieces."""
-    from ..formats import read_annotation_files
+@dataclass(frozen=True)
+class Place:
+    """Where a batch of a file sits in the file it was cut from (a batch of a big file is read
+    as a file of its own): its records' lines are ``shift`` further down, in ``name``; the first
+    ``header_lines`` lines of the batch are the file's own (a CSV header) and stay."""
 
-    try:
-        aset = read_annotation_files([path])
-    except IntercoderError as exc:
-        return _PartitionInfo(path, (), set(), 0, _Failure.of(exc)), []
+    name: str
+    shift: int
+    #: The path the batch was read from, as the readers' messages name it.
+    read_as: str
+    header_lines: int = 0
+
+    def location(self, where: Location) -> Location:
+        if where.file != self.read_as:
+            return where
+        line = where.line + self.shift if where.line > self.header_lines else where.line
+        return Location(self.name, line, where.column)
+
+    def failure(self, failure: _Failure) -> _Failure:
+        if failure.diagnostics is None:
+            return _Failure(failure.message.replace(self.read_as, self.name))
+        moved = [
+            replace(
+                d,
+                location=self.location(d.location),
+                message=d.message.replace(self.read_as, self.name),
+            )
+            for d in failure.diagnostics
+        ]
+        return _Failure(failure.message, moved, failure.hint)
+
+    def annotations(self, aset: AnnotationSet) -> AnnotationSet:
+        import attrs
+
+        lines = np.where(aset.line > self.header_lines, aset.line + self.shift, aset.line)
+        files = tuple(self.name if f == self.read_as else f for f in aset.files)
+        return attrs.evolve(aset, line=lines, files=files)
+
+
+def _settings(settings: ReadSettings | None) -> dict[str, Any]:
+    """The fields of ``settings`` for :func:`intercoder.rows.reading` (none: keep the current)."""
+    return {} if settings is None else asdict(settings)
+
+
+def _read_partition(
+    path: str, n_buckets: int, settings: ReadSettings | None = None, place: Place | None = None
+) -> tuple[_PartitionInfo, list[bytes | None]]:
+    """Stage 1 (a worker): read one partition with the reader ``settings`` of the command
+    (``--encoding``, ``--delimiter``, ...); its records cut into ``n_buckets`` pieces. A batch
+    of a bigger file (``place``) has its records and problems moved to where they are in it."""
+    from ..formats import read_annotation_files
+    from ..rows import reading
+
+    name = path if place is None else place.name
+    with reading(**_settings(settings)):
+        try:
+            aset = read_annotation_files([path])
+        except IntercoderError as exc:
+            failure = _Failure.of(exc)
+            if place is not None:
+                failure = place.failure(failure)
+            return _PartitionInfo(name, (), set(), 0, failure), []
+        columns = columns_of(path)
+    if place is not None:
+        aset = place.annotations(aset)
     books = {book for book in aset.distinct("codebook") if book is not None}
-    info = _PartitionInfo(path, columns_of(path), books, len(aset))
+    info = _PartitionInfo(name, columns, books, len(aset))
+    return info, split_by_unit(aset, n_buckets)
+
+
+def split_by_unit(aset: AnnotationSet, n_buckets: int) -> list[bytes | None]:
+    """``aset`` cut into ``n_buckets`` packed pieces by the hash of each record's unit (None:
+    no record in that bucket)."""
     units = aset.coded("unit_id")
     lookup = np.append(bucket_of(units.labels, n_buckets), 0)
     bucket = lookup[units.codes]
-    pieces = [_pack(_compact(aset.take(np.flatnonzero(bucket == j)))) for j in range(n_buckets)]
-    return info, pieces
+    pieces: list[bytes | None] = []
+    for j in range(n_buckets):
+        rows = np.flatnonzero(bucket == j)
+        pieces.append(_pack(_compact(aset.take(rows))) if rows.size else None)
+    return pieces
 
 
-def _piece(read: tuple[_PartitionInfo, list[bytes]], bucket: int) -> bytes | None:
+def _piece(read: tuple[_PartitionInfo, list[bytes | None]], bucket: int) -> bytes | None:
     return read[1][bucket] if read[1] else None
 
 
@@ -151,14 +224,15 @@ def _piece(read: tuple[_PartitionInfo, list[bytes]], bucket: int) -> bytes | Non
 
 
 def _check_bucket(
-    codebook: Codebook, *pieces: bytes | None
+    codebook: Codebook, accept_labels: bool, *pieces: bytes | None
 ) -> tuple[_BucketCounts, list[Diagnostic]]:
     """Stages 2 and 3 (a worker): the bucket's pieces, in partition order, checked against
-    ``codebook``, and the counts of the records that fit; only the counts are kept."""
+    ``codebook`` (``--accept-labels``: labels typed for codes are read as the codes), and the
+    counts of the records that fit; only the counts are kept."""
     from ..annotations import AnnotationSet, check_annotations
 
     aset = AnnotationSet.concatenate([_unpack(p) for p in pieces if p is not None])
-    checked = check_annotations(aset, codebook)
+    checked = check_annotations(aset, codebook, accept_labels=accept_labels)
     del aset
     return _bucket_counts(checked.annotations, codebook), list(checked.problems)
 
@@ -172,6 +246,94 @@ class CheckedPartitions:
     problems: tuple[Diagnostic, ...]
 
 
+class Executor(Protocol):
+    """Who runs the stages: stage 1 over every source, then stages 2-3 over every bucket."""
+
+    #: What the messages call the way the records were counted (``--dask``, ``--memory``).
+    mode: str
+
+    def read(self, n_buckets: int) -> list[_PartitionInfo]:
+        """Stage 1 over the sources, in order; it may stop after the first that fails."""
+
+    def check(
+        self, codebook: Codebook, n_buckets: int, accept_labels: bool
+    ) -> Iterator[tuple[_BucketCounts, list[Diagnostic]]]:
+        """Stages 2 and 3 over each bucket, with the pieces stage 1 left."""
+
+
+def count_checked(
+    executor: Executor,
+    codebook: Codebook,
+    n_buckets: int,
+    *,
+    skip_invalid: bool = False,
+    agreeing: bool = False,
+    accept_labels: bool = False,
+) -> CheckedPartitions:
+    """The pipeline: stage 1 by ``executor``; the first source that cannot be read raises; with
+    ``agreeing`` every source must have the columns and codebook of the first; stages 2-3 by
+    ``executor``; the problems of all buckets in file and line order (those of the records
+    left out with ``skip_invalid``, else an :class:`~intercoder.annotations.AnnotationError`)."""
+    from ..annotations import AnnotationError
+
+    infos = executor.read(n_buckets)
+    for info in infos:
+        if info.failure is not None:
+            raise info.failure.error()
+    files = list(dict.fromkeys(info.path for info in infos))  # a big file's batches: once
+    if agreeing:
+        check_agreeing(files, [info.columns for info in infos], [info.codebooks for info in infos])
+    counts: list[_BucketCounts] = []
+    found: list[Diagnostic] = []
+    for bucket, bucket_problems in executor.check(codebook, n_buckets, accept_labels):
+        counts.append(bucket)
+        found += bucket_problems
+    order = {path: i for i, path in enumerate(files)}
+    found.sort(key=lambda d: (order.get(d.location.file, len(order)), d.location.line or 0))
+    if found and not skip_invalid:
+        raise AnnotationError(found, hint="fix them or pass --skip-invalid to leave them out")
+    total = sum(info.records for info in infos)
+    annotations = ClusterAnnotations(counts, codebook, files, total, mode=executor.mode)
+    return CheckedPartitions(annotations, tuple(found))
+
+
+class _DaskExecutor:
+    """The stages as tasks on a Dask cluster: one per partition file, then one per bucket."""
+
+    mode = "--dask"
+
+    def __init__(self, cluster: Cluster, files: list[str], settings: ReadSettings) -> None:
+        self.client = cluster.client
+        self.files = files
+        self.settings = settings
+        self.reads: list[Any] = []
+
+    def read(self, n_buckets: int) -> list[_PartitionInfo]:
+        client = self.client
+        self.reads = [
+            client.submit(_read_partition, path, n_buckets, self.settings, pure=False)
+            for path in self.files
+        ]
+        infos: list[_PartitionInfo] = client.gather(
+            [client.submit(getitem, r, 0) for r in self.reads]
+        )
+        return infos
+
+    def check(
+        self, codebook: Codebook, n_buckets: int, accept_labels: bool
+    ) -> Iterator[tuple[_BucketCounts, list[Diagnostic]]]:
+        client = self.client
+        done = []
+        for j in range(n_buckets):
+            pieces = [client.submit(_piece, r, j) for r in self.reads]
+            done.append(client.submit(_check_bucket, codebook, accept_labels, *pieces, pure=False))
+        self.reads = []  # held by the tasks that need them; the workers free them after
+        for future in done:  # gathered one by one: each bucket's result is freed on its worker
+            result: tuple[_BucketCounts, list[Diagnostic]] = future.result()
+            future.release()
+            yield result
+
+
 def read_partitioned(
     paths: Sequence[str],
     codebook: Codebook,
@@ -183,41 +345,26 @@ def read_partitioned(
     """Read the partitions of ``paths`` on ``cluster``, group their records by unit and check them
     against ``codebook`` (see the module docstring). The checked records stay on the workers.
 
+    The reader settings in force (:func:`intercoder.rows.reading`: ``--encoding``,
+    ``--delimiter``, ``--layout``, ``--variable``, ``--accept-labels``) go with the tasks.
     Invalid records raise :class:`~intercoder.annotations.AnnotationError` listing each with its
     partition file and line, unless ``skip_invalid`` (then they are returned as ``problems``). A
     partition whose columns or codebook differ from the first one's is a :class:`ClusterError`.
     """
-    from ..annotations import AnnotationError
+    from ..rows import read_settings
 
     files = partition_files(paths)
-    client = cluster.client
+    settings = read_settings()
     n_workers = max(1, cluster.n_workers)
     n_buckets = buckets or max(len(files) * BUCKETS_PER_PARTITION, n_workers * BUCKETS_PER_WORKER)
-    reads = [client.submit(_read_partition, path, n_buckets, pure=False) for path in files]
-    infos: list[_PartitionInfo] = client.gather([client.submit(getitem, r, 0) for r in reads])
-    for info in infos:
-        if info.failure is not None:
-            raise info.failure.error()
-    check_agreeing(files, [info.columns for info in infos], [info.codebooks for info in infos])
-    done = []
-    for j in range(n_buckets):
-        pieces = [client.submit(_piece, r, j) for r in reads]
-        done.append(client.submit(_check_bucket, codebook, *pieces, pure=False))
-    del reads, pieces  # held by the tasks that need them; the workers free them after
-    counts: list[_BucketCounts] = []
-    found: list[Diagnostic] = []
-    for future in done:  # gathered one by one: each bucket's result is freed on its worker
-        bucket, bucket_problems = future.result()
-        future.release()
-        counts.append(bucket)
-        found += bucket_problems
-    order = {path: i for i, path in enumerate(files)}
-    found.sort(key=lambda d: (order.get(d.location.file, len(order)), d.location.line or 0))
-    if found and not skip_invalid:
-        raise AnnotationError(found, hint="fix them or pass --skip-invalid to leave them out")
-    total = sum(info.records for info in infos)
-    annotations = ClusterAnnotations(counts, codebook, files, total)
-    return CheckedPartitions(annotations, tuple(found))
+    return count_checked(
+        _DaskExecutor(cluster, files, settings),
+        codebook,
+        n_buckets,
+        skip_invalid=skip_invalid,
+        agreeing=True,
+        accept_labels=settings.accept_labels,
+    )
 
 
 # --- stage 3: coincidence counts per bucket -----------------------------------------------------
@@ -439,17 +586,25 @@ def _variable_result(
 
 
 class ClusterAnnotations:
-    """Checked annotation records of a partitioned dataset, as the coincidence counts of each
-    bucket of units, computed on a Dask cluster when the records were read and checked.
+    """Checked annotation records of a partitioned dataset (or of files read in batches), as
+    the coincidence counts of each bucket of units, computed when the records were read and
+    checked (on a Dask cluster, or in this process: ``mode`` names which, for the messages).
 
     :func:`intercoder.reliability.assess` hands such records to :meth:`assess`, so that ``agree``
     and ``check`` (through the gate, which changes only the thresholds) run unchanged on them.
     """
 
     def __init__(
-        self, counts: list[_BucketCounts], codebook: Codebook, files: list[str], records: int
+        self,
+        counts: list[_BucketCounts],
+        codebook: Codebook,
+        files: list[str],
+        records: int,
+        *,
+        mode: str = "--dask",
     ) -> None:
         self.counts = counts
+        self.mode = mode
         self.codebook = codebook
         self.files = files
         self.records = records
@@ -471,8 +626,8 @@ class ClusterAnnotations:
 
         if bootstrap:
             raise ClusterError(
-                "--bootstrap resamples units in one place and is not available with --dask: "
-                "leave it out (the point estimate is computed on the cluster)"
+                "--bootstrap resamples units in one place and is not available with "
+                f"{self.mode}: leave it out (the point estimate is computed from the counts)"
             )
         if _shape(cb) != _shape(self.codebook):
             raise ClusterError(

@@ -53,6 +53,9 @@ def partition_files(paths: Sequence[str | Path]) -> list[str]:
 
 def columns_of(path: str | Path) -> tuple[str, ...]:
     """The column names of a partition (Parquet schema, CSV header, first JSONL record)."""
+    from ..annotations import REQUIRED_COLUMNS
+    from ..rows import read_settings, sniff_delimiter
+
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
@@ -65,7 +68,9 @@ def columns_of(path: str | Path) -> tuple[str, ...]:
     with path.open("rb") as handle:
         head = handle.read(1 << 16).decode("utf-8-sig", errors="replace")
     if suffix == ".csv":
-        return tuple(next(csv.reader(io.StringIO(head, newline="")), []))
+        # --delimiter when given (in force on the worker too), else as the readers find it
+        delimiter = read_settings().delimiter or sniff_delimiter(head, REQUIRED_COLUMNS)
+        return tuple(next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), []))
     first = next((line for line in head.splitlines() if line.strip()), "")
     try:
         record = json.loads(first)

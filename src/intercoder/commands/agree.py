@@ -8,9 +8,11 @@ import click
 
 from .options import (
     annotation_read_options,
+    batch_plan,
     codebook_option,
     dask_option,
     load_codebook_option,
+    memory_option,
     read_assessable,
     record_options,
     record_round,
@@ -42,6 +44,7 @@ from .options import (
 @record_options
 @annotation_read_options
 @dask_option
+@memory_option
 def agree(
     files: tuple[str, ...],
     codebook_ref: str,
@@ -55,6 +58,7 @@ def agree(
     round_name: str | None,
     ledger_path: str | None,
     dask: str | None,
+    memory: int | None,
 ) -> None:
     """Inter-coder reliability of each variable in long-format annotation FILES."""
     from ..reliability import assess
@@ -62,10 +66,12 @@ def agree(
 
     ledger = recording(record, round_name, ledger_path)
     refuse_record_with_dask(ledger, dask)
+    needs = "--record" if ledger is not None else "--bootstrap" if bootstrap else None
     with stage_bar(files, "agree", ["reading and checking", "computing reliability"]) as step:
         cb = load_codebook_option(codebook_ref)
         selected = selected_variables(cb, variables)
-        annotations = read_assessable(files, cb, skip_invalid, dask)
+        batches = batch_plan(files, memory, dask, needs)
+        annotations = read_assessable(files, cb, skip_invalid, dask, batches)
         step()
         report = assess(annotations, cb, bootstrap=bootstrap, seed=seed, variables=selected)
     if fmt == "json":
@@ -76,7 +82,7 @@ def agree(
         click.echo(render_table(report, details=details), nl=False)
     from ..annotations import AnnotationSet
 
-    if ledger is not None and isinstance(annotations, AnnotationSet):  # never with --dask
+    if ledger is not None and isinstance(annotations, AnnotationSet):  # never --dask, batches
         from ..ledger import make_round
 
         round_ = make_round(

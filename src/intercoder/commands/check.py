@@ -18,9 +18,11 @@ from .options import (
     EXIT_FAILED,
     EXIT_USAGE,
     annotation_read_options,
+    batch_plan,
     codebook_option,
     dask_option,
     load_codebook_option,
+    memory_option,
     read_assessable,
     record_options,
     record_round,
@@ -131,6 +133,7 @@ class SettingError(click.ClickException):
 )
 @annotation_read_options
 @dask_option
+@memory_option
 def check_command(
     files: tuple[str, ...],
     codebook_ref: str,
@@ -154,6 +157,7 @@ def check_command(
     baseline: str | None,
     max_drop: float | None,
     dask: str | None,
+    memory: int | None,
 ) -> None:
     """Fail (exit 1) when a variable's reliability in FILES is under its threshold.
 
@@ -206,9 +210,11 @@ def check_command(
         )
     except gate.ConfigError as exc:
         raise SettingError(str(exc)) from None
+    needs = "--record" if ledger is not None else "--bootstrap" if plan.bootstrap else None
+    batches = batch_plan(files, memory, dask, needs)
     with stage_bar(files, "check", ["reading and checking", "computing reliability"]) as step:
         try:
-            annotations = read_assessable(files, cb, skip_invalid, dask)
+            annotations = read_assessable(files, cb, skip_invalid, dask, batches)
         except IntercoderError as exc:
             outputs.problems(exc)
             raise
@@ -231,7 +237,7 @@ def check_command(
         drifted = _drift(baseline_round, result.report, max_drop)
     from ..annotations import AnnotationSet
 
-    if ledger is not None and isinstance(annotations, AnnotationSet):  # never with --dask
+    if ledger is not None and isinstance(annotations, AnnotationSet):  # never --dask, batches
         from ..ledger import make_round
 
         round_ = make_round(

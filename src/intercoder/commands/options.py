@@ -19,7 +19,7 @@ import click
 
 if TYPE_CHECKING:
     from ..annotations import AnnotationSet
-    from ..cluster import Cluster
+    from ..cluster import BatchPlan, Cluster
     from ..codebook.model import Codebook
     from ..errors import Diagnostic
     from ..reliability import RemoteAnnotations
@@ -83,15 +83,27 @@ F = TypeVar("F", bound=Callable[..., Any])
 _DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}
 
 
-def _encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def _converted(convert: Callable[[str], Any]) -> Callable[..., Any]:
+    """An option callback: ``convert(value)``, a ValueError a usage error naming the option."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+        if value is None:
+            return None
+        try:
+            return convert(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+    return callback
+
+
+def _check_encoding(value: str) -> str:
     from ..rows import check_encoding
 
-    if value is None:
-        return None
-    try:
-        return check_encoding(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    return check_encoding(value)
+
+
+_encoding = _converted(_check_encoding)
 
 
 def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -197,6 +209,60 @@ dask_option = click.option(
 )
 
 
+def _parse_size(value: str) -> int:
+    from ..cluster import parse_size
+
+    return parse_size(value)
+
+
+memory_option = click.option(
+    "--memory",
+    metavar="SIZE",
+    default=None,
+    callback=_converted(_parse_size),
+    help="Memory the records may take (e.g. 500M, 4G). Bigger input is read in batches, its "
+    "records spread by unit over a temporary directory (TMPDIR) and counted bucket by "
+    "bucket: the same result in bounded memory, without --bootstrap or --record. "
+    "[default: half of the available memory]",
+)
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):,.0f} MiB"
+
+
+def batch_plan(
+    files: Sequence[str | Path], memory: int | None, dask: str | None, needs_records: str | None
+) -> BatchPlan | None:
+    """How ``files`` are read in batches within ``--memory`` (default: half of the available
+    memory), or None when they are read whole. ``needs_records`` names an option that needs
+    every record in memory (``--bootstrap``, ``--record``): with ``--memory`` too small for the
+    input it is a usage error; without ``--memory`` the input is read whole, as asked."""
+    from ..cluster import default_limit, partition_files, plan_batches
+
+    if memory is not None and dask is not None:
+        raise OptionValueError(
+            "--memory and --dask exclude each other: on a cluster the workers' memory counts"
+        )
+    if dask is not None:
+        return None
+    limit = memory if memory is not None else default_limit()
+    if limit is None:
+        return None
+    plan = plan_batches(partition_files([str(f) for f in files]), limit)
+    if not plan.needed:
+        return None
+    if needs_records is not None:
+        if memory is None:
+            return None  # asked for something that needs every record: read them all
+        raise OptionValueError(
+            f"{needs_records} needs every record in memory, and these files need about "
+            f"{_mib(plan.memory)} for their ~{plan.records:,} records, "
+            f"more than --memory {_mib(memory)}: leave {needs_records} out or raise --memory"
+        )
+    return plan
+
+
 def write_output(output: str | None, text: str) -> None:
     """Write to ``output`` atomically, or to stdout when it is None or ``-``."""
     if output in (None, "-"):
@@ -247,17 +313,27 @@ def _warn_skipped(problems: Sequence[Diagnostic]) -> None:
 
 
 def read_assessable(
-    files: Sequence[str | Path], codebook: Codebook, skip_invalid: bool, dask: str | None
+    files: Sequence[str | Path],
+    codebook: Codebook,
+    skip_invalid: bool,
+    dask: str | None,
+    batches: BatchPlan | None = None,
 ) -> AnnotationSet | RemoteAnnotations:
-    """:func:`read_checked`, or with ``--dask`` the partitions of ``files`` read, grouped by unit
-    and checked on a Dask cluster (closed when the command ends); either one goes to ``assess``."""
-    from ..cluster import partition_files, read_partitioned
+    """:func:`read_checked`; with ``--dask`` the partitions of ``files`` read, grouped by unit
+    and checked on a Dask cluster (closed when the command ends); with a :func:`batch_plan`
+    ``files`` read in batches and counted in this process. Each one goes to ``assess``."""
+    from ..cluster import partition_files, read_batched, read_partitioned
 
     cluster = None if dask is None else dask_cluster(dask)
     paths = partition_files([str(f) for f in files])  # a directory: its annotation files
-    if cluster is None:
+    if batches is not None:
+        checked = read_batched(
+            paths, codebook, limit=batches.limit, skip_invalid=skip_invalid, plan=batches
+        )
+    elif cluster is None:
         return read_checked(paths, codebook, skip_invalid)
-    checked = read_partitioned(paths, codebook, cluster, skip_invalid=skip_invalid)
+    else:
+        checked = read_partitioned(paths, codebook, cluster, skip_invalid=skip_invalid)
     _warn_skipped(checked.problems)
     return checked.annotations
 

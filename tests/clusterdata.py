@@ -1,15 +1,20 @@
-"""The data of the ``dask`` tests: a round coded on every-level.yaml, dealt into partitions."""
+"""The data of the ``dask`` and batch tests: a round coded on every-level.yaml, dealt into
+partitions, and the comparison of a report computed from counts with the one made in memory."""
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 import random
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from intercoder.reliability import ReliabilityReport, VariableReliability
 
 HERE = Path(__file__).parent
-CODEBOOK = HERE / "every-level.yaml"
+CODEBOOK = HERE / "dask" / "every-level.yaml"
 COLUMNS = ["unit_id", "coder_id", "variable", "value", "codebook", "start", "end"]
 TOPICS = ["elections", "parliament", "economy", "other", "politics"]
 TARGETS = ["kyrgyz", "uzbek", "dungan"]
@@ -90,3 +95,50 @@ def scatter(rows: list[dict[str, Any]], parts: int, seed: int = 3) -> list[list[
     for row in rows:
         out[rng.randrange(parts)].append(row)
     return out
+
+
+def assert_same_report(counted: ReliabilityReport, memory: ReliabilityReport) -> None:
+    """Every field of the two reports equal; alphas (and their details) to 1e-12."""
+    assert counted.codebook == memory.codebook
+    assert counted.n_units == memory.n_units
+    assert counted.coders == memory.coders
+    assert len(counted.variables) == len(memory.variables)
+    for ours, theirs in zip(counted.variables, memory.variables, strict=True):
+        _same_variable(ours, theirs)
+
+
+def _close(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or abs(a - b) <= 1e-12
+
+
+def _same_variable(ours: VariableReliability, theirs: VariableReliability) -> None:
+    assert _close(ours.alpha, theirs.alpha), (ours.variable, ours.alpha, theirs.alpha)
+    for field in ("variable", "level", "coefficient", "n_units", "n_coders", "status", "notes"):
+        assert getattr(ours, field) == getattr(theirs, field), (ours.variable, field)
+    assert [d.label for d in ours.details] == [d.label for d in theirs.details]
+    for a, b in zip(ours.details, theirs.details, strict=True):
+        assert _close(a.alpha, b.alpha), (ours.variable, a, b)
+        assert a.n_units == b.n_units, (ours.variable, a, b)
+
+
+#: The topics in the order of the codebook, for the krippendorff package's numeric matrices.
+TOPIC_ORDER = ["politics", "elections", "parliament", "economy", "other"]
+
+
+def krippendorff_alphas(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Alpha of the pilot's single-valued variables by the krippendorff package (GPL, tests
+    only): the independent reference the counted alphas are compared with."""
+    import krippendorff
+
+    # The coders x units matrices the package takes, built as tests/test_agree.py does.
+    from test_agree import _matrix
+
+    order = {t: i for i, t in enumerate(TOPIC_ORDER)}
+    levels = {"topic": "nominal", "severity": "ordinal", "sources": "interval", "share": "ratio"}
+    return {
+        variable: krippendorff.alpha(
+            _matrix(rows, variable, order.get if variable == "topic" else float),
+            level_of_measurement=level,
+        )
+        for variable, level in levels.items()
+    }
