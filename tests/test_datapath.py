@@ -291,8 +291,9 @@ def test_running_out_of_memory_is_one_line_not_a_traceback(tmp_path: Path) -> No
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.strip() == (
-        f"intercoder: error: {path}: too big to read into memory on this machine; convert it "
-        f"to Parquet (intercoder export codings.csv --to parquet -o FILE.parquet on a machine "
+        f"intercoder: error: {path}: too big to read into memory on this machine; agree and "
+        "check read it in batches with a lower --memory (e.g. --memory 1G); or convert it to "
+        "Parquet (intercoder export codings.csv --to parquet -o FILE.parquet on a machine "
         "with more memory), which is read in a fraction of the space"
     )
 

@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> None:
         _fail(str(exc))
     except MemoryError:  # never a traceback: say what to do
         _fail(
-            "out of memory: the input is too big for this machine; read Parquet rather than "
+            "out of memory: the input is too big for this machine; agree and check read it "
+            "in batches with a lower --memory (e.g. --memory 1G); read Parquet rather than "
             "CSV or JSONL (intercoder export FILE --to parquet), or use a machine with more memory"
         )
     except BrokenPipeError:  # `intercoder ... | head`

@@ -97,7 +97,8 @@ def _fail(where: Location, message: str) -> RowsError:
 def too_big(path: str | Path) -> IntercoderError:
     """The one-line answer to a file that does not fit in memory."""
     return IntercoderError(
-        f"{path}: too big to read into memory on this machine; convert it to Parquet "
+        f"{path}: too big to read into memory on this machine; agree and check read it in "
+        "batches with a lower --memory (e.g. --memory 1G); or convert it to Parquet "
         f"(intercoder export {Path(path).name} --to parquet -o FILE.parquet on a machine with "
         "more memory), which is read in a fraction of the space"
     )
