@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 #: The Uzbek Latin oʻ/gʻ sign (U+02BB) and the tutuq belgisi (U+02BC).
@@ -132,6 +133,8 @@ _PLACEHOLDER_OUTPUT = {
     _PH_S_TUTUQ: "s" + UZ_APOSTROPHE,
 }
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
+# Noncharacters other than the batch separator (see fold_batch).
+_TEXT_NONCHARACTERS = re.compile("[\ufdd0-\ufdee]")
 
 #: Cyrillic (Russian, Kyrgyz, Uzbek and a few neighbours) -> the Latin key, after casefolding.
 #: Uzbek Latin orthography is the reference, so Uzbek written in either script folds alike:
@@ -262,7 +265,9 @@ class Folded(NamedTuple):
 
 
 def _fold_char(char: str) -> str:
-    """The key of one character out of context (filled lazily into the translation tables)."""
+    """The key of one character out of context (filled lazily into the fold tables)."""
+    if char == _SEPARATOR:
+        return "\n"  # ends a text's key inside a batch; no text keeps one (see _batch_input)
     if char in _PLACEHOLDER_OUTPUT:
         return _PLACEHOLDER_OUTPUT[char]
     if char in APOSTROPHE_VARIANTS:  # not between letters (those became placeholders)
@@ -278,17 +283,6 @@ def _fold_char(char: str) -> str:
     if unicodedata.category(char) in ("Mn", "Mc", "Me", "Cf"):
         return ""  # inside a word, invisible for matching (see _WORD_INTERNAL)
     return " "
-
-
-class _FoldTable(dict[int, str]):
-    """``str.translate`` table: code point -> key, computed on first sight."""
-
-    def __missing__(self, code: int) -> str:
-        value = self[code] = _fold_char(chr(code))
-        return value
-
-
-_FOLD_TABLE = _FoldTable()
 
 
 def _nfc_with_offsets(text: str) -> tuple[str, list[int]]:
@@ -371,40 +365,6 @@ def _unmix_scripts(text: str) -> str:
     return "".join(pieces)
 
 
-def _is_invisible(char: str) -> bool:
-    return unicodedata.category(char) in ("Mn", "Mc", "Me", "Cf")
-
-
-def _resolve_context(text: str) -> str:
-    """Replace context-dependent characters by placeholders; the length does not change."""
-    if _NONCHARACTERS.search(text):
-        text = _NONCHARACTERS.sub("\ufffd", text)
-    if _HAS_INVISIBLE.search(text):
-        # The rules look at neighbouring letters, and a zero-width space or a stress mark must
-        # not hide them (узб<ZWSP>ек is узбек: е after б, not at a word start). Resolve the
-        # visible characters alone, then put the invisible ones back where they were.
-        visible = [i for i, char in enumerate(text) if not _is_invisible(char)]
-        resolved = _resolve_visible("".join(text[i] for i in visible))
-        chars = list(text)
-        for i, char in zip(visible, resolved, strict=True):
-            chars[i] = char
-        return "".join(chars)
-    return _resolve_visible(text)
-
-
-def _resolve_visible(text: str) -> str:
-    """:func:`_resolve_context` for text without invisible characters."""
-    text = _OG_SIGN.sub(_PH_TURNED, text)
-    text = _TUTUQ_SIGN.sub(_PH_TUTUQ, text)
-    text = _unmix_scripts(text)
-    if _HAS_CYRILLIC.search(text):
-        text = _HARD_SIGN_DROP.sub(_PH_DROP, text)
-        text = _YE.sub(_PH_YE, text)
-        text = _TS.sub(_PH_TS, text)
-        text = _S_BEFORE_H.sub(_PH_S_TUTUQ, text)
-    return text
-
-
 def fold(text: str) -> Folded:
     """The folded search key of ``text`` and its offsets back into ``text``.
 
@@ -425,55 +385,274 @@ def fold(text: str) -> Folded:
     Words are runs of letters (``str.isalpha``; the ʻ and ʼ signs count as letters). A word
     starts after any non-letter, digits included.
     """
-    import numpy as np  # deferred: text.py is imported by every CLI command
-
-    if unicodedata.is_normalized("NFC", text):
-        normal, base = text, None
-    else:
-        normal, base = _nfc_with_offsets(text)
-    resolved = _resolve_context(normal)
-    key = resolved.translate(_FOLD_TABLE)
-    lengths = _key_lengths(resolved)
-    size = len(resolved)
-    if len(key) == size and "  " not in key and not np.any(lengths != 1):
-        offsets = list(range(size))  # one key character per character: nothing to map
-    else:
-        starts = np.repeat(np.arange(size, dtype=np.intp), lengths)
-        if "  " in key:
-            codes = np.frombuffer(key.encode("utf-32-le"), dtype="<u4")
-            space = codes == 32
-            keep = np.ones(len(codes), dtype=bool)
-            keep[1:] = ~(space[1:] & space[:-1])
-            key = codes[keep].tobytes().decode("utf-32-le")
-            starts = starts[keep]
-        offsets = starts.tolist()
-    offsets.append(size)
-    if base is not None:
-        offsets = [base[offset] for offset in offsets]
-    return Folded(key, offsets)
+    return fold_batch([text]).folded(0)
 
 
-_UNKNOWN_LENGTH = 255
-_LENGTHS: list[Any] = []  # [numpy table: code point -> length of its key], made on first use
+def _resolve_visible(text: str) -> str:
+    """Replace context-dependent characters of ``text`` (texts joined by ``_SEPARATOR``, with
+    no invisible character) by placeholders; the length does not change.
+
+    Every rule looks at most at the neighbouring characters of a word, and the separator is
+    neither a letter nor a vowel nor an apostrophe, so a batch resolves as its texts would one
+    by one.
+    """
+    text = _OG_SIGN.sub(_PH_TURNED, text)
+    text = _TUTUQ_SIGN.sub(_PH_TUTUQ, text)
+    text = _unmix_pieces(text)
+    if _HAS_CYRILLIC.search(text):
+        text = _HARD_SIGN_DROP.sub(_PH_DROP, text)
+        text = _YE.sub(_PH_YE, text)
+        text = _TS.sub(_PH_TS, text)
+        text = _S_BEFORE_H.sub(_PH_S_TUTUQ, text)
+    return text
 
 
-def _key_lengths(text: str) -> Any:
-    """The length of each character's key (as ``_FOLD_TABLE`` gives it), as a numpy array: one
-    table look-up per character in numpy, where a second ``str.translate`` would look up a
-    Python dict."""
+def _unmix_pieces(text: str) -> str:
+    """:func:`_unmix_scripts` of ``text``, applied only to the pieces that need it.
+
+    A piece is a run of characters between white space (or separators): no seam and no word
+    crosses white space, so unmixing piece by piece is unmixing the whole. Pieces holding both
+    a Latin and a Cyrillic letter (rare) are found with numpy; only they reach Python.
+    """
     import numpy as np
 
-    if not _LENGTHS:
-        _LENGTHS.append(np.full(0x110000, _UNKNOWN_LENGTH, dtype=np.uint8))
-    table = _LENGTHS[0]
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    lengths = table[codes]
-    unknown = lengths == _UNKNOWN_LENGTH
-    if unknown.any():  # characters not seen before: their keys, once
-        for code in set(codes[unknown].tolist()):
-            table[code] = len(_FOLD_TABLE[code])
-        lengths = table[codes]
-    return lengths
+    if not (_HAS_LATIN.search(text) and _HAS_CYRILLIC.search(text)):
+        return text
+    props = _TABLES.properties(_code_points(text))
+    breaks = (props & _P_BREAK) != 0
+    piece = np.cumsum(breaks)
+    latin = np.zeros(int(piece[-1]) + 1, dtype=bool)
+    cyrillic = np.zeros_like(latin)
+    latin[piece[(props & _P_LATIN) != 0]] = True
+    cyrillic[piece[(props & _P_CYRILLIC) != 0]] = True
+    mixed = np.flatnonzero(latin & cyrillic).tolist()
+    if not mixed:
+        return text
+    ends = np.flatnonzero(breaks).tolist() + [len(text)]
+    parts: list[str] = []
+    done = 0
+    for number in mixed:
+        start = ends[number - 1] + 1 if number else 0
+        parts.append(text[done:start])
+        parts.append(_unmix_scripts(text[start : ends[number]]))
+        done = ends[number]
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+def _code_points(text: str) -> Any:
+    import numpy as np
+
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+def _from_code_points(codes: Any) -> str:
+    return codes.astype("<u4", copy=False).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+# Character properties for the batch fold, one bit each (0: not looked at yet).
+_P_KNOWN = 1
+_P_BREAK = 2  # white space or the batch separator: no word or script seam crosses it
+_P_HIDDEN = 4  # a combining mark or format character (removed while resolving context)
+_P_INVISIBLE = 8  # in _INVISIBLE: a text holding one resolves without its hidden characters
+_P_LATIN = 16  # in _LATIN_LETTERS
+_P_CYRILLIC = 32  # in _CYRILLIC_LETTERS
+
+
+def _properties_of(char: str) -> int:
+    props = _P_KNOWN
+    if char.isspace() or char == _SEPARATOR:
+        props |= _P_BREAK
+    if unicodedata.category(char) in ("Mn", "Mc", "Me", "Cf"):
+        props |= _P_HIDDEN
+    if _HAS_INVISIBLE.match(char):
+        props |= _P_INVISIBLE
+    if _HAS_LATIN.match(char):
+        props |= _P_LATIN
+    if _HAS_CYRILLIC.match(char):
+        props |= _P_CYRILLIC
+    return props
+
+
+class _FoldTables:
+    """numpy tables indexed by code point, filled on first sight of a character.
+
+    ``props`` holds the ``_P_*`` bits; ``slots`` the row of the character's key in ``keys``
+    (code points of the key, padded) and ``lengths`` (its length): the translation of a whole
+    batch is then a few numpy look-ups and one ``np.repeat`` instead of a dict look-up per
+    character in ``str.translate``.
+    """
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self.props = np.zeros(0x110000, dtype=np.uint8)
+        self.slots = np.zeros(0x110000, dtype=np.int32)
+        self._rows: dict[str, int] = {}
+        self.keys = np.zeros((0, 1), dtype=np.uint32)
+        self.lengths = np.zeros(0, dtype=np.int64)
+
+    def properties(self, codes: Any) -> Any:
+        """The ``_P_*`` bits of every code point in ``codes`` (learning the new ones)."""
+        import numpy as np
+
+        props = self.props[codes]
+        if props.all():
+            return props
+        for code in np.unique(codes[props == 0]).tolist():
+            char = chr(code)
+            self.props[code] = _properties_of(char)
+            self.slots[code] = self._rows.setdefault(_fold_char(char), len(self._rows))
+        width = max(1, *map(len, self._rows))
+        keys = np.zeros((len(self._rows), width), dtype=np.uint32)
+        for key, row in self._rows.items():
+            keys[row, : len(key)] = [ord(char) for char in key]
+        self.keys = keys
+        self.lengths = np.array([len(key) for key in self._rows], dtype=np.int64)
+        return self.props[codes]
+
+
+class _LazyTables:
+    """The module's :class:`_FoldTables`, made on first use (``text`` is imported by every
+    command; numpy and 6 MB of tables are only needed for folding)."""
+
+    _tables: _FoldTables | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if _LazyTables._tables is None:
+            _LazyTables._tables = _FoldTables()
+        return getattr(_LazyTables._tables, name)
+
+
+_TABLES: Any = _LazyTables()
+
+#: Placed between the texts of a batch. A noncharacter: texts never keep one (noncharacters
+#: in a text become U+FFFD first, as in :func:`fold`), it folds to the "\n" that ends a text's
+#: key in the batch key, and it counts as white space for unmixing.
+_SEPARATOR = "\ufdef"
+
+
+class FoldedBatch(NamedTuple):
+    """The folded keys of many texts, computed at once (see :func:`fold_batch`).
+
+    ``key`` is the keys of the texts in order, each but the last followed by ``"\n"`` (which no
+    key contains). ``offsets`` (a numpy array, ``len(key) + 1`` entries) maps every key
+    position to a position in ``joined``: the texts (in NFC) joined by one separator
+    character, text ``i`` starting at ``text_starts[i]``. Text ``i``'s key is
+    ``key[key_starts[i]:key_ends[i]]``. ``bases`` maps the index of each text that was not in
+    NFC to the map from its NFC form back to the text (as :func:`fold` does it).
+    """
+
+    texts: list[str]
+    joined: str
+    key: str
+    offsets: Any
+    key_starts: Any
+    key_ends: Any
+    text_starts: Any
+    bases: dict[int, list[int]]
+
+    def folded(self, index: int) -> Folded:
+        """Text ``index``'s :class:`Folded`, exactly as :func:`fold` gives it."""
+        start, end = int(self.key_starts[index]), int(self.key_ends[index])
+        offsets = (self.offsets[start : end + 1] - self.text_starts[index]).tolist()
+        base = self.bases.get(index)
+        if base is not None:
+            offsets = [base[offset] for offset in offsets]
+        return Folded(self.key[start:end], offsets)
+
+    def texts_at(self, positions: Any) -> Any:
+        """The index of the text each key position (a numpy array) belongs to."""
+        import numpy as np
+
+        return np.searchsorted(self.key_starts, positions, side="right") - 1
+
+
+def fold_batch(texts: Sequence[str]) -> FoldedBatch:
+    """:func:`fold` of many texts at once, with whole-batch C-level operations.
+
+    The texts are joined by a separator and folded as one string: the context rules are
+    regular expressions over the whole batch, the character keys come from numpy tables over
+    its code points, and offsets stay a numpy array (most key positions never need one).
+    Python-level work is left for rare input: texts not in NFC, pieces mixing scripts.
+    """
+    import numpy as np
+
+    normals = list(texts)
+    bases: dict[int, list[int]] = {}
+    joined = _SEPARATOR.join(normals)
+    if not unicodedata.is_normalized("NFC", joined):
+        # The separator never composes with its neighbours: the texts not in NFC are exactly
+        # those that make the batch not NFC.
+        for index, text in enumerate(normals):
+            if not unicodedata.is_normalized("NFC", text):
+                normals[index], bases[index] = _nfc_with_offsets(text)
+        joined = _SEPARATOR.join(normals)
+    if _NONCHARACTERS.search(joined) and (
+        joined.count(_SEPARATOR) != len(normals) - 1 or _TEXT_NONCHARACTERS.search(joined)
+    ):
+        normals = [_NONCHARACTERS.sub("\ufffd", text) for text in normals]
+        joined = _SEPARATOR.join(normals)
+    lengths = np.fromiter(map(len, normals), dtype=np.int64, count=len(normals))
+    text_starts = np.zeros(len(normals) + 1, dtype=np.int64)
+    np.cumsum(lengths + 1, out=text_starts[1:])
+    codes = _resolve_batch(joined, lengths)
+    _TABLES.properties(codes)  # learns the placeholders' and new characters' keys
+    slots = _TABLES.slots[codes]
+    key_lengths = _TABLES.lengths[slots]
+    sources = np.repeat(np.arange(len(codes), dtype=np.int64), key_lengths)
+    firsts = np.cumsum(key_lengths) - key_lengths
+    within = np.arange(len(sources), dtype=np.int64) - np.repeat(firsts, key_lengths)
+    keys = _TABLES.keys
+    out = keys.ravel()[slots[sources].astype(np.int64) * keys.shape[1] + within]
+    space = out == 32
+    if space.any():  # every run of spaces is one space
+        keep = np.ones(len(out), dtype=bool)
+        keep[1:] = ~(space[1:] & space[:-1])
+        out, sources = out[keep], sources[keep]
+    ends = np.flatnonzero(out == 10)
+    key_starts = np.zeros(len(normals), dtype=np.int64)
+    key_starts[1:] = ends + 1
+    return FoldedBatch(
+        list(texts),
+        joined,
+        _from_code_points(out),
+        np.append(sources, len(joined)),
+        key_starts,
+        np.append(ends, len(out)),
+        text_starts,
+        bases,
+    )
+
+
+def _resolve_batch(joined: str, lengths: Any) -> Any:
+    """The code points of ``joined`` (texts of ``lengths`` joined by the separator) with the
+    context-dependent characters replaced by placeholders.
+
+    The rules look at neighbouring letters, and a zero-width space or a stress mark must not
+    hide them (узб<ZWSP>ек is узбек: е after б, not at a word start). In a text holding one of
+    ``_INVISIBLE``, its combining marks and format characters are taken out, the rest is
+    resolved, and they are put back where they were.
+    """
+    import numpy as np
+
+    if not _HAS_INVISIBLE.search(joined):
+        return _code_points(_resolve_visible(joined))
+    codes = _code_points(joined)
+    props = _TABLES.properties(codes)
+    text_of = np.repeat(np.arange(len(lengths)), lengths + 1)[: len(codes)]
+    flagged = np.zeros(len(lengths), dtype=bool)
+    flagged[text_of[(props & _P_INVISIBLE) != 0]] = True
+    visible = np.flatnonzero(((props & _P_HIDDEN) == 0) | ~flagged[text_of])
+    resolved = codes.copy()
+    resolved[visible] = _code_points(_resolve_visible(_from_code_points(codes[visible])))
+    return resolved
+
+
+def fold_many(texts: Sequence[str]) -> list[Folded]:
+    """``[fold(text) for text in texts]``, computed as one batch (see :func:`fold_batch`)."""
+    batch = fold_batch(texts)
+    return [batch.folded(index) for index in range(len(batch.texts))]
 
 
 def fold_key(text: str) -> str:
