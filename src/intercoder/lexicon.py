@@ -27,12 +27,12 @@ Matching rules:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import ahocorasick
 
-from .text import Folded, fold, script_of
+from .text import Folded, fold_batch, fold_many, script_of
 
 if TYPE_CHECKING:
     from .codebook.model import Codebook, Marker
@@ -72,9 +72,13 @@ class _Entry(NamedTuple):
     excludes: tuple[int, ...]  # groups whose exclude list contains this key
 
 
-def _term_key(phrase: str) -> str:
-    """The automaton key of a term or exclude phrase (folded, outer separators stripped)."""
-    return fold(phrase).key.strip(" ")
+def _term_key(folded: Folded) -> str:
+    """The automaton key of a folded term or exclude phrase (outer separators stripped)."""
+    return folded.key.strip(" ")
+
+
+def _match_order(match: Match) -> tuple[int, int, str, str]:
+    return (match.start, match.end, match.variable, match.code)
 
 
 def _is_cyrillic(term: str) -> bool:
@@ -99,6 +103,10 @@ class LexiconMatcher:
         group_ids: dict[tuple[str, str], int] = {}
         terms: dict[str, list[_Term]] = {}
         excludes: dict[str, set[int]] = {}
+        phrases = sorted({p for marker in self.markers for p in (*marker.terms, *marker.exclude)})
+        term_key = {
+            p: _term_key(folded) for p, folded in zip(phrases, fold_many(phrases), strict=True)
+        }
         order = 0
         for marker in self.markers:
             pair = (marker.variable, marker.code)
@@ -107,14 +115,14 @@ class LexiconMatcher:
                 self._groups.append(pair)
             group = group_ids[pair]
             for term in marker.terms:
-                key = _term_key(term)
+                key = term_key[term]
                 if key:  # a term of punctuation only cannot be matched
                     terms.setdefault(key, []).append(
                         _Term(group, order, _is_cyrillic(term), marker.lang, term)
                     )
                     order += 1
             for phrase in marker.exclude:
-                key = _term_key(phrase)
+                key = term_key[phrase]
                 if key:
                     excludes.setdefault(key, set()).add(group)
         self._automaton: Any = None
@@ -148,21 +156,89 @@ class LexiconMatcher:
 
     def find(self, text: str) -> list[Match]:
         """Every marker match in ``text``, ordered by start, end, variable and code."""
-        if self._automaton is None or not text:
-            return []
-        return self.find_folded(text, fold(text))
+        return self.find_many([text])[0]
 
-    def find_folded(self, text: str, folded: Folded) -> list[Match]:
-        """:meth:`find` for a text already folded (to run several matchers on one fold)."""
-        if self._automaton is None:
-            return []
-        key = folded.key
+    def find_many(self, texts: Sequence[str]) -> list[list[Match]]:
+        """``[self.find(text) for text in texts]``, with one fold and one automaton pass over
+        the whole batch (see :func:`intercoder.text.fold_batch`)."""
+        import numpy as np
+
+        found: list[list[Match]] = [[] for _ in texts]
+        if self._automaton is None or not any(texts):
+            return found
+        batch = fold_batch(texts)
+        hits, excluded = self._scan(batch.key)
+        if not hits:
+            return found
+        # Key positions become text offsets only for the hits: the start and word end of each.
+        ends = np.array([hit[1] for hit in hits], dtype=np.int64)
+        starts = np.array([hit[0] for hit in hits], dtype=np.int64)
+        owners = batch.texts_at(starts)
+        text_starts = batch.text_starts[owners]
+        firsts = batch.offsets[starts]
+        joined = batch.joined
+        owner_list = owners.tolist()
+        relative = (firsts - text_starts).tolist()
+        # Whether the text is in Cyrillic where the term starts (ranks terms on a tie).
+        cyrillic = ["\u0400" <= joined[first] <= "\u052f" for first in firsts.tolist()]
+        for index, owner in enumerate(owner_list if batch.bases else ()):
+            base = batch.bases.get(owner)
+            if base is not None:  # not in NFC: the character of the text itself
+                cyrillic[index] = "\u0400" <= texts[owner][base[relative[index]]] <= "\u052f"
+        located = zip(
+            owner_list,
+            relative,
+            (batch.offsets[ends] - text_starts).tolist(),
+            cyrillic,
+            strict=True,
+        )
+        excluded_by_text: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        if excluded:
+            exclude_owners = batch.texts_at(np.array([x[0] for x in excluded])).tolist()
+            for (start, end, groups), owner in zip(excluded, exclude_owners, strict=True):
+                for group in groups:
+                    excluded_by_text.setdefault((owner, group), []).append((start, end))
+        best: dict[tuple[int, int], tuple[tuple[int, bool, int], _Term, int, int, int]] = {}
+        for (start, word_end, length, terms), (owner, first, last, in_cyrillic) in zip(
+            hits, located, strict=True
+        ):
+            for term in terms:
+                spans = excluded_by_text.get((owner, term.group))
+                if spans and any(xs <= start and word_end <= xe for xs, xe in spans):
+                    continue
+                rank = (length, term.cyrillic == in_cyrillic, -term.order)
+                slot = (start, term.group)
+                current = best.get(slot)
+                if current is None or rank > current[0]:
+                    best[slot] = (rank, term, owner, first, last)
+        for (_start, group), (_rank, term, owner, first, last) in best.items():
+            variable, code = self._groups[group]
+            found[owner].append(Match(variable, code, term.lang, term.term, first, last))
+        for owner, base in batch.bases.items():  # texts that were not in NFC
+            if found[owner]:
+                found[owner] = [
+                    match._replace(start=base[match.start], end=base[match.end])
+                    for match in found[owner]
+                ]
+        for matches in found:
+            matches.sort(key=_match_order)
+        return found
+
+    def _scan(
+        self, key: str
+    ) -> tuple[
+        list[tuple[int, int, int, tuple[_Term, ...]]], list[tuple[int, int, tuple[int, ...]]]
+    ]:
+        """One automaton pass over ``key``: the term hits at word starts, as ``(start, word
+        end, key length, terms)``, and the exclude phrases found, as ``(start, word end,
+        groups)``.
+
+        The automaton reports every key ending at each position, so keys found in the middle
+        of a word are dropped here by looking at the character before them.
+        """
         tail = _WORD_TAIL.match
-        # One automaton pass; the automaton reports every key ending at each position, so
-        # keys found in the middle of a word are dropped here by looking at the character
-        # before them.
         hits: list[tuple[int, int, int, tuple[_Term, ...]]] = []
-        excluded: dict[int, list[tuple[int, int]]] = {}
+        excluded: list[tuple[int, int, tuple[int, ...]]] = []
         entry: _Entry
         for last, entry in self._automaton.iter(key):
             start = last + 1 - entry.length
@@ -171,13 +247,23 @@ class LexiconMatcher:
                 if before.isalpha() or (entry.digit_start and before.isdigit()):
                     continue
             word_end = tail(key, last + 1).end()  # type: ignore[union-attr]  # always matches
-            for group in entry.excludes:
-                excluded.setdefault(group, []).append((start, word_end))
+            if entry.excludes:
+                excluded.append((start, word_end, entry.excludes))
             if entry.terms:
                 hits.append((start, word_end, entry.length, entry.terms))
+        return hits, excluded
+
+    def find_folded(self, text: str, folded: Folded) -> list[Match]:
+        """:meth:`find` for a text already folded (to run several matchers on one fold)."""
+        if self._automaton is None:
+            return []
+        hits, found_excludes = self._scan(folded.key)
         if not hits:
             return []
-
+        excluded: dict[int, list[tuple[int, int]]] = {}
+        for start, word_end, groups in found_excludes:
+            for group in groups:
+                excluded.setdefault(group, []).append((start, word_end))
         offsets = folded.offsets
         best: dict[tuple[int, int], tuple[tuple[int, bool, int], _Term, int]] = {}
         for start, word_end, length, terms in hits:
@@ -197,7 +283,7 @@ class LexiconMatcher:
             matches.append(
                 Match(variable, code, term.lang, term.term, offsets[start], offsets[word_end])
             )
-        matches.sort(key=lambda m: (m.start, m.end, m.variable, m.code))
+        matches.sort(key=_match_order)
         return matches
 
     def code(self, text: str) -> dict[str, set[str]]:

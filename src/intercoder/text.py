@@ -216,12 +216,9 @@ _APOS = re.escape(APOSTROPHE_VARIANTS)
 _LETTER = f"[^\\W\\d_{_APOS}]"
 
 # An apostrophe between two letters is part of the word: the oʻ/gʻ sign after o or g (Latin, or
-# Cyrillic о/г typed for ў/ғ), the tutuq belgisi elsewhere. Any other apostrophe is punctuation
-# (quotes around a word, a trailing possessive). Patterns start with the character concerned
-# so that the regex engine can skip ahead to candidates.
-_OG_SIGN = re.compile(f"[{_APOS}](?<=[oOgGоОгГ][{_APOS}])(?={_LETTER})")
-# (Not after ь, which folds to nothing: the apostrophe would begin the folded word.)
-_TUTUQ_SIGN = re.compile(f"[{_APOS}](?<=[^\\W\\d_{_APOS}ьЬ][{_APOS}])(?={_LETTER})")
+# Cyrillic о/г typed for ў/ғ), the tutuq belgisi elsewhere (not after ь, which folds to nothing:
+# the apostrophe would begin the folded word). Any other apostrophe is punctuation (quotes
+# around a word, a trailing possessive). The rules are applied by _resolve_codes.
 _HAS_INVISIBLE = re.compile(f"[{_INVISIBLE}]")
 _HAS_LATIN = re.compile(f"[{_LATIN_LETTERS}]")
 _HAS_CYRILLIC = re.compile(f"[{_CYRILLIC_LETTERS}]")
@@ -230,10 +227,6 @@ _SCRIPT_SEAM = re.compile(
     f"|[{_CYRILLIC_LETTERS}][{_WORD_INTERNAL}]*[{_LATIN_LETTERS}]"
 )
 _RUN = re.compile(f"(?:{_LETTER}|[{_WORD_INTERNAL}])+")
-_HARD_SIGN_DROP = re.compile(f"[ъЪ](?=[еЕёЁюЮяЯ])|[ъЪ](?<=[ўЎғҒ{_PH_TURNED}][ъЪ])")
-_YE = re.compile(f"[еЕ](?:(?<!{_LETTER}[еЕ])|(?<=[{_CYRILLIC_VOWELS}ъьЪЬ][еЕ]))")
-_TS = re.compile(f"[цЦ](?<=[{_CYRILLIC_VOWELS}][цЦ])")
-_S_BEFORE_H = re.compile("[сС](?=[ҳҲ])")
 
 
 class Folded(NamedTuple):
@@ -352,7 +345,9 @@ def _unmix_scripts(text: str) -> str:
         if seam.start() < done:
             continue  # a second seam in a word already unmixed
         start = seam.start()
-        while start > 0 and _RUN.match(text[start - 1]):
+        # Back to the start of the word, but not into what is done: a seam may begin with a
+        # non-letter of the Latin block (× ÷) that ends the run of the seam before it.
+        while start > done and _RUN.match(text[start - 1]):
             start -= 1
         run = _RUN.match(text, start)
         end = run.end() if run else seam.end()
@@ -388,56 +383,132 @@ def fold(text: str) -> Folded:
     return fold_batch([text]).folded(0)
 
 
-def _resolve_visible(text: str) -> str:
-    """Replace context-dependent characters of ``text`` (texts joined by ``_SEPARATOR``, with
-    no invisible character) by placeholders; the length does not change.
+def _resolve_codes(codes: Any) -> Any:
+    """The code points ``codes`` (texts joined by ``_SEPARATOR``, without the hidden characters
+    of texts holding invisible ones) with context-dependent characters replaced by placeholders.
 
-    Every rule looks at most at the neighbouring characters of a word, and the separator is
-    neither a letter nor a vowel nor an apostrophe, so a batch resolves as its texts would one
-    by one.
-    """
-    text = _OG_SIGN.sub(_PH_TURNED, text)
-    text = _TUTUQ_SIGN.sub(_PH_TUTUQ, text)
-    text = _unmix_pieces(text)
-    if _HAS_CYRILLIC.search(text):
-        text = _HARD_SIGN_DROP.sub(_PH_DROP, text)
-        text = _YE.sub(_PH_YE, text)
-        text = _TS.sub(_PH_TS, text)
-        text = _S_BEFORE_H.sub(_PH_S_TUTUQ, text)
-    return text
+    Every rule looks at one neighbour of the character concerned, so each is a numpy test at
+    the few positions holding that character; the separator is neither a letter nor a vowel
+    nor an apostrophe, so a batch resolves as its texts would one by one. The rules, in the
+    order they apply (each sees what the ones before it replaced):
 
-
-def _unmix_pieces(text: str) -> str:
-    """:func:`_unmix_scripts` of ``text``, applied only to the pieces that need it.
-
-    A piece is a run of characters between white space (or separators): no seam and no word
-    crosses white space, so unmixing piece by piece is unmixing the whole. Pieces holding both
-    a Latin and a Cyrillic letter (rare) are found with numpy; only they reach Python.
+    * an apostrophe after o/g (Latin, or Cyrillic о/г) and before a letter: the oʻ/gʻ sign;
+    * another apostrophe after a letter (not ь) and before a letter: the tutuq belgisi;
+    * words mixing scripts lose their minority-script homoglyphs (:func:`_unmix_codes`);
+    * ъ before е/ё/ю/я or after ў/ғ/the oʻ/gʻ sign is dropped;
+    * е at a word start (after a non-letter) or after a vowel, ъ or ь is "ye";
+    * ц after a vowel (not an е that became "ye") is "ts";
+    * с before ҳ is "sʼ".
     """
     import numpy as np
 
-    if not (_HAS_LATIN.search(text) and _HAS_CYRILLIC.search(text)):
-        return text
-    props = _TABLES.properties(_code_points(text))
-    breaks = (props & _P_BREAK) != 0
-    piece = np.cumsum(breaks)
-    latin = np.zeros(int(piece[-1]) + 1, dtype=bool)
-    cyrillic = np.zeros_like(latin)
-    latin[piece[(props & _P_LATIN) != 0]] = True
-    cyrillic[piece[(props & _P_CYRILLIC) != 0]] = True
-    mixed = np.flatnonzero(latin & cyrillic).tolist()
-    if not mixed:
-        return text
-    ends = np.flatnonzero(breaks).tolist() + [len(text)]
-    parts: list[str] = []
-    done = 0
-    for number in mixed:
-        start = ends[number - 1] + 1 if number else 0
-        parts.append(text[done:start])
-        parts.append(_unmix_scripts(text[start : ends[number]]))
-        done = ends[number]
-    parts.append(text[done:])
-    return "".join(parts)
+    out = codes.copy()
+    props = _TABLES.properties(out)
+    around = _padded(props)
+
+    def at(bit: int) -> Any:
+        return np.flatnonzero(props & bit)
+
+    def placed(positions: Any, placeholder: str) -> None:
+        out[positions] = ord(placeholder)
+        props[positions] = _TABLES.props[ord(placeholder)]
+
+    apostrophes = at(_P_APOSTROPHE)
+    if len(apostrophes):
+        before, after = around[apostrophes], around[apostrophes + 2]
+        sign = ((before & _P_OG) != 0) & ((after & _P_LETTER) != 0)
+        tutuq = ~sign & ((before & _P_TUTUQ_AFTER) != 0) & ((after & _P_LETTER) != 0)
+        placed(apostrophes[sign], _PH_TURNED)
+        placed(apostrophes[tutuq], _PH_TUTUQ)
+    if _unmix_codes(out, props):
+        props = _TABLES.properties(out)
+    around = _padded(props)
+    hard = at(_P_HARD)
+    drop = hard[((around[hard + 2] & _P_DROP_BEFORE) != 0) | ((around[hard] & _P_DROP_AFTER) != 0)]
+    e = at(_P_E)
+    before = around[e]
+    ye = e[((before & _P_LETTER) == 0) | ((before & _P_YE_AFTER) != 0)]
+    tse = at(_P_TSE)
+    became_ye = np.zeros(len(out) + 1, dtype=bool)
+    became_ye[ye + 1] = True  # indexed by the position after
+    ts = tse[((around[tse] & _P_VOWEL) != 0) & ~became_ye[tse]]
+    es = at(_P_ES)
+    s_tutuq = es[(around[es + 2] & _P_HA) != 0]
+    for positions, placeholder in (
+        (drop, _PH_DROP),
+        (ye, _PH_YE),
+        (ts, _PH_TS),
+        (s_tutuq, _PH_S_TUTUQ),
+    ):
+        out[positions] = ord(placeholder)
+    return out
+
+
+def _padded(props: Any) -> Any:
+    """``props`` with a 0 before and after: ``padded[i]`` is the character before position
+    ``i`` and ``padded[i + 2]`` the one after it (none at the ends of the string)."""
+    import numpy as np
+
+    padded = np.zeros(len(props) + 2, dtype=props.dtype)
+    padded[1:-1] = props
+    return padded
+
+
+def _unmix_codes(out: Any, props: Any) -> bool:
+    """:func:`_unmix_scripts` of the code points ``out``, in place; whether any changed.
+
+    A piece is a run of characters a word or a script seam can hold (letters, the Latin and
+    Cyrillic blocks, characters internal to words): no seam or word crosses anything else, so
+    unmixing piece by piece is unmixing the whole. A piece made of Latin and Cyrillic letters
+    (and word-internal characters) only is one word with a seam: :func:`_unmix_word` is done
+    for all of them at once with numpy. Other pieces holding both scripts (rare) are given to
+    :func:`_unmix_scripts`.
+    """
+    import numpy as np
+
+    latin = (props & _P_LATIN) != 0
+    cyrillic = (props & _P_CYRILLIC) != 0
+    if not (latin.any() and cyrillic.any()):
+        return False
+    piece = np.cumsum((props & _P_BREAK) != 0)
+    count = int(piece[-1]) + 1
+
+    def per_piece(mask: Any) -> Any:
+        return np.bincount(piece[mask], minlength=count)
+
+    n_latin = per_piece(latin)
+    mixed = (n_latin > 0) & (per_piece(cyrillic) > 0)
+    if not mixed.any():
+        return False
+    # (A break belongs to the piece after it, which it does not make less simple.)
+    simple = mixed & (per_piece((props & (_P_SIMPLE | _P_BREAK)) == 0) == 0)
+    counted = cyrillic & ((props & _P_SIGN) == 0)
+    n_cyrillic = per_piece(counted)
+    to_cyrillic = (n_cyrillic > n_latin) | (
+        (n_cyrillic == n_latin) & (per_piece(latin & ((props & _P_TWIN) != 0)) == n_latin)
+    )
+    to_latin = ~to_cyrillic & (
+        (n_latin > n_cyrillic) | (per_piece(counted & ((props & _P_TWIN) != 0)) == n_cyrillic)
+    )
+    twinned = (props & _P_TWIN) != 0
+    in_simple = simple[piece]
+    changed = np.flatnonzero(
+        in_simple & twinned & ((latin & to_cyrillic[piece]) | (cyrillic & to_latin[piece]))
+    )
+    out[changed] = _TABLES.twins[out[changed]]
+    any_changed = len(changed) > 0
+    complex_pieces = np.flatnonzero(mixed & ~simple).tolist()
+    if complex_pieces:
+        ends = [*np.flatnonzero((props & _P_BREAK) != 0).tolist(), len(out)]
+        for number in complex_pieces:
+            start = ends[number - 1] + 1 if number else 0
+            end = ends[number]
+            text = _from_code_points(out[start:end])
+            unmixed = _unmix_scripts(text)
+            if unmixed != text:
+                out[start:end] = _code_points(unmixed)
+                any_changed = True
+    return any_changed
 
 
 def _code_points(text: str) -> Any:
@@ -447,30 +518,76 @@ def _code_points(text: str) -> Any:
 
 
 def _from_code_points(codes: Any) -> str:
-    return codes.astype("<u4", copy=False).tobytes().decode("utf-32-le", "surrogatepass")
+    text: str = codes.astype("<u4", copy=False).tobytes().decode("utf-32-le", "surrogatepass")
+    return text
 
 
 # Character properties for the batch fold, one bit each (0: not looked at yet).
 _P_KNOWN = 1
-_P_BREAK = 2  # white space or the batch separator: no word or script seam crosses it
-_P_HIDDEN = 4  # a combining mark or format character (removed while resolving context)
-_P_INVISIBLE = 8  # in _INVISIBLE: a text holding one resolves without its hidden characters
-_P_LATIN = 16  # in _LATIN_LETTERS
-_P_CYRILLIC = 32  # in _CYRILLIC_LETTERS
+_P_BREAK = 1 << 1  # nothing a word or a script seam can hold (see _unmix_codes)
+_P_HIDDEN = 1 << 2  # a combining mark or format character (removed while resolving context)
+_P_INVISIBLE = 1 << 3  # in _INVISIBLE: a text holding one resolves without its hidden ones
+_P_LATIN = 1 << 4  # in _LATIN_LETTERS
+_P_CYRILLIC = 1 << 5  # in _CYRILLIC_LETTERS
+_P_SIMPLE = 1 << 6  # a Latin or a Cyrillic letter, or word-internal (in neither block)
+_P_SIGN = 1 << 7  # ь ъ: not counted when unmixing
+_P_TWIN = 1 << 8  # has a homoglyph twin in the other script
+_P_APOSTROPHE = 1 << 9
+_P_OG = 1 << 10  # o/g before an apostrophe: the oʻ/gʻ sign
+_P_LETTER = 1 << 11  # _LETTER
+_P_TUTUQ_AFTER = 1 << 12  # a letter other than ь, before an apostrophe: the tutuq belgisi
+_P_HARD = 1 << 13  # ъ
+_P_DROP_BEFORE = 1 << 14  # е ё ю я: ъ before them is dropped
+_P_DROP_AFTER = 1 << 15  # ў ғ and the oʻ/gʻ sign: ъ after them is dropped
+_P_E = 1 << 16  # е
+_P_YE_AFTER = 1 << 17  # vowels, ъ, ь: е after them is "ye"
+_P_TSE = 1 << 18  # ц
+_P_VOWEL = 1 << 19
+_P_ES = 1 << 20  # с
+_P_HA = 1 << 21  # ҳ
+
+_PROPERTY_CLASSES = (
+    (_P_HIDDEN, None),  # by category, below
+    (_P_INVISIBLE, f"[{_INVISIBLE}]"),
+    (_P_LATIN, f"[{_LATIN_LETTERS}]"),
+    (_P_CYRILLIC, f"[{_CYRILLIC_LETTERS}]"),
+    (_P_SIGN, "[ьъЬЪ]"),
+    (_P_APOSTROPHE, f"[{_APOS}]"),
+    (_P_OG, "[oOgGоОгГ]"),
+    (_P_LETTER, _LETTER),
+    (_P_TUTUQ_AFTER, f"[^\\W\\d_{_APOS}ьЬ]"),
+    (_P_HARD, "[ъЪ]"),
+    (_P_DROP_BEFORE, "[еЕёЁюЮяЯ]"),
+    (_P_DROP_AFTER, f"[ўЎғҒ{_PH_TURNED}]"),
+    (_P_E, "[еЕ]"),
+    (_P_YE_AFTER, f"[{_CYRILLIC_VOWELS}ъьЪЬ]"),
+    (_P_TSE, "[цЦ]"),
+    (_P_VOWEL, f"[{_CYRILLIC_VOWELS}]"),
+    (_P_ES, "[сС]"),
+    (_P_HA, "[ҳҲ]"),
+)
+_PROPERTY_PATTERNS = [(bit, re.compile(p)) for bit, p in _PROPERTY_CLASSES if p is not None]
+_TWIN_OF = {**_LATIN_TO_CYRILLIC_TWIN, **_CYRILLIC_TO_LATIN_TWIN}
+# Every Latin and Cyrillic letter (the only ones with twins) is below U+2000.
+_TWINS_SIZE = 0x2000
 
 
 def _properties_of(char: str) -> int:
     props = _P_KNOWN
-    if char.isspace() or char == _SEPARATOR:
-        props |= _P_BREAK
     if unicodedata.category(char) in ("Mn", "Mc", "Me", "Cf"):
         props |= _P_HIDDEN
-    if _HAS_INVISIBLE.match(char):
-        props |= _P_INVISIBLE
-    if _HAS_LATIN.match(char):
-        props |= _P_LATIN
-    if _HAS_CYRILLIC.match(char):
-        props |= _P_CYRILLIC
+    for bit, pattern in _PROPERTY_PATTERNS:
+        if pattern.fullmatch(char):
+            props |= bit
+    latin, cyrillic = bool(props & _P_LATIN), bool(props & _P_CYRILLIC)
+    internal = char in _PH_TURNED + _PH_TUTUQ or bool(_HAS_INVISIBLE.fullmatch(char))
+    letter = bool(_RUN.fullmatch(char))
+    if not (letter or latin or cyrillic):
+        props |= _P_BREAK
+    if letter and ((latin != cyrillic and not internal) or (internal and not latin | cyrillic)):
+        props |= _P_SIMPLE
+    if char in _TWIN_OF:
+        props |= _P_TWIN
     return props
 
 
@@ -486,11 +603,16 @@ class _FoldTables:
     def __init__(self) -> None:
         import numpy as np
 
-        self.props = np.zeros(0x110000, dtype=np.uint8)
+        self.props = np.zeros(0x110000, dtype=np.uint32)
         self.slots = np.zeros(0x110000, dtype=np.int32)
         self._rows: dict[str, int] = {}
         self.keys = np.zeros((0, 1), dtype=np.uint32)
         self.lengths = np.zeros(0, dtype=np.int64)
+        self.twins = np.arange(_TWINS_SIZE, dtype=np.uint32)
+        for char, twin in _TWIN_OF.items():
+            self.twins[ord(char)] = ord(twin)
+        # The placeholders appear only while resolving: known from the start.
+        self.properties(np.array([ord(char) for char in _PLACEHOLDER_OUTPUT], dtype=np.uint32))
 
     def properties(self, codes: Any) -> Any:
         """The ``_P_*`` bits of every code point in ``codes`` (learning the new ones)."""
@@ -627,7 +749,7 @@ def fold_batch(texts: Sequence[str]) -> FoldedBatch:
 
 def _resolve_batch(joined: str, lengths: Any) -> Any:
     """The code points of ``joined`` (texts of ``lengths`` joined by the separator) with the
-    context-dependent characters replaced by placeholders.
+    context-dependent characters replaced by placeholders (see :func:`_resolve_codes`).
 
     The rules look at neighbouring letters, and a zero-width space or a stress mark must not
     hide them (узб<ZWSP>ек is узбек: е after б, not at a word start). In a text holding one of
@@ -636,16 +758,17 @@ def _resolve_batch(joined: str, lengths: Any) -> Any:
     """
     import numpy as np
 
-    if not _HAS_INVISIBLE.search(joined):
-        return _code_points(_resolve_visible(joined))
     codes = _code_points(joined)
     props = _TABLES.properties(codes)
+    invisible = (props & _P_INVISIBLE) != 0
+    if not invisible.any():
+        return _resolve_codes(codes)
     text_of = np.repeat(np.arange(len(lengths)), lengths + 1)[: len(codes)]
     flagged = np.zeros(len(lengths), dtype=bool)
-    flagged[text_of[(props & _P_INVISIBLE) != 0]] = True
+    flagged[text_of[invisible]] = True
     visible = np.flatnonzero(((props & _P_HIDDEN) == 0) | ~flagged[text_of])
     resolved = codes.copy()
-    resolved[visible] = _code_points(_resolve_visible(_from_code_points(codes[visible])))
+    resolved[visible] = _resolve_codes(codes[visible])
     return resolved
 
 

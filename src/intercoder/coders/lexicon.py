@@ -16,7 +16,7 @@ The matches themselves, with character offsets into the original text, are avail
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
@@ -24,15 +24,14 @@ from ..extensions import Coder
 
 if TYPE_CHECKING:
     from ..annotations import Annotation
-    from ..codebook.model import Codebook, Variable
+    from ..codebook.model import Codebook
     from ..lexicon import LexiconMatcher, Match
     from ..tasks import Task
 
 
-def _without_exclusive_clash(var: Variable, codes: set[str]) -> list[str]:
-    """The codes found for a multiple choice, as the codebook allows them: an exclusive code
-    ("none of these") only alone; it stands for "nothing found" when it is the only one."""
-    exclusive = var.exclusive_codes
+def _without_exclusive_clash(exclusive: Sequence[str], codes: set[str]) -> list[str]:
+    """The codes found for a multiple choice, as the codebook allows them: an ``exclusive``
+    code ("none of these") only alone; it stands for "nothing found" when it is the only one."""
     if not exclusive:
         return sorted(codes)
     others = codes.difference(exclusive)
@@ -42,6 +41,22 @@ def _without_exclusive_clash(var: Variable, codes: set[str]) -> list[str]:
         return [exclusive[0]]
     # Several exclusive codes (e.g. "none" and "cannot tell"): a lexicon cannot choose.
     return sorted(codes) if len(codes) == 1 else []
+
+
+#: Texts folded and matched together (see LexiconMatcher.find_many): enough for whole-batch
+#: operations to cost little per text, few enough to keep the batch key small.
+BATCH_TEXTS = 500
+
+
+def _batches(tasks: Iterable[Task]) -> Iterator[list[Task]]:
+    batch: list[Task] = []
+    for task in tasks:
+        batch.append(task)
+        if len(batch) == BATCH_TEXTS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class LexiconCoder(Coder):
@@ -63,26 +78,39 @@ class LexiconCoder(Coder):
         """Every marker occurrence in ``task.text``, with offsets into the original text."""
         return self.matcher(codebook).find(task.text)
 
+    def matches_many(self, tasks: Sequence[Task], codebook: Codebook) -> list[list[Match]]:
+        """:meth:`matches` of every task, found batch by batch."""
+        matcher = self.matcher(codebook)
+        found: list[list[Match]] = []
+        for batch in _batches(tasks):
+            found.extend(matcher.find_many([task.text for task in batch]))
+        return found
+
     def code(self, tasks: Iterable[Task], codebook: Codebook) -> Iterator[Annotation]:
         from ..annotations import Annotation
 
         matcher = self.matcher(codebook)
         marked = [
-            var
+            (var, var.exclusive_codes)
             for var in codebook.variables
             if any(marker.variable == var.id for marker in codebook.markers)
         ]
-        for task in tasks:
-            found: dict[str, set[str]] = {}
-            for match in matcher.find(task.text):
-                found.setdefault(match.variable, set()).add(match.code)
-            for var in marked:
-                codes = found.get(var.id, set())
-                value: Any
-                if var.type == "multiple_choice":
-                    value = _without_exclusive_clash(var, codes)
-                elif len(codes) == 1:
-                    value = next(iter(codes))
-                else:
-                    continue
-                yield Annotation(task.unit_id, self.coder_id, var.id, value, codebook=codebook.ref)
+        for batch in _batches(tasks):
+            for task, matches in zip(
+                batch, matcher.find_many([task.text for task in batch]), strict=True
+            ):
+                found: dict[str, set[str]] = {}
+                for match in matches:
+                    found.setdefault(match.variable, set()).add(match.code)
+                for var, exclusive in marked:
+                    codes = found.get(var.id, set())
+                    value: Any
+                    if var.type == "multiple_choice":
+                        value = _without_exclusive_clash(exclusive, codes)
+                    elif len(codes) == 1:
+                        value = next(iter(codes))
+                    else:
+                        continue
+                    yield Annotation(
+                        task.unit_id, self.coder_id, var.id, value, codebook=codebook.ref
+                    )
