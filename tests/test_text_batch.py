@@ -160,3 +160,13 @@ def test_find_many_keeps_texts_apart() -> None:
     assert [bool(matches) for matches in found] == [True, False, True, False, True, True, False]
     assert MATCHER.find_many([]) == []
     assert LexiconMatcher([]).find_many(["Ўзбек"]) == [[]]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(matcher_batches)
+def test_code_many_is_the_codes_of_the_matches(texts: list[str]) -> None:
+    expected = [MATCHER.find_folded(text, reference_fold(text)) for text in texts]
+    assert MATCHER.code_many(texts) == [
+        {v: {m.code for m in matches if m.variable == v} for v in {m.variable for m in matches}}
+        for matches in expected
+    ]

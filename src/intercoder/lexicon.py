@@ -26,13 +26,14 @@ Matching rules:
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import ahocorasick
 
-from .text import Folded, fold_batch, fold_many, script_of
+from .text import _P_ALPHA, _P_DIGIT, _P_TAIL, Folded, FoldedBatch, fold_batch, fold_many, script_of
 
 if TYPE_CHECKING:
     from .codebook.model import Codebook, Marker
@@ -85,6 +86,47 @@ def _is_cyrillic(term: str) -> bool:
     return any(script_of(char) == "Cyrillic" for char in term)
 
 
+def _expand(starts: Any, index: Any) -> tuple[Any, Any]:
+    """For CSR ``starts`` (item ``k`` owns rows ``starts[k]:starts[k + 1]``) and the items
+    ``index``: the position in ``index`` and the row of every row owned, in order."""
+    import numpy as np
+
+    counts = starts[index + 1] - starts[index]
+    owner = np.repeat(np.arange(len(index)), counts)
+    firsts = np.cumsum(counts) - counts
+    rows = starts[index][owner] + np.arange(len(owner)) - firsts[owner]
+    return owner, rows
+
+
+class _Arrays:
+    """The automaton's entries as numpy arrays, for matching a batch (see ``_pairs``).
+
+    Terms and exclude groups are flattened in key order: key ``k`` owns terms
+    ``term_starts[k]:term_starts[k + 1]``, and likewise for exclude groups.
+    """
+
+    def __init__(self, entries: list[_Entry], groups: list[tuple[str, str]]) -> None:
+        import numpy as np
+
+        self.terms = [term for entry in entries for term in entry.terms]
+        self.key_length_of = np.array([e.length for e in entries], dtype=np.int64)
+        self.key_digit = np.array([e.digit_start for e in entries], dtype=bool)
+        self.term_starts = np.zeros(len(entries) + 1, dtype=np.int64)
+        np.cumsum([len(e.terms) for e in entries], out=self.term_starts[1:])
+        self.exclude_starts = np.zeros(len(entries) + 1, dtype=np.int64)
+        np.cumsum([len(e.excludes) for e in entries], out=self.exclude_starts[1:])
+        self.exclude_group = np.array(
+            [group for e in entries for group in e.excludes], dtype=np.int64
+        )
+        self.term_group = np.array([t.group for t in self.terms], dtype=np.int64)
+        self.term_order = np.array([t.order for t in self.terms], dtype=np.int64)
+        self.term_cyrillic = np.array([t.cyrillic for t in self.terms], dtype=bool)
+        self.key_length = np.array([e.length for e in entries for _ in e.terms], dtype=np.int64)
+        #: Each group's place in (variable, code) order: how matches at one span are sorted.
+        self.group_rank = np.zeros(len(groups), dtype=np.int64)
+        self.group_rank[sorted(range(len(groups)), key=groups.__getitem__)] = np.arange(len(groups))
+
+
 class LexiconMatcher:
     """All markers of a codebook (or any list of markers) compiled into one automaton.
 
@@ -126,21 +168,24 @@ class LexiconMatcher:
                 if key:
                     excludes.setdefault(key, set()).add(group)
         self._automaton: Any = None
-        keys = terms.keys() | excludes.keys()
+        keys = sorted(terms.keys() | excludes.keys())
+        #: What the automaton stores for each key (the automaton stores its index here).
+        self._entries = [
+            _Entry(
+                len(key),
+                key[0].isdigit(),
+                tuple(terms.get(key, ())),
+                tuple(sorted(excludes.get(key, ()))),
+            )
+            for key in keys
+        ]
         if keys:
-            automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
-            for key in sorted(keys):
-                automaton.add_word(
-                    key,
-                    _Entry(
-                        len(key),
-                        key[0].isdigit(),
-                        tuple(terms.get(key, ())),
-                        tuple(sorted(excludes.get(key, ()))),
-                    ),
-                )
+            automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS, ahocorasick.KEY_STRING)
+            for index, key in enumerate(keys):
+                automaton.add_word(key, index)
             automaton.make_automaton()
             self._automaton = automaton
+        self._arrays = _Arrays(self._entries, self._groups)
         #: Number of distinct folded keys (terms and exclude phrases) in the automaton.
         self.size = len(keys)
 
@@ -160,69 +205,130 @@ class LexiconMatcher:
 
     def find_many(self, texts: Sequence[str]) -> list[list[Match]]:
         """``[self.find(text) for text in texts]``, with one fold and one automaton pass over
-        the whole batch (see :func:`intercoder.text.fold_batch`)."""
+        the whole batch (see :func:`intercoder.text.fold_batch`) and numpy for the rules."""
         import numpy as np
 
         found: list[list[Match]] = [[] for _ in texts]
-        if self._automaton is None or not any(texts):
+        pairs = self._pairs(texts)
+        if pairs is None:
             return found
-        batch = fold_batch(texts)
-        hits, excluded = self._scan(batch.key)
-        if not hits:
-            return found
-        # Key positions become text offsets only for the hits: the start and word end of each.
-        ends = np.array([hit[1] for hit in hits], dtype=np.int64)
-        starts = np.array([hit[0] for hit in hits], dtype=np.int64)
-        owners = batch.texts_at(starts)
-        text_starts = batch.text_starts[owners]
-        firsts = batch.offsets[starts]
-        joined = batch.joined
-        owner_list = owners.tolist()
-        relative = (firsts - text_starts).tolist()
-        # Whether the text is in Cyrillic where the term starts (ranks terms on a tie).
-        cyrillic = ["\u0400" <= joined[first] <= "\u052f" for first in firsts.tolist()]
-        for index, owner in enumerate(owner_list if batch.bases else ()):
-            base = batch.bases.get(owner)
-            if base is not None:  # not in NFC: the character of the text itself
-                cyrillic[index] = "\u0400" <= texts[owner][base[relative[index]]] <= "\u052f"
-        located = zip(
-            owner_list,
-            relative,
-            (batch.offsets[ends] - text_starts).tolist(),
-            cyrillic,
-            strict=True,
+        batch, owner, start, word_end, term = pairs
+        arrays = self._arrays
+        group = arrays.term_group[term]
+        # The best term per start and code: the longest, then one in the script of the text
+        # where it starts, then the first in codebook order. Sorted by those, it comes last.
+        first = batch.offsets[start]
+        cyrillic = (batch.source[first] >= 0x400) & (batch.source[first] <= 0x52F)
+        for index in np.flatnonzero(np.isin(owner, list(batch.bases))).tolist():
+            text, base = batch.texts[owner[index]], batch.bases[int(owner[index])]
+            relative = int(first[index] - batch.text_starts[owner[index]])
+            cyrillic[index] = "\u0400" <= text[base[relative]] <= "\u052f"
+        same_script = arrays.term_cyrillic[term] == cyrillic
+        order = np.lexsort(
+            (-arrays.term_order[term], same_script, arrays.key_length[term], group, start)
         )
-        excluded_by_text: dict[tuple[int, int], list[tuple[int, int]]] = {}
-        if excluded:
-            exclude_owners = batch.texts_at(np.array([x[0] for x in excluded])).tolist()
-            for (start, end, groups), owner in zip(excluded, exclude_owners, strict=True):
-                for group in groups:
-                    excluded_by_text.setdefault((owner, group), []).append((start, end))
-        best: dict[tuple[int, int], tuple[tuple[int, bool, int], _Term, int, int, int]] = {}
-        for (start, word_end, length, terms), (owner, first, last, in_cyrillic) in zip(
-            hits, located, strict=True
+        slot_start, slot_group = start[order], group[order]
+        last_of_slot = np.ones(len(order), dtype=bool)
+        last_of_slot[:-1] = (slot_start[1:] != slot_start[:-1]) | (
+            slot_group[1:] != slot_group[:-1]
+        )
+        best = order[last_of_slot]
+        owner, term, group = owner[best], term[best], group[best]
+        begins = batch.offsets[start[best]] - batch.text_starts[owner]
+        ends = batch.offsets[word_end[best]] - batch.text_starts[owner]
+        shown = np.lexsort((arrays.group_rank[group], ends, begins, owner))
+        terms, groups = arrays.terms, self._groups
+        for who, begin, end, which, code_of in zip(
+            owner[shown].tolist(),
+            begins[shown].tolist(),
+            ends[shown].tolist(),
+            term[shown].tolist(),
+            group[shown].tolist(),
+            strict=True,
         ):
-            for term in terms:
-                spans = excluded_by_text.get((owner, term.group))
-                if spans and any(xs <= start and word_end <= xe for xs, xe in spans):
-                    continue
-                rank = (length, term.cyrillic == in_cyrillic, -term.order)
-                slot = (start, term.group)
-                current = best.get(slot)
-                if current is None or rank > current[0]:
-                    best[slot] = (rank, term, owner, first, last)
-        for (_start, group), (_rank, term, owner, first, last) in best.items():
-            variable, code = self._groups[group]
-            found[owner].append(Match(variable, code, term.lang, term.term, first, last))
-        for owner, base in batch.bases.items():  # texts that were not in NFC
-            if found[owner]:
-                found[owner] = [
-                    match._replace(start=base[match.start], end=base[match.end])
-                    for match in found[owner]
-                ]
-        for matches in found:
-            matches.sort(key=_match_order)
+            variable, code = groups[code_of]
+            chosen = terms[which]
+            found[who].append(Match(variable, code, chosen.lang, chosen.term, begin, end))
+        for who, base in batch.bases.items():  # texts that were not in NFC
+            found[who] = sorted(
+                (m._replace(start=base[m.start], end=base[m.end]) for m in found[who]),
+                key=_match_order,
+            )
         return found
+
+    def code_many(self, texts: Sequence[str]) -> list[dict[str, set[str]]]:
+        """``[self.code(text) for text in texts]``, computed as :meth:`find_many` does, without
+        choosing the best term of each match (the codes do not depend on it)."""
+        import numpy as np
+
+        coded: list[dict[str, set[str]]] = [{} for _ in texts]
+        pairs = self._pairs(texts)
+        if pairs is None:
+            return coded
+        _batch, owner, _start, _word_end, term = pairs
+        groups = len(self._groups)
+        found = np.unique(owner * groups + self._arrays.term_group[term])
+        for who, group in zip((found // groups).tolist(), (found % groups).tolist(), strict=True):
+            variable, code = self._groups[group]
+            coded[who].setdefault(variable, set()).add(code)
+        return coded
+
+    def _pairs(self, texts: Sequence[str]) -> tuple[FoldedBatch, Any, Any, Any, Any] | None:
+        """Every (term, position) of ``texts`` that the matching rules keep, as numpy arrays:
+        text index, key start, key end of the word the term ends in, and the term (an index
+        into ``_Arrays.terms``); None when there is none.
+
+        One automaton pass over the batch key (in C, reporting each key found by its end and
+        index); the rules are then applied with numpy: keys found in the middle of a word are
+        dropped, every key becomes its terms, and terms inside an exclude phrase of their code
+        are dropped.
+        """
+        import numpy as np
+
+        if self._automaton is None or not any(texts):
+            return None
+        batch = fold_batch(texts)
+        found = np.fromiter(
+            itertools.chain.from_iterable(self._automaton.iter(batch.key)), dtype=np.int64
+        ).reshape(-1, 2)
+        if not len(found):
+            return None
+        arrays = self._arrays
+        index = found[:, 1]
+        start = found[:, 0] + 1 - arrays.key_length_of[index]
+        props = batch.properties()
+        before = np.where(start > 0, props[start - 1], 0)
+        at_word_start = (before & _P_ALPHA) == 0
+        at_word_start &= ~(arrays.key_digit[index] & ((before & _P_DIGIT) != 0))
+        index, start, last = index[at_word_start], start[at_word_start], found[at_word_start, 0]
+        # The end of the word each key ends in: the next character that is not a letter.
+        breaks = np.append(np.flatnonzero((props & _P_TAIL) == 0), len(props))
+        word_end = breaks[np.searchsorted(breaks, last + 1)]
+        owner = batch.texts_at(start)
+        hit, term = _expand(arrays.term_starts, index)
+        if not len(term):
+            return None
+        keep = np.ones(len(term), dtype=bool)
+        excluding, exclude = _expand(arrays.exclude_starts, index)
+        if len(excluding):
+            # Few texts have exclude phrases: the terms they may cancel are checked one by one.
+            codes = len(self._groups)
+            x_slot = owner[excluding] * codes + arrays.exclude_group[exclude]
+            slot = owner[hit] * codes + arrays.term_group[term]
+            spans: dict[int, list[tuple[int, int]]] = {}
+            for where, x_start, x_end in zip(
+                x_slot.tolist(),
+                start[excluding].tolist(),
+                word_end[excluding].tolist(),
+                strict=True,
+            ):
+                spans.setdefault(where, []).append((x_start, x_end))
+            for pair in np.flatnonzero(np.isin(slot, x_slot)).tolist():
+                begin, end = int(start[hit[pair]]), int(word_end[hit[pair]])
+                if any(xs <= begin and end <= xe for xs, xe in spans[int(slot[pair])]):
+                    keep[pair] = False
+        hit, term = hit[keep], term[keep]
+        return batch, owner[hit], start[hit], word_end[hit], term
 
     def _scan(
         self, key: str
@@ -239,8 +345,9 @@ class LexiconMatcher:
         tail = _WORD_TAIL.match
         hits: list[tuple[int, int, int, tuple[_Term, ...]]] = []
         excluded: list[tuple[int, int, tuple[int, ...]]] = []
-        entry: _Entry
-        for last, entry in self._automaton.iter(key):
+        entries = self._entries
+        for last, index in self._automaton.iter(key):
+            entry = entries[index]
             start = last + 1 - entry.length
             if start:
                 before = key[start - 1]

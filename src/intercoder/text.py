@@ -545,6 +545,12 @@ _P_TSE = 1 << 18  # ц
 _P_VOWEL = 1 << 19
 _P_ES = 1 << 20  # с
 _P_HA = 1 << 21  # ҳ
+# For matching in a folded key (see intercoder.lexicon): a word starts after a non-letter
+# (str.isalpha), a key starting with a digit not after a digit either (str.isdigit), and a match
+# runs to the end of the word (_WORD_TAIL: letters and non-decimal numerals).
+_P_ALPHA = 1 << 22
+_P_DIGIT = 1 << 23
+_P_TAIL = 1 << 24
 
 _PROPERTY_CLASSES = (
     (_P_HIDDEN, None),  # by category, below
@@ -565,6 +571,7 @@ _PROPERTY_CLASSES = (
     (_P_VOWEL, f"[{_CYRILLIC_VOWELS}]"),
     (_P_ES, "[сС]"),
     (_P_HA, "[ҳҲ]"),
+    (_P_TAIL, r"[^\W\d_]"),
 )
 _PROPERTY_PATTERNS = [(bit, re.compile(p)) for bit, p in _PROPERTY_CLASSES if p is not None]
 _TWIN_OF = {**_LATIN_TO_CYRILLIC_TWIN, **_CYRILLIC_TO_LATIN_TWIN}
@@ -588,6 +595,10 @@ def _properties_of(char: str) -> int:
         props |= _P_SIMPLE
     if char in _TWIN_OF:
         props |= _P_TWIN
+    if char.isalpha():
+        props |= _P_ALPHA
+    if char.isdigit():
+        props |= _P_DIGIT
     return props
 
 
@@ -669,6 +680,8 @@ class FoldedBatch(NamedTuple):
     joined: str
     key: str
     offsets: Any
+    source: Any  # the code points of joined
+    key_codes: Any  # the code points of key
     key_starts: Any
     key_ends: Any
     text_starts: Any
@@ -682,6 +695,10 @@ class FoldedBatch(NamedTuple):
         if base is not None:
             offsets = [base[offset] for offset in offsets]
         return Folded(self.key[start:end], offsets)
+
+    def properties(self) -> Any:
+        """The ``_P_*`` bits of every key character (a numpy array)."""
+        return _TABLES.properties(self.key_codes)
 
     def texts_at(self, positions: Any) -> Any:
         """The index of the text each key position (a numpy array) belongs to."""
@@ -718,7 +735,8 @@ def fold_batch(texts: Sequence[str]) -> FoldedBatch:
     lengths = np.fromiter(map(len, normals), dtype=np.int64, count=len(normals))
     text_starts = np.zeros(len(normals) + 1, dtype=np.int64)
     np.cumsum(lengths + 1, out=text_starts[1:])
-    codes = _resolve_batch(joined, lengths)
+    source = _code_points(joined)
+    codes = _resolve_batch(source, lengths)
     _TABLES.properties(codes)  # learns the placeholders' and new characters' keys
     slots = _TABLES.slots[codes]
     key_lengths = _TABLES.lengths[slots]
@@ -740,6 +758,8 @@ def fold_batch(texts: Sequence[str]) -> FoldedBatch:
         joined,
         _from_code_points(out),
         np.append(sources, len(joined)),
+        source,
+        out,
         key_starts,
         np.append(ends, len(out)),
         text_starts,
@@ -747,8 +767,8 @@ def fold_batch(texts: Sequence[str]) -> FoldedBatch:
     )
 
 
-def _resolve_batch(joined: str, lengths: Any) -> Any:
-    """The code points of ``joined`` (texts of ``lengths`` joined by the separator) with the
+def _resolve_batch(codes: Any, lengths: Any) -> Any:
+    """The code points ``codes`` (texts of ``lengths`` joined by the separator) with the
     context-dependent characters replaced by placeholders (see :func:`_resolve_codes`).
 
     The rules look at neighbouring letters, and a zero-width space or a stress mark must not
@@ -758,7 +778,6 @@ def _resolve_batch(joined: str, lengths: Any) -> Any:
     """
     import numpy as np
 
-    codes = _code_points(joined)
     props = _TABLES.properties(codes)
     invisible = (props & _P_INVISIBLE) != 0
     if not invisible.any():

@@ -96,12 +96,9 @@ class LexiconCoder(Coder):
             if any(marker.variable == var.id for marker in codebook.markers)
         ]
         for batch in _batches(tasks):
-            for task, matches in zip(
-                batch, matcher.find_many([task.text for task in batch]), strict=True
+            for task, found in zip(
+                batch, matcher.code_many([task.text for task in batch]), strict=True
             ):
-                found: dict[str, set[str]] = {}
-                for match in matches:
-                    found.setdefault(match.variable, set()).add(match.code)
                 for var, exclusive in marked:
                     codes = found.get(var.id, set())
                     value: Any
