@@ -311,22 +311,26 @@ class LexiconMatcher:
         keep = np.ones(len(term), dtype=bool)
         excluding, exclude = _expand(arrays.exclude_starts, index)
         if len(excluding):
-            # Few texts have exclude phrases: the terms they may cancel are checked one by one.
+            # A term is cancelled by an exclude phrase of its code, in its text, spanning it:
+            # among the phrases of that (text, code) starting at or before the term, the
+            # farthest end must reach the term's word end. Phrases sorted by (text and code,
+            # start), with the running farthest end, answer that for every term at once.
             codes = len(self._groups)
-            x_slot = owner[excluding] * codes + arrays.exclude_group[exclude]
-            slot = owner[hit] * codes + arrays.term_group[term]
-            spans: dict[int, list[tuple[int, int]]] = {}
-            for where, x_start, x_end in zip(
-                x_slot.tolist(),
-                start[excluding].tolist(),
-                word_end[excluding].tolist(),
-                strict=True,
-            ):
-                spans.setdefault(where, []).append((x_start, x_end))
-            for pair in np.flatnonzero(np.isin(slot, x_slot)).tolist():
-                begin, end = int(start[hit[pair]]), int(word_end[hit[pair]])
-                if any(xs <= begin and end <= xe for xs, xe in spans[int(slot[pair])]):
-                    keep[pair] = False
+            room = len(batch.key_codes) + 1  # positions as digits below the (text, code) slot
+            slot = owner[excluding] * codes + arrays.exclude_group[exclude]
+            order = np.lexsort((start[excluding], slot))
+            x_slot = slot[order]
+            x_start = x_slot * room + start[excluding][order]
+            reach = np.maximum.accumulate(x_slot * room + word_end[excluding][order])
+            t_slot = owner[hit] * codes + arrays.term_group[term]
+            found_at = np.searchsorted(x_start, t_slot * room + start[hit], side="right") - 1
+            valid = found_at >= 0
+            found_at = np.maximum(found_at, 0)
+            keep = ~(
+                valid
+                & (x_slot[found_at] == t_slot)
+                & (reach[found_at] >= t_slot * room + word_end[hit])
+            )
         hit, term = hit[keep], term[keep]
         return batch, owner[hit], start[hit], word_end[hit], term
 

@@ -383,9 +383,10 @@ def fold(text: str) -> Folded:
     return fold_batch([text]).folded(0)
 
 
-def _resolve_codes(codes: Any) -> Any:
+def _resolve_codes(codes: Any, props: Any) -> Any:
     """The code points ``codes`` (texts joined by ``_SEPARATOR``, without the hidden characters
-    of texts holding invisible ones) with context-dependent characters replaced by placeholders.
+    of texts holding invisible ones; ``props`` their ``_P_*`` bits) with context-dependent
+    characters replaced by placeholders.
 
     Every rule looks at one neighbour of the character concerned, so each is a numpy test at
     the few positions holding that character; the separator is neither a letter nor a vowel
@@ -403,37 +404,42 @@ def _resolve_codes(codes: Any) -> Any:
     import numpy as np
 
     out = codes.copy()
-    props = _TABLES.properties(out)
-    around = _padded(props)
+    props = props.copy()
+    size = len(out)
 
-    def at(bit: int) -> Any:
-        return np.flatnonzero(props & bit)
+    def before(positions: Any) -> Any:
+        return np.where(positions > 0, props[positions - 1], 0)
+
+    def after(positions: Any) -> Any:
+        return np.where(positions + 1 < size, props[np.minimum(positions + 1, size - 1)], 0)
 
     def placed(positions: Any, placeholder: str) -> None:
         out[positions] = ord(placeholder)
         props[positions] = _TABLES.props[ord(placeholder)]
 
-    apostrophes = at(_P_APOSTROPHE)
+    # The few positions any rule concerns, found in one pass.
+    concerned = np.flatnonzero(props & _P_CONCERNED)
+    apostrophes = concerned[(props[concerned] & _P_APOSTROPHE) != 0]
     if len(apostrophes):
-        before, after = around[apostrophes], around[apostrophes + 2]
-        sign = ((before & _P_OG) != 0) & ((after & _P_LETTER) != 0)
-        tutuq = ~sign & ((before & _P_TUTUQ_AFTER) != 0) & ((after & _P_LETTER) != 0)
+        left, right = before(apostrophes), after(apostrophes)
+        sign = ((left & _P_OG) != 0) & ((right & _P_LETTER) != 0)
+        tutuq = ~sign & ((left & _P_TUTUQ_AFTER) != 0) & ((right & _P_LETTER) != 0)
         placed(apostrophes[sign], _PH_TURNED)
         placed(apostrophes[tutuq], _PH_TUTUQ)
-    if _unmix_codes(out, props):
-        props = _TABLES.properties(out)
-    around = _padded(props)
-    hard = at(_P_HARD)
-    drop = hard[((around[hard + 2] & _P_DROP_BEFORE) != 0) | ((around[hard] & _P_DROP_AFTER) != 0)]
-    e = at(_P_E)
-    before = around[e]
-    ye = e[((before & _P_LETTER) == 0) | ((before & _P_YE_AFTER) != 0)]
-    tse = at(_P_TSE)
-    became_ye = np.zeros(len(out) + 1, dtype=bool)
-    became_ye[ye + 1] = True  # indexed by the position after
-    ts = tse[((around[tse] & _P_VOWEL) != 0) & ~became_ye[tse]]
-    es = at(_P_ES)
-    s_tutuq = es[(around[es + 2] & _P_HA) != 0]
+    changed = _unmix_codes(out, props)
+    if len(changed):  # homoglyphs replaced: е and с may have appeared
+        props[changed] = _TABLES.props[out[changed]]
+        concerned = np.union1d(concerned, changed[(props[changed] & _P_CONCERNED) != 0])
+    kinds = props[concerned]
+    hard = concerned[(kinds & _P_HARD) != 0]
+    drop = hard[((after(hard) & _P_DROP_BEFORE) != 0) | ((before(hard) & _P_DROP_AFTER) != 0)]
+    e = concerned[(kinds & _P_E) != 0]
+    left = before(e)
+    ye = e[((left & _P_LETTER) == 0) | ((left & _P_YE_AFTER) != 0)]
+    tse = concerned[(kinds & _P_TSE) != 0]
+    ts = tse[((before(tse) & _P_VOWEL) != 0) & ~np.isin(tse - 1, ye)]
+    es = concerned[(kinds & _P_ES) != 0]
+    s_tutuq = es[(after(es) & _P_HA) != 0]
     for positions, placeholder in (
         (drop, _PH_DROP),
         (ye, _PH_YE),
@@ -444,18 +450,9 @@ def _resolve_codes(codes: Any) -> Any:
     return out
 
 
-def _padded(props: Any) -> Any:
-    """``props`` with a 0 before and after: ``padded[i]`` is the character before position
-    ``i`` and ``padded[i + 2]`` the one after it (none at the ends of the string)."""
-    import numpy as np
-
-    padded = np.zeros(len(props) + 2, dtype=props.dtype)
-    padded[1:-1] = props
-    return padded
-
-
-def _unmix_codes(out: Any, props: Any) -> bool:
-    """:func:`_unmix_scripts` of the code points ``out``, in place; whether any changed.
+def _unmix_codes(out: Any, props: Any) -> Any:
+    """:func:`_unmix_scripts` of the code points ``out`` (``props`` their ``_P_*`` bits), in
+    place; returns the positions changed.
 
     A piece is a run of characters a word or a script seam can hold (letters, the Latin and
     Cyrillic blocks, characters internal to words): no seam or word crosses anything else, so
@@ -466,49 +463,54 @@ def _unmix_codes(out: Any, props: Any) -> bool:
     """
     import numpy as np
 
-    latin = (props & _P_LATIN) != 0
-    cyrillic = (props & _P_CYRILLIC) != 0
-    if not (latin.any() and cyrillic.any()):
-        return False
-    piece = np.cumsum((props & _P_BREAK) != 0)
-    count = int(piece[-1]) + 1
+    none = np.zeros(0, dtype=np.int64)
+    script = props & (_P_LATIN | _P_CYRILLIC)
+    letters = np.flatnonzero(script)
+    scripts = script[letters]
+    turns = np.flatnonzero(scripts[1:] != scripts[:-1])  # script changes, maybe across pieces
+    if not len(turns):
+        return none
+    breaks = np.flatnonzero(props & _P_BREAK)
+    # Piece of a position: how many breaks come before it (a break starts the next piece).
+    piece_before = np.searchsorted(breaks, letters[turns], side="right")
+    piece_after = np.searchsorted(breaks, letters[turns + 1], side="right")
+    mixed = np.unique(piece_before[piece_before == piece_after])
+    if not len(mixed):
+        return none
+    bounds = np.append(breaks, len(out))
+    starts = np.where(mixed > 0, bounds[mixed - 1] + 1, 0)
+    ends = bounds[mixed]
+    counts = ends - starts
+    piece = np.repeat(np.arange(len(mixed)), counts)
+    chars = starts[piece] + np.arange(len(piece)) - np.repeat(np.cumsum(counts) - counts, counts)
+    kinds = props[chars]
 
     def per_piece(mask: Any) -> Any:
-        return np.bincount(piece[mask], minlength=count)
+        return np.bincount(piece[mask], minlength=len(mixed))
 
-    n_latin = per_piece(latin)
-    mixed = (n_latin > 0) & (per_piece(cyrillic) > 0)
-    if not mixed.any():
-        return False
-    # (A break belongs to the piece after it, which it does not make less simple.)
-    simple = mixed & (per_piece((props & (_P_SIMPLE | _P_BREAK)) == 0) == 0)
-    counted = cyrillic & ((props & _P_SIGN) == 0)
-    n_cyrillic = per_piece(counted)
+    latin = (kinds & _P_LATIN) != 0
+    cyrillic = (kinds & _P_CYRILLIC) != 0
+    twinned = (kinds & _P_TWIN) != 0
+    simple = per_piece((kinds & _P_SIMPLE) == 0) == 0
+    counted = cyrillic & ((kinds & _P_SIGN) == 0)
+    n_latin, n_cyrillic = per_piece(latin), per_piece(counted)
     to_cyrillic = (n_cyrillic > n_latin) | (
-        (n_cyrillic == n_latin) & (per_piece(latin & ((props & _P_TWIN) != 0)) == n_latin)
+        (n_cyrillic == n_latin) & (per_piece(latin & twinned) == n_latin)
     )
     to_latin = ~to_cyrillic & (
-        (n_latin > n_cyrillic) | (per_piece(counted & ((props & _P_TWIN) != 0)) == n_cyrillic)
+        (n_latin > n_cyrillic) | (per_piece(counted & twinned) == n_cyrillic)
     )
-    twinned = (props & _P_TWIN) != 0
-    in_simple = simple[piece]
-    changed = np.flatnonzero(
-        in_simple & twinned & ((latin & to_cyrillic[piece]) | (cyrillic & to_latin[piece]))
-    )
+    swap = simple[piece] & twinned & ((latin & to_cyrillic[piece]) | (cyrillic & to_latin[piece]))
+    changed = chars[swap]
     out[changed] = _TABLES.twins[out[changed]]
-    any_changed = len(changed) > 0
-    complex_pieces = np.flatnonzero(mixed & ~simple).tolist()
-    if complex_pieces:
-        ends = [*np.flatnonzero((props & _P_BREAK) != 0).tolist(), len(out)]
-        for number in complex_pieces:
-            start = ends[number - 1] + 1 if number else 0
-            end = ends[number]
-            text = _from_code_points(out[start:end])
-            unmixed = _unmix_scripts(text)
-            if unmixed != text:
-                out[start:end] = _code_points(unmixed)
-                any_changed = True
-    return any_changed
+    for number in np.flatnonzero(~simple).tolist():
+        start, end = int(starts[number]), int(ends[number])
+        text = _from_code_points(out[start:end])
+        unmixed = _unmix_scripts(text)
+        if unmixed != text:
+            out[start:end] = _code_points(unmixed)
+            changed = np.append(changed, np.arange(start, end))
+    return changed
 
 
 def _code_points(text: str) -> Any:
@@ -551,6 +553,8 @@ _P_HA = 1 << 21  # ҳ
 _P_ALPHA = 1 << 22
 _P_DIGIT = 1 << 23
 _P_TAIL = 1 << 24
+
+_P_CONCERNED = _P_APOSTROPHE | _P_HARD | _P_E | _P_TSE | _P_ES  # by a context rule
 
 _PROPERTY_CLASSES = (
     (_P_HIDDEN, None),  # by category, below
@@ -622,8 +626,9 @@ class _FoldTables:
         self.twins = np.arange(_TWINS_SIZE, dtype=np.uint32)
         for char, twin in _TWIN_OF.items():
             self.twins[ord(char)] = ord(twin)
-        # The placeholders appear only while resolving: known from the start.
-        self.properties(np.array([ord(char) for char in _PLACEHOLDER_OUTPUT], dtype=np.uint32))
+        # The placeholders and homoglyph twins may appear while resolving: known from the start.
+        born = "".join(_PLACEHOLDER_OUTPUT) + "".join(_TWIN_OF.values())
+        self.properties(np.array([ord(char) for char in born], dtype=np.uint32))
 
     def properties(self, codes: Any) -> Any:
         """The ``_P_*`` bits of every code point in ``codes`` (learning the new ones)."""
@@ -736,8 +741,7 @@ def fold_batch(texts: Sequence[str]) -> FoldedBatch:
     text_starts = np.zeros(len(normals) + 1, dtype=np.int64)
     np.cumsum(lengths + 1, out=text_starts[1:])
     source = _code_points(joined)
-    codes = _resolve_batch(source, lengths)
-    _TABLES.properties(codes)  # learns the placeholders' and new characters' keys
+    codes = _resolve_batch(source, lengths)  # every character in it is known by now
     slots = _TABLES.slots[codes]
     key_lengths = _TABLES.lengths[slots]
     sources = np.repeat(np.arange(len(codes), dtype=np.int64), key_lengths)
@@ -781,13 +785,13 @@ def _resolve_batch(codes: Any, lengths: Any) -> Any:
     props = _TABLES.properties(codes)
     invisible = (props & _P_INVISIBLE) != 0
     if not invisible.any():
-        return _resolve_codes(codes)
+        return _resolve_codes(codes, props)
     text_of = np.repeat(np.arange(len(lengths)), lengths + 1)[: len(codes)]
     flagged = np.zeros(len(lengths), dtype=bool)
     flagged[text_of[invisible]] = True
     visible = np.flatnonzero(((props & _P_HIDDEN) == 0) | ~flagged[text_of])
     resolved = codes.copy()
-    resolved[visible] = _resolve_codes(codes[visible])
+    resolved[visible] = _resolve_codes(codes[visible], props[visible])
     return resolved
 
 
