@@ -17,6 +17,7 @@ coder, importers) must apply them the same way:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -417,9 +418,11 @@ def _resolve_codes(codes: Any, props: Any) -> Any:
         out[positions] = ord(placeholder)
         props[positions] = _TABLES.props[ord(placeholder)]
 
-    # The few positions any rule concerns, found in one pass.
+    # The few positions any rule concerns, found in one pass (each rule is skipped when no
+    # character concerns it: short texts, terms being compiled, pay for what they hold).
     concerned = np.flatnonzero(props & _P_CONCERNED)
-    apostrophes = concerned[(props[concerned] & _P_APOSTROPHE) != 0]
+    kinds = props[concerned]
+    apostrophes = concerned[(kinds & _P_APOSTROPHE) != 0]
     if len(apostrophes):
         left, right = before(apostrophes), after(apostrophes)
         sign = ((left & _P_OG) != 0) & ((right & _P_LETTER) != 0)
@@ -431,22 +434,24 @@ def _resolve_codes(codes: Any, props: Any) -> Any:
         props[changed] = _TABLES.props[out[changed]]
         concerned = np.union1d(concerned, changed[(props[changed] & _P_CONCERNED) != 0])
     kinds = props[concerned]
+    if not (kinds & (_P_HARD | _P_E | _P_TSE | _P_ES)).any():
+        return out
     hard = concerned[(kinds & _P_HARD) != 0]
-    drop = hard[((after(hard) & _P_DROP_BEFORE) != 0) | ((before(hard) & _P_DROP_AFTER) != 0)]
+    if len(hard):
+        drop = (after(hard) & _P_DROP_BEFORE) != 0
+        drop |= (before(hard) & _P_DROP_AFTER) != 0
+        out[hard[drop]] = ord(_PH_DROP)
     e = concerned[(kinds & _P_E) != 0]
     left = before(e)
     ye = e[((left & _P_LETTER) == 0) | ((left & _P_YE_AFTER) != 0)]
     tse = concerned[(kinds & _P_TSE) != 0]
-    ts = tse[((before(tse) & _P_VOWEL) != 0) & ~np.isin(tse - 1, ye)]
+    if len(tse):
+        ts = tse[((before(tse) & _P_VOWEL) != 0) & ~np.isin(tse - 1, ye)]
+        out[ts] = ord(_PH_TS)
+    out[ye] = ord(_PH_YE)
     es = concerned[(kinds & _P_ES) != 0]
-    s_tutuq = es[(after(es) & _P_HA) != 0]
-    for positions, placeholder in (
-        (drop, _PH_DROP),
-        (ye, _PH_YE),
-        (ts, _PH_TS),
-        (s_tutuq, _PH_S_TUTUQ),
-    ):
-        out[positions] = ord(placeholder)
+    if len(es):
+        out[es[(after(es) & _P_HA) != 0]] = ord(_PH_S_TUTUQ)
     return out
 
 
@@ -801,8 +806,10 @@ def fold_many(texts: Sequence[str]) -> list[Folded]:
     return [batch.folded(index) for index in range(len(batch.texts))]
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def fold_key(text: str) -> str:
-    """Just the folded key of ``text`` (see :func:`fold`); how terms are compiled."""
+    """Just the folded key of ``text`` (see :func:`fold`), remembered for the last 16,384 texts:
+    terms and ids are folded again and again, and one fold has the fixed cost of a batch."""
     return fold(text).key
 
 
