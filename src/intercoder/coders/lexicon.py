@@ -87,27 +87,41 @@ class LexiconCoder(Coder):
         return found
 
     def code(self, tasks: Iterable[Task], codebook: Codebook) -> Iterator[Annotation]:
-        from ..annotations import Annotation
+        for batch in _batches(tasks):
+            values = self.text_values([task.text for task in batch], codebook)
+            yield from self.annotations_from_values(batch, values, codebook)
 
+    def text_values(self, texts: Sequence[str], codebook: Codebook) -> list[list[tuple[str, Any]]]:
+        """For each text, ``(variable, value)`` of every annotation :meth:`code` writes for it.
+
+        Texts in, plain values out: what worker processes are given and send back (see
+        :func:`intercoder.coders.parallel.code_tasks`), far lighter than tasks and annotations.
+        """
         matcher = self.matcher(codebook)
         marked = [
-            (var, var.exclusive_codes)
+            (var.id, var.type == "multiple_choice", var.exclusive_codes)
             for var in codebook.variables
             if any(marker.variable == var.id for marker in codebook.markers)
         ]
-        for batch in _batches(tasks):
-            for task, found in zip(
-                batch, matcher.code_many([task.text for task in batch]), strict=True
-            ):
-                for var, exclusive in marked:
-                    codes = found.get(var.id, set())
-                    value: Any
-                    if var.type == "multiple_choice":
-                        value = _without_exclusive_clash(exclusive, codes)
-                    elif len(codes) == 1:
-                        value = next(iter(codes))
-                    else:
-                        continue
-                    yield Annotation(
-                        task.unit_id, self.coder_id, var.id, value, codebook=codebook.ref
-                    )
+        out: list[list[tuple[str, Any]]] = []
+        for found in matcher.code_many(texts):
+            values: list[tuple[str, Any]] = []
+            for var_id, multiple, exclusive in marked:
+                codes = found.get(var_id, set())
+                if multiple:
+                    values.append((var_id, _without_exclusive_clash(exclusive, codes)))
+                elif len(codes) == 1:
+                    values.append((var_id, next(iter(codes))))
+            out.append(values)
+        return out
+
+    def annotations_from_values(
+        self, tasks: Sequence[Task], values: list[list[tuple[str, Any]]], codebook: Codebook
+    ) -> Iterator[Annotation]:
+        """The annotations of ``tasks`` from their :meth:`text_values`."""
+        from ..annotations import Annotation
+
+        coder_id, ref = self.coder_id, codebook.ref
+        for task, pairs in zip(tasks, values, strict=True):
+            for var_id, value in pairs:
+                yield Annotation(task.unit_id, coder_id, var_id, value, codebook=ref)

@@ -49,6 +49,12 @@ def _code_batch(tasks: list[Task]) -> list[Annotation]:
     return list(coder.code(tasks, codebook))
 
 
+def _values_batch(texts: list[str]) -> Any:
+    assert _worker_state is not None
+    coder, codebook = _worker_state
+    return coder.text_values(texts, codebook)
+
+
 def code_tasks(
     coder: Coder,
     tasks: Sequence[Task],
@@ -88,13 +94,26 @@ def code_tasks(
     # spawn, not fork: the parent may hold threads (Arrow's pools), which fork would copy
     # half-way through whatever they were doing.
     context = multiprocessing.get_context("spawn")
-    out = []
+    # A coder that codes plain texts into plain values (the lexicon: ``text_values`` and
+    # ``annotations_from_values``) is sent texts and sends values back: pickling tasks and
+    # annotations would cost more than its coding.
+    light = callable(getattr(coder, "text_values", None)) and callable(
+        getattr(coder, "annotations_from_values", None)
+    )
+    out: list[Annotation] = []
     with ProcessPoolExecutor(
         max_workers=min(jobs, len(batches)),
         mp_context=context,
         initializer=_start_worker,
         initargs=(payload,),
     ) as pool:
+        if light:
+            texts = [[task.text for task in part] for part in batches]
+            for part, values in zip(batches, pool.map(_values_batch, texts), strict=True):
+                out.extend(coder.annotations_from_values(part, values, codebook))  # type: ignore[attr-defined]
+                if progress is not None:
+                    progress(len(part))
+            return out
         for part, annotations in zip(batches, pool.map(_code_batch, batches), strict=True):
             out.extend(annotations)
             if progress is not None:
