@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -623,6 +624,7 @@ class _FoldTables:
     def __init__(self) -> None:
         import numpy as np
 
+        self._learning = threading.Lock()
         self.props = np.zeros(0x110000, dtype=np.uint32)
         self.slots = np.zeros(0x110000, dtype=np.int32)
         self._rows: dict[str, int] = {}
@@ -642,28 +644,37 @@ class _FoldTables:
         props = self.props[codes]
         if props.all():
             return props
-        for code in np.unique(codes[props == 0]).tolist():
-            char = chr(code)
-            self.props[code] = _properties_of(char)
-            self.slots[code] = self._rows.setdefault(_fold_char(char), len(self._rows))
-        width = max(1, *map(len, self._rows))
-        keys = np.zeros((len(self._rows), width), dtype=np.uint32)
-        for key, row in self._rows.items():
-            keys[row, : len(key)] = [ord(char) for char in key]
-        self.keys = keys
-        self.lengths = np.array([len(key) for key in self._rows], dtype=np.int64)
+        with self._learning:
+            # Threads share the tables: a character's key row is in ``keys`` before its slot
+            # is written, and its slot before its bits say it is known.
+            new = [code for code in np.unique(codes[props == 0]).tolist() if not self.props[code]]
+            found = [(code, _properties_of(chr(code)), _fold_char(chr(code))) for code in new]
+            for _code, _props, key in found:
+                self._rows.setdefault(key, len(self._rows))
+            width = max(1, *map(len, self._rows))
+            keys = np.zeros((len(self._rows), width), dtype=np.uint32)
+            for key, row in self._rows.items():
+                keys[row, : len(key)] = [ord(char) for char in key]
+            self.lengths = np.array([len(key) for key in self._rows], dtype=np.int64)
+            self.keys = keys
+            for code, bits, key in found:
+                self.slots[code] = self._rows[key]
+                self.props[code] = bits
         return self.props[codes]
 
 
 class _LazyTables:
     """The module's :class:`_FoldTables`, made on first use (``text`` is imported by every
-    command; numpy and 6 MB of tables are only needed for folding)."""
+    command; numpy and 9 MB of tables are only needed for folding)."""
 
     _tables: _FoldTables | None = None
+    _making = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
         if _LazyTables._tables is None:
-            _LazyTables._tables = _FoldTables()
+            with _LazyTables._making:
+                if _LazyTables._tables is None:
+                    _LazyTables._tables = _FoldTables()
         return getattr(_LazyTables._tables, name)
 
 
@@ -727,7 +738,8 @@ def fold_batch(texts: Sequence[str]) -> FoldedBatch:
     """
     import numpy as np
 
-    normals = list(texts)
+    originals = list(texts)
+    normals = list(originals)
     bases: dict[int, list[int]] = {}
     joined = _SEPARATOR.join(normals)
     if not unicodedata.is_normalized("NFC", joined):
@@ -763,7 +775,7 @@ def fold_batch(texts: Sequence[str]) -> FoldedBatch:
     key_starts = np.zeros(len(normals), dtype=np.int64)
     key_starts[1:] = ends + 1
     return FoldedBatch(
-        list(texts),
+        originals,
         joined,
         _from_code_points(out),
         np.append(sources, len(joined)),
