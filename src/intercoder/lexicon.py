@@ -4,7 +4,10 @@ A codebook's markers (``Marker(variable, code, lang, terms, exclude)``) list ste
 and language. :class:`LexiconMatcher` folds every term and exclude phrase with
 :func:`intercoder.text.fold` (one Latin-based key space for Kyrgyz, Russian, Uzbek Latin and
 Cyrillic, and English) and compiles them all into one Aho-Corasick automaton. Matching a text
-is one fold and one automaton pass over the folded key.
+is one fold and one automaton pass over the folded key; :meth:`LexiconMatcher.find_many` and
+:meth:`LexiconMatcher.code_many` fold a whole batch of texts at once
+(:func:`intercoder.text.fold_batch`), make one pass over the batch key and apply the rules below
+with numpy, with the same results as text by text.
 
 Matching rules:
 

@@ -111,14 +111,16 @@ def misspelt_uzbek_apostrophes(text: str) -> list[str]:
 # into one Latin-based key space and matched there; ``Folded.offsets`` maps every key position
 # back to the original text so a match becomes a span of what the coder actually sees.
 #
-# The fold is built from whole-string C-level operations (``re.sub`` with one-character
-# replacements, two ``str.translate`` calls, a few numpy operations); Python-level work per
-# character is reserved for rare input (non-NFC text, words mixing scripts).
+# The fold works on many texts at once (:func:`fold_batch`; :func:`fold` is a batch of one):
+# the texts are joined by a separator and handled as one array of code points with numpy,
+# through tables indexed by code point (character classes, keys) filled on first sight of a
+# character. Python-level work is reserved for rare input (non-NFC text, pieces mixing scripts
+# in unusual ways), never done per character or per word.
 #
 # Context-dependent rules are resolved first by replacing the characters concerned with one
 # private *placeholder* character each (Unicode noncharacters U+FDD0.., which never occur in
 # interchange text). Replacement is one character for one, so offsets are unchanged; the
-# translation table then gives each placeholder its contextual output.
+# key table then gives each placeholder its contextual output.
 
 _PH_TURNED = "\ufdd0"  # apostrophe after o/g, between letters: the oʻ/gʻ sign
 _PH_TUTUQ = "\ufdd1"  # any other apostrophe between letters: the tutuq belgisi

@@ -1,8 +1,9 @@
 """Running a machine coder over many tasks on several cores, with the output in input order.
 
-:func:`code_tasks` cuts the tasks into batches and codes them in ``jobs - 1`` worker processes and
-in this one (the coder and the codebook are sent to each worker once). The annotations come back batch by batch in input
-order, so the output is the same whatever the number of workers. Small inputs, ``jobs=1`` and
+:func:`code_tasks` cuts the tasks into batches and codes them in ``jobs - 1`` worker processes
+and in this one (the coder and the codebook are sent to each worker once). The annotations are
+put together batch by batch in input order, so the output is the same whatever the number of
+workers. Small inputs, ``jobs=1`` and
 coders that cannot be pickled (a third-party coder holding a connection, say) are coded in this
 process, in one call, as before: the output is the same either way.
 """
