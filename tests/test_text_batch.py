@@ -170,3 +170,20 @@ def test_code_many_is_the_codes_of_the_matches(texts: list[str]) -> None:
         {v: {m.code for m in matches if m.variable == v} for v in {m.variable for m in matches}}
         for matches in expected
     ]
+
+
+def test_threads_learning_new_characters_fold_alike() -> None:
+    # The fold tables learn characters on first sight and are shared by threads (a matcher
+    # may be): texts full of characters no test has folded yet, folded in four threads at once.
+    from concurrent.futures import ThreadPoolExecutor
+
+    def texts_of(worker: int) -> list[str]:
+        base = 0x17000 + 600 * worker  # Tangut ideographs: letters, unseen elsewhere
+        return [
+            f"Ўзбе{chr(base + i)}к o'{chr(base + i + 300)}zbek {chr(base + i)}" for i in range(300)
+        ]
+
+    with ThreadPoolExecutor(4) as pool:
+        folded = list(pool.map(lambda worker: fold_many(texts_of(worker)), range(4)))
+    for worker, result in enumerate(folded):
+        assert result == [reference_fold(text) for text in texts_of(worker)]
