@@ -156,14 +156,17 @@ with open(sys.argv[1], encoding="utf-8") as handle:
 print(len(texts))
 """
 
+# The matcher as the lexicon coder runs it: batches of texts, one fold and automaton pass each.
 MATCHER = """\
 import json, sys
 from intercoder.codebook.registry import load_codebook
+from intercoder.coders.lexicon import BATCH_TEXTS
 from intercoder.lexicon import LexiconMatcher
 matcher = LexiconMatcher.from_codebook(load_codebook(sys.argv[2]))
 with open(sys.argv[1], encoding="utf-8") as handle:
     texts = [json.loads(line)["text"] for line in handle]
-print(sum(len(matcher.find(text)) for text in texts))
+batches = [texts[i : i + BATCH_TEXTS] for i in range(0, len(texts), BATCH_TEXTS)]
+print(sum(len(found) for batch in batches for found in matcher.find_many(batch)))
 """
 
 

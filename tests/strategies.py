@@ -580,3 +580,25 @@ def matrices(draw: st.DrawFn, *, strings: bool = False, max_coders: int = 5) -> 
     p_missing = draw(st.sampled_from([0.0, 0.1, 0.4]))
     cell = st.one_of(st.sampled_from(pool), st.none()) if p_missing else st.sampled_from(pool)
     return [[draw(cell) for _ in range(n_units)] for _ in range(n_coders)]
+
+
+# Everything the batch fold treats specially, for comparing it with text-by-text folding: the
+# fold alphabet, Kyrgyz capitals, every apostrophe variant, homoglyph twins of both scripts,
+# digits, combining marks that NFC composes (и + breve) or cannot (Cyrillic titlo, an
+# unassigned code point in a combining block), format characters, noncharacters (the
+# placeholders' range and the batch separator), a lone surrogate, other scripts' letters,
+# letters casefold lengthens (ß, İ), signs inside the Latin block (×), white space of all sorts.
+BATCH_FOLD_CHARS = sorted(
+    set(
+        FOLD_ALPHABET
+        + "ҢӨҮЎҒҚҲЁЭЮЯШЧЙҶЕЬьЫ"
+        + "AaBEeKkMHOoPpCcTXxYyËëАаВЕеКкМНОоРрСсТХхУуЁёІіЈјЅѕҺһԚԛԜԝ"
+        + "0123456789½"
+        + "\u0306\u0308\u0483\u0903\u1acf\u20f0"
+        + "\u2066\ufeff\u200d"
+        + "\ufdd0\ufdd1\ufdd2\ufdd4\ufdef\ufffd\ud800"
+        + "βΣ×ßİ_"
+        + "\u00a0\t\u2003!?«»"
+    )
+)
+batch_fold_texts = st.lists(st.sampled_from(BATCH_FOLD_CHARS), max_size=40).map("".join)

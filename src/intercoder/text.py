@@ -17,8 +17,11 @@ coder, importers) must apply them the same way:
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 import unicodedata
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 #: The Uzbek Latin oʻ/gʻ sign (U+02BB) and the tutuq belgisi (U+02BC).
@@ -108,14 +111,16 @@ def misspelt_uzbek_apostrophes(text: str) -> list[str]:
 # into one Latin-based key space and matched there; ``Folded.offsets`` maps every key position
 # back to the original text so a match becomes a span of what the coder actually sees.
 #
-# The fold is built from whole-string C-level operations (``re.sub`` with one-character
-# replacements, two ``str.translate`` calls, a few numpy operations); Python-level work per
-# character is reserved for rare input (non-NFC text, words mixing scripts).
+# The fold works on many texts at once (:func:`fold_batch`; :func:`fold` is a batch of one):
+# the texts are joined by a separator and handled as one array of code points with numpy,
+# through tables indexed by code point (character classes, keys) filled on first sight of a
+# character. Python-level work is reserved for rare input (non-NFC text, pieces mixing scripts
+# in unusual ways), never done per character or per word.
 #
 # Context-dependent rules are resolved first by replacing the characters concerned with one
 # private *placeholder* character each (Unicode noncharacters U+FDD0.., which never occur in
 # interchange text). Replacement is one character for one, so offsets are unchanged; the
-# translation table then gives each placeholder its contextual output.
+# key table then gives each placeholder its contextual output.
 
 _PH_TURNED = "\ufdd0"  # apostrophe after o/g, between letters: the oʻ/gʻ sign
 _PH_TUTUQ = "\ufdd1"  # any other apostrophe between letters: the tutuq belgisi
@@ -132,6 +137,8 @@ _PLACEHOLDER_OUTPUT = {
     _PH_S_TUTUQ: "s" + UZ_APOSTROPHE,
 }
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
+# Noncharacters other than the batch separator (see fold_batch).
+_TEXT_NONCHARACTERS = re.compile("[\ufdd0-\ufdee]")
 
 #: Cyrillic (Russian, Kyrgyz, Uzbek and a few neighbours) -> the Latin key, after casefolding.
 #: Uzbek Latin orthography is the reference, so Uzbek written in either script folds alike:
@@ -213,12 +220,9 @@ _APOS = re.escape(APOSTROPHE_VARIANTS)
 _LETTER = f"[^\\W\\d_{_APOS}]"
 
 # An apostrophe between two letters is part of the word: the oʻ/gʻ sign after o or g (Latin, or
-# Cyrillic о/г typed for ў/ғ), the tutuq belgisi elsewhere. Any other apostrophe is punctuation
-# (quotes around a word, a trailing possessive). Patterns start with the character concerned
-# so that the regex engine can skip ahead to candidates.
-_OG_SIGN = re.compile(f"[{_APOS}](?<=[oOgGоОгГ][{_APOS}])(?={_LETTER})")
-# (Not after ь, which folds to nothing: the apostrophe would begin the folded word.)
-_TUTUQ_SIGN = re.compile(f"[{_APOS}](?<=[^\\W\\d_{_APOS}ьЬ][{_APOS}])(?={_LETTER})")
+# Cyrillic о/г typed for ў/ғ), the tutuq belgisi elsewhere (not after ь, which folds to nothing:
+# the apostrophe would begin the folded word). Any other apostrophe is punctuation (quotes
+# around a word, a trailing possessive). The rules are applied by _resolve_codes.
 _HAS_INVISIBLE = re.compile(f"[{_INVISIBLE}]")
 _HAS_LATIN = re.compile(f"[{_LATIN_LETTERS}]")
 _HAS_CYRILLIC = re.compile(f"[{_CYRILLIC_LETTERS}]")
@@ -227,10 +231,6 @@ _SCRIPT_SEAM = re.compile(
     f"|[{_CYRILLIC_LETTERS}][{_WORD_INTERNAL}]*[{_LATIN_LETTERS}]"
 )
 _RUN = re.compile(f"(?:{_LETTER}|[{_WORD_INTERNAL}])+")
-_HARD_SIGN_DROP = re.compile(f"[ъЪ](?=[еЕёЁюЮяЯ])|[ъЪ](?<=[ўЎғҒ{_PH_TURNED}][ъЪ])")
-_YE = re.compile(f"[еЕ](?:(?<!{_LETTER}[еЕ])|(?<=[{_CYRILLIC_VOWELS}ъьЪЬ][еЕ]))")
-_TS = re.compile(f"[цЦ](?<=[{_CYRILLIC_VOWELS}][цЦ])")
-_S_BEFORE_H = re.compile("[сС](?=[ҳҲ])")
 
 
 class Folded(NamedTuple):
@@ -262,7 +262,9 @@ class Folded(NamedTuple):
 
 
 def _fold_char(char: str) -> str:
-    """The key of one character out of context (filled lazily into the translation tables)."""
+    """The key of one character out of context (filled lazily into the fold tables)."""
+    if char == _SEPARATOR:
+        return "\n"  # ends a text's key inside a batch; no text keeps one (see _batch_input)
     if char in _PLACEHOLDER_OUTPUT:
         return _PLACEHOLDER_OUTPUT[char]
     if char in APOSTROPHE_VARIANTS:  # not between letters (those became placeholders)
@@ -278,17 +280,6 @@ def _fold_char(char: str) -> str:
     if unicodedata.category(char) in ("Mn", "Mc", "Me", "Cf"):
         return ""  # inside a word, invisible for matching (see _WORD_INTERNAL)
     return " "
-
-
-class _FoldTable(dict[int, str]):
-    """``str.translate`` table: code point -> key, computed on first sight."""
-
-    def __missing__(self, code: int) -> str:
-        value = self[code] = _fold_char(chr(code))
-        return value
-
-
-_FOLD_TABLE = _FoldTable()
 
 
 def _nfc_with_offsets(text: str) -> tuple[str, list[int]]:
@@ -358,7 +349,9 @@ def _unmix_scripts(text: str) -> str:
         if seam.start() < done:
             continue  # a second seam in a word already unmixed
         start = seam.start()
-        while start > 0 and _RUN.match(text[start - 1]):
+        # Back to the start of the word, but not into what is done: a seam may begin with a
+        # non-letter of the Latin block (× ÷) that ends the run of the seam before it.
+        while start > done and _RUN.match(text[start - 1]):
             start -= 1
         run = _RUN.match(text, start)
         end = run.end() if run else seam.end()
@@ -369,40 +362,6 @@ def _unmix_scripts(text: str) -> str:
         return text
     pieces.append(text[done:])
     return "".join(pieces)
-
-
-def _is_invisible(char: str) -> bool:
-    return unicodedata.category(char) in ("Mn", "Mc", "Me", "Cf")
-
-
-def _resolve_context(text: str) -> str:
-    """Replace context-dependent characters by placeholders; the length does not change."""
-    if _NONCHARACTERS.search(text):
-        text = _NONCHARACTERS.sub("\ufffd", text)
-    if _HAS_INVISIBLE.search(text):
-        # The rules look at neighbouring letters, and a zero-width space or a stress mark must
-        # not hide them (узб<ZWSP>ек is узбек: е after б, not at a word start). Resolve the
-        # visible characters alone, then put the invisible ones back where they were.
-        visible = [i for i, char in enumerate(text) if not _is_invisible(char)]
-        resolved = _resolve_visible("".join(text[i] for i in visible))
-        chars = list(text)
-        for i, char in zip(visible, resolved, strict=True):
-            chars[i] = char
-        return "".join(chars)
-    return _resolve_visible(text)
-
-
-def _resolve_visible(text: str) -> str:
-    """:func:`_resolve_context` for text without invisible characters."""
-    text = _OG_SIGN.sub(_PH_TURNED, text)
-    text = _TUTUQ_SIGN.sub(_PH_TUTUQ, text)
-    text = _unmix_scripts(text)
-    if _HAS_CYRILLIC.search(text):
-        text = _HARD_SIGN_DROP.sub(_PH_DROP, text)
-        text = _YE.sub(_PH_YE, text)
-        text = _TS.sub(_PH_TS, text)
-        text = _S_BEFORE_H.sub(_PH_S_TUTUQ, text)
-    return text
 
 
 def fold(text: str) -> Folded:
@@ -425,59 +384,446 @@ def fold(text: str) -> Folded:
     Words are runs of letters (``str.isalpha``; the ʻ and ʼ signs count as letters). A word
     starts after any non-letter, digits included.
     """
-    import numpy as np  # deferred: text.py is imported by every CLI command
-
-    if unicodedata.is_normalized("NFC", text):
-        normal, base = text, None
-    else:
-        normal, base = _nfc_with_offsets(text)
-    resolved = _resolve_context(normal)
-    key = resolved.translate(_FOLD_TABLE)
-    lengths = _key_lengths(resolved)
-    size = len(resolved)
-    if len(key) == size and "  " not in key and not np.any(lengths != 1):
-        offsets = list(range(size))  # one key character per character: nothing to map
-    else:
-        starts = np.repeat(np.arange(size, dtype=np.intp), lengths)
-        if "  " in key:
-            codes = np.frombuffer(key.encode("utf-32-le"), dtype="<u4")
-            space = codes == 32
-            keep = np.ones(len(codes), dtype=bool)
-            keep[1:] = ~(space[1:] & space[:-1])
-            key = codes[keep].tobytes().decode("utf-32-le")
-            starts = starts[keep]
-        offsets = starts.tolist()
-    offsets.append(size)
-    if base is not None:
-        offsets = [base[offset] for offset in offsets]
-    return Folded(key, offsets)
+    return fold_batch([text]).folded(0)
 
 
-_UNKNOWN_LENGTH = 255
-_LENGTHS: list[Any] = []  # [numpy table: code point -> length of its key], made on first use
+def _resolve_codes(codes: Any, props: Any) -> Any:
+    """The code points ``codes`` (texts joined by ``_SEPARATOR``, without the hidden characters
+    of texts holding invisible ones; ``props`` their ``_P_*`` bits) with context-dependent
+    characters replaced by placeholders.
 
+    Every rule looks at one neighbour of the character concerned, so each is a numpy test at
+    the few positions holding that character; the separator is neither a letter nor a vowel
+    nor an apostrophe, so a batch resolves as its texts would one by one. The rules, in the
+    order they apply (each sees what the ones before it replaced):
 
-def _key_lengths(text: str) -> Any:
-    """The length of each character's key (as ``_FOLD_TABLE`` gives it), as a numpy array: one
-    table look-up per character in numpy, where a second ``str.translate`` would look up a
-    Python dict."""
+    * an apostrophe after o/g (Latin, or Cyrillic о/г) and before a letter: the oʻ/gʻ sign;
+    * another apostrophe after a letter (not ь) and before a letter: the tutuq belgisi;
+    * words mixing scripts lose their minority-script homoglyphs (:func:`_unmix_codes`);
+    * ъ before е/ё/ю/я or after ў/ғ/the oʻ/gʻ sign is dropped;
+    * е at a word start (after a non-letter) or after a vowel, ъ or ь is "ye";
+    * ц after a vowel (not an е that became "ye") is "ts";
+    * с before ҳ is "sʼ".
+    """
     import numpy as np
 
-    if not _LENGTHS:
-        _LENGTHS.append(np.full(0x110000, _UNKNOWN_LENGTH, dtype=np.uint8))
-    table = _LENGTHS[0]
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    lengths = table[codes]
-    unknown = lengths == _UNKNOWN_LENGTH
-    if unknown.any():  # characters not seen before: their keys, once
-        for code in set(codes[unknown].tolist()):
-            table[code] = len(_FOLD_TABLE[code])
-        lengths = table[codes]
-    return lengths
+    out = codes.copy()
+    props = props.copy()
+    size = len(out)
+
+    def before(positions: Any) -> Any:
+        return np.where(positions > 0, props[positions - 1], 0)
+
+    def after(positions: Any) -> Any:
+        return np.where(positions + 1 < size, props[np.minimum(positions + 1, size - 1)], 0)
+
+    def placed(positions: Any, placeholder: str) -> None:
+        out[positions] = ord(placeholder)
+        props[positions] = _TABLES.props[ord(placeholder)]
+
+    # The few positions any rule concerns, found in one pass (each rule is skipped when no
+    # character concerns it: short texts, terms being compiled, pay for what they hold).
+    concerned = np.flatnonzero(props & _P_CONCERNED)
+    kinds = props[concerned]
+    apostrophes = concerned[(kinds & _P_APOSTROPHE) != 0]
+    if len(apostrophes):
+        left, right = before(apostrophes), after(apostrophes)
+        sign = ((left & _P_OG) != 0) & ((right & _P_LETTER) != 0)
+        tutuq = ~sign & ((left & _P_TUTUQ_AFTER) != 0) & ((right & _P_LETTER) != 0)
+        placed(apostrophes[sign], _PH_TURNED)
+        placed(apostrophes[tutuq], _PH_TUTUQ)
+    changed = _unmix_codes(out, props)
+    if len(changed):  # homoglyphs replaced: е and с may have appeared
+        props[changed] = _TABLES.props[out[changed]]
+        concerned = np.union1d(concerned, changed[(props[changed] & _P_CONCERNED) != 0])
+    kinds = props[concerned]
+    if not (kinds & (_P_HARD | _P_E | _P_TSE | _P_ES)).any():
+        return out
+    hard = concerned[(kinds & _P_HARD) != 0]
+    if len(hard):
+        drop = (after(hard) & _P_DROP_BEFORE) != 0
+        drop |= (before(hard) & _P_DROP_AFTER) != 0
+        out[hard[drop]] = ord(_PH_DROP)
+    e = concerned[(kinds & _P_E) != 0]
+    left = before(e)
+    ye = e[((left & _P_LETTER) == 0) | ((left & _P_YE_AFTER) != 0)]
+    tse = concerned[(kinds & _P_TSE) != 0]
+    if len(tse):
+        ts = tse[((before(tse) & _P_VOWEL) != 0) & ~np.isin(tse - 1, ye)]
+        out[ts] = ord(_PH_TS)
+    out[ye] = ord(_PH_YE)
+    es = concerned[(kinds & _P_ES) != 0]
+    if len(es):
+        out[es[(after(es) & _P_HA) != 0]] = ord(_PH_S_TUTUQ)
+    return out
 
 
+def _unmix_codes(out: Any, props: Any) -> Any:
+    """:func:`_unmix_scripts` of the code points ``out`` (``props`` their ``_P_*`` bits), in
+    place; returns the positions changed.
+
+    A piece is a run of characters a word or a script seam can hold (letters, the Latin and
+    Cyrillic blocks, characters internal to words): no seam or word crosses anything else, so
+    unmixing piece by piece is unmixing the whole. A piece made of Latin and Cyrillic letters
+    (and word-internal characters) only is one word with a seam: :func:`_unmix_word` is done
+    for all of them at once with numpy. Other pieces holding both scripts (rare) are given to
+    :func:`_unmix_scripts`.
+    """
+    import numpy as np
+
+    none = np.zeros(0, dtype=np.int64)
+    script = props & (_P_LATIN | _P_CYRILLIC)
+    letters = np.flatnonzero(script)
+    scripts = script[letters]
+    turns = np.flatnonzero(scripts[1:] != scripts[:-1])  # script changes, maybe across pieces
+    if not len(turns):
+        return none
+    breaks = np.flatnonzero(props & _P_BREAK)
+    # Piece of a position: how many breaks come before it (a break starts the next piece).
+    piece_before = np.searchsorted(breaks, letters[turns], side="right")
+    piece_after = np.searchsorted(breaks, letters[turns + 1], side="right")
+    mixed = np.unique(piece_before[piece_before == piece_after])
+    if not len(mixed):
+        return none
+    bounds = np.append(breaks, len(out))
+    starts = np.where(mixed > 0, bounds[mixed - 1] + 1, 0)
+    ends = bounds[mixed]
+    counts = ends - starts
+    piece = np.repeat(np.arange(len(mixed)), counts)
+    chars = starts[piece] + np.arange(len(piece)) - np.repeat(np.cumsum(counts) - counts, counts)
+    kinds = props[chars]
+
+    def per_piece(mask: Any) -> Any:
+        return np.bincount(piece[mask], minlength=len(mixed))
+
+    latin = (kinds & _P_LATIN) != 0
+    cyrillic = (kinds & _P_CYRILLIC) != 0
+    twinned = (kinds & _P_TWIN) != 0
+    simple = per_piece((kinds & _P_SIMPLE) == 0) == 0
+    counted = cyrillic & ((kinds & _P_SIGN) == 0)
+    n_latin, n_cyrillic = per_piece(latin), per_piece(counted)
+    to_cyrillic = (n_cyrillic > n_latin) | (
+        (n_cyrillic == n_latin) & (per_piece(latin & twinned) == n_latin)
+    )
+    to_latin = ~to_cyrillic & (
+        (n_latin > n_cyrillic) | (per_piece(counted & twinned) == n_cyrillic)
+    )
+    swap = simple[piece] & twinned & ((latin & to_cyrillic[piece]) | (cyrillic & to_latin[piece]))
+    changed = chars[swap]
+    out[changed] = _TABLES.twins[out[changed]]
+    for number in np.flatnonzero(~simple).tolist():
+        start, end = int(starts[number]), int(ends[number])
+        text = _from_code_points(out[start:end])
+        unmixed = _unmix_scripts(text)
+        if unmixed != text:
+            out[start:end] = _code_points(unmixed)
+            changed = np.append(changed, np.arange(start, end))
+    return changed
+
+
+def _code_points(text: str) -> Any:
+    import numpy as np
+
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+def _from_code_points(codes: Any) -> str:
+    text: str = codes.astype("<u4", copy=False).tobytes().decode("utf-32-le", "surrogatepass")
+    return text
+
+
+# Character properties for the batch fold, one bit each (0: not looked at yet).
+_P_KNOWN = 1
+_P_BREAK = 1 << 1  # nothing a word or a script seam can hold (see _unmix_codes)
+_P_HIDDEN = 1 << 2  # a combining mark or format character (removed while resolving context)
+_P_INVISIBLE = 1 << 3  # in _INVISIBLE: a text holding one resolves without its hidden ones
+_P_LATIN = 1 << 4  # in _LATIN_LETTERS
+_P_CYRILLIC = 1 << 5  # in _CYRILLIC_LETTERS
+_P_SIMPLE = 1 << 6  # a Latin or a Cyrillic letter, or word-internal (in neither block)
+_P_SIGN = 1 << 7  # ь ъ: not counted when unmixing
+_P_TWIN = 1 << 8  # has a homoglyph twin in the other script
+_P_APOSTROPHE = 1 << 9
+_P_OG = 1 << 10  # o/g before an apostrophe: the oʻ/gʻ sign
+_P_LETTER = 1 << 11  # _LETTER
+_P_TUTUQ_AFTER = 1 << 12  # a letter other than ь, before an apostrophe: the tutuq belgisi
+_P_HARD = 1 << 13  # ъ
+_P_DROP_BEFORE = 1 << 14  # е ё ю я: ъ before them is dropped
+_P_DROP_AFTER = 1 << 15  # ў ғ and the oʻ/gʻ sign: ъ after them is dropped
+_P_E = 1 << 16  # е
+_P_YE_AFTER = 1 << 17  # vowels, ъ, ь: е after them is "ye"
+_P_TSE = 1 << 18  # ц
+_P_VOWEL = 1 << 19
+_P_ES = 1 << 20  # с
+_P_HA = 1 << 21  # ҳ
+# For matching in a folded key (see intercoder.lexicon): a word starts after a non-letter
+# (str.isalpha), a key starting with a digit not after a digit either (str.isdigit), and a match
+# runs to the end of the word (_WORD_TAIL: letters and non-decimal numerals).
+_P_ALPHA = 1 << 22
+_P_DIGIT = 1 << 23
+_P_TAIL = 1 << 24
+
+_P_CONCERNED = _P_APOSTROPHE | _P_HARD | _P_E | _P_TSE | _P_ES  # by a context rule
+
+_PROPERTY_CLASSES = (
+    (_P_HIDDEN, None),  # by category, below
+    (_P_INVISIBLE, f"[{_INVISIBLE}]"),
+    (_P_LATIN, f"[{_LATIN_LETTERS}]"),
+    (_P_CYRILLIC, f"[{_CYRILLIC_LETTERS}]"),
+    (_P_SIGN, "[ьъЬЪ]"),
+    (_P_APOSTROPHE, f"[{_APOS}]"),
+    (_P_OG, "[oOgGоОгГ]"),
+    (_P_LETTER, _LETTER),
+    (_P_TUTUQ_AFTER, f"[^\\W\\d_{_APOS}ьЬ]"),
+    (_P_HARD, "[ъЪ]"),
+    (_P_DROP_BEFORE, "[еЕёЁюЮяЯ]"),
+    (_P_DROP_AFTER, f"[ўЎғҒ{_PH_TURNED}]"),
+    (_P_E, "[еЕ]"),
+    (_P_YE_AFTER, f"[{_CYRILLIC_VOWELS}ъьЪЬ]"),
+    (_P_TSE, "[цЦ]"),
+    (_P_VOWEL, f"[{_CYRILLIC_VOWELS}]"),
+    (_P_ES, "[сС]"),
+    (_P_HA, "[ҳҲ]"),
+    (_P_TAIL, r"[^\W\d_]"),
+)
+_PROPERTY_PATTERNS = [(bit, re.compile(p)) for bit, p in _PROPERTY_CLASSES if p is not None]
+_TWIN_OF = {**_LATIN_TO_CYRILLIC_TWIN, **_CYRILLIC_TO_LATIN_TWIN}
+# Every Latin and Cyrillic letter (the only ones with twins) is below U+2000.
+_TWINS_SIZE = 0x2000
+
+
+def _properties_of(char: str) -> int:
+    props = _P_KNOWN
+    if unicodedata.category(char) in ("Mn", "Mc", "Me", "Cf"):
+        props |= _P_HIDDEN
+    for bit, pattern in _PROPERTY_PATTERNS:
+        if pattern.fullmatch(char):
+            props |= bit
+    latin, cyrillic = bool(props & _P_LATIN), bool(props & _P_CYRILLIC)
+    internal = char in _PH_TURNED + _PH_TUTUQ or bool(_HAS_INVISIBLE.fullmatch(char))
+    letter = bool(_RUN.fullmatch(char))
+    if not (letter or latin or cyrillic):
+        props |= _P_BREAK
+    if letter and ((latin != cyrillic and not internal) or (internal and not latin | cyrillic)):
+        props |= _P_SIMPLE
+    if char in _TWIN_OF:
+        props |= _P_TWIN
+    if char.isalpha():
+        props |= _P_ALPHA
+    if char.isdigit():
+        props |= _P_DIGIT
+    return props
+
+
+class _FoldTables:
+    """numpy tables indexed by code point, filled on first sight of a character.
+
+    ``props`` holds the ``_P_*`` bits; ``slots`` the row of the character's key in ``keys``
+    (code points of the key, padded) and ``lengths`` (its length): the translation of a whole
+    batch is then a few numpy look-ups and one ``np.repeat`` instead of a dict look-up per
+    character in ``str.translate``.
+    """
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self._learning = threading.Lock()
+        self.props = np.zeros(0x110000, dtype=np.uint32)
+        self.slots = np.zeros(0x110000, dtype=np.int32)
+        self._rows: dict[str, int] = {}
+        self.keys = np.zeros((0, 1), dtype=np.uint32)
+        self.lengths = np.zeros(0, dtype=np.int64)
+        self.twins = np.arange(_TWINS_SIZE, dtype=np.uint32)
+        for char, twin in _TWIN_OF.items():
+            self.twins[ord(char)] = ord(twin)
+        # The placeholders and homoglyph twins may appear while resolving: known from the start.
+        born = "".join(_PLACEHOLDER_OUTPUT) + "".join(_TWIN_OF.values())
+        self.properties(np.array([ord(char) for char in born], dtype=np.uint32))
+
+    def properties(self, codes: Any) -> Any:
+        """The ``_P_*`` bits of every code point in ``codes`` (learning the new ones)."""
+        import numpy as np
+
+        props = self.props[codes]
+        if props.all():
+            return props
+        with self._learning:
+            # Threads share the tables: a character's key row is in ``keys`` before its slot
+            # is written, and its slot before its bits say it is known.
+            new = [code for code in np.unique(codes[props == 0]).tolist() if not self.props[code]]
+            found = [(code, _properties_of(chr(code)), _fold_char(chr(code))) for code in new]
+            for _code, _props, key in found:
+                self._rows.setdefault(key, len(self._rows))
+            width = max(1, *map(len, self._rows))
+            keys = np.zeros((len(self._rows), width), dtype=np.uint32)
+            for key, row in self._rows.items():
+                keys[row, : len(key)] = [ord(char) for char in key]
+            self.lengths = np.array([len(key) for key in self._rows], dtype=np.int64)
+            self.keys = keys
+            for code, bits, key in found:
+                self.slots[code] = self._rows[key]
+                self.props[code] = bits
+        return self.props[codes]
+
+
+class _LazyTables:
+    """The module's :class:`_FoldTables`, made on first use (``text`` is imported by every
+    command; numpy and 9 MB of tables are only needed for folding)."""
+
+    _tables: _FoldTables | None = None
+    _making = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        if _LazyTables._tables is None:
+            with _LazyTables._making:
+                if _LazyTables._tables is None:
+                    _LazyTables._tables = _FoldTables()
+        return getattr(_LazyTables._tables, name)
+
+
+_TABLES: Any = _LazyTables()
+
+#: Placed between the texts of a batch. A noncharacter: texts never keep one (noncharacters
+#: in a text become U+FFFD first, as in :func:`fold`), it folds to the "\n" that ends a text's
+#: key in the batch key, and it counts as white space for unmixing.
+_SEPARATOR = "\ufdef"
+
+
+class FoldedBatch(NamedTuple):
+    """The folded keys of many texts, computed at once (see :func:`fold_batch`).
+
+    ``key`` is the keys of the texts in order, each but the last followed by ``"\n"`` (which no
+    key contains). ``offsets`` (a numpy array, ``len(key) + 1`` entries) maps every key
+    position to a position in ``joined``: the texts (in NFC) joined by one separator
+    character, text ``i`` starting at ``text_starts[i]``. Text ``i``'s key is
+    ``key[key_starts[i]:key_ends[i]]``. ``bases`` maps the index of each text that was not in
+    NFC to the map from its NFC form back to the text (as :func:`fold` does it).
+    """
+
+    texts: list[str]
+    joined: str
+    key: str
+    offsets: Any
+    source: Any  # the code points of joined
+    key_codes: Any  # the code points of key
+    key_starts: Any
+    key_ends: Any
+    text_starts: Any
+    bases: dict[int, list[int]]
+
+    def folded(self, index: int) -> Folded:
+        """Text ``index``'s :class:`Folded`, exactly as :func:`fold` gives it."""
+        start, end = int(self.key_starts[index]), int(self.key_ends[index])
+        offsets = (self.offsets[start : end + 1] - self.text_starts[index]).tolist()
+        base = self.bases.get(index)
+        if base is not None:
+            offsets = [base[offset] for offset in offsets]
+        return Folded(self.key[start:end], offsets)
+
+    def properties(self) -> Any:
+        """The ``_P_*`` bits of every key character (a numpy array)."""
+        return _TABLES.properties(self.key_codes)
+
+    def texts_at(self, positions: Any) -> Any:
+        """The index of the text each key position (a numpy array) belongs to."""
+        import numpy as np
+
+        return np.searchsorted(self.key_starts, positions, side="right") - 1
+
+
+def fold_batch(texts: Sequence[str]) -> FoldedBatch:
+    """:func:`fold` of many texts at once, with whole-batch C-level operations.
+
+    The texts are joined by a separator and folded as one string: the context rules are
+    regular expressions over the whole batch, the character keys come from numpy tables over
+    its code points, and offsets stay a numpy array (most key positions never need one).
+    Python-level work is left for rare input: texts not in NFC, pieces mixing scripts.
+    """
+    import numpy as np
+
+    originals = list(texts)
+    normals = list(originals)
+    bases: dict[int, list[int]] = {}
+    joined = _SEPARATOR.join(normals)
+    if not unicodedata.is_normalized("NFC", joined):
+        # The separator never composes with its neighbours: the texts not in NFC are exactly
+        # those that make the batch not NFC.
+        for index, text in enumerate(normals):
+            if not unicodedata.is_normalized("NFC", text):
+                normals[index], bases[index] = _nfc_with_offsets(text)
+        joined = _SEPARATOR.join(normals)
+    if _NONCHARACTERS.search(joined) and (
+        joined.count(_SEPARATOR) != len(normals) - 1 or _TEXT_NONCHARACTERS.search(joined)
+    ):
+        normals = [_NONCHARACTERS.sub("\ufffd", text) for text in normals]
+        joined = _SEPARATOR.join(normals)
+    lengths = np.fromiter(map(len, normals), dtype=np.int64, count=len(normals))
+    text_starts = np.zeros(len(normals) + 1, dtype=np.int64)
+    np.cumsum(lengths + 1, out=text_starts[1:])
+    source = _code_points(joined)
+    codes = _resolve_batch(source, lengths)  # every character in it is known by now
+    slots = _TABLES.slots[codes]
+    key_lengths = _TABLES.lengths[slots]
+    sources = np.repeat(np.arange(len(codes), dtype=np.int64), key_lengths)
+    firsts = np.cumsum(key_lengths) - key_lengths
+    within = np.arange(len(sources), dtype=np.int64) - np.repeat(firsts, key_lengths)
+    keys = _TABLES.keys
+    out = keys.ravel()[slots[sources].astype(np.int64) * keys.shape[1] + within]
+    space = out == 32
+    if space.any():  # every run of spaces is one space
+        keep = np.ones(len(out), dtype=bool)
+        keep[1:] = ~(space[1:] & space[:-1])
+        out, sources = out[keep], sources[keep]
+    ends = np.flatnonzero(out == 10)
+    key_starts = np.zeros(len(normals), dtype=np.int64)
+    key_starts[1:] = ends + 1
+    return FoldedBatch(
+        originals,
+        joined,
+        _from_code_points(out),
+        np.append(sources, len(joined)),
+        source,
+        out,
+        key_starts,
+        np.append(ends, len(out)),
+        text_starts,
+        bases,
+    )
+
+
+def _resolve_batch(codes: Any, lengths: Any) -> Any:
+    """The code points ``codes`` (texts of ``lengths`` joined by the separator) with the
+    context-dependent characters replaced by placeholders (see :func:`_resolve_codes`).
+
+    The rules look at neighbouring letters, and a zero-width space or a stress mark must not
+    hide them (узб<ZWSP>ек is узбек: е after б, not at a word start). In a text holding one of
+    ``_INVISIBLE``, its combining marks and format characters are taken out, the rest is
+    resolved, and they are put back where they were.
+    """
+    import numpy as np
+
+    props = _TABLES.properties(codes)
+    invisible = (props & _P_INVISIBLE) != 0
+    if not invisible.any():
+        return _resolve_codes(codes, props)
+    text_of = np.repeat(np.arange(len(lengths)), lengths + 1)[: len(codes)]
+    flagged = np.zeros(len(lengths), dtype=bool)
+    flagged[text_of[invisible]] = True
+    visible = np.flatnonzero(((props & _P_HIDDEN) == 0) | ~flagged[text_of])
+    resolved = codes.copy()
+    resolved[visible] = _resolve_codes(codes[visible], props[visible])
+    return resolved
+
+
+def fold_many(texts: Sequence[str]) -> list[Folded]:
+    """``[fold(text) for text in texts]``, computed as one batch (see :func:`fold_batch`)."""
+    batch = fold_batch(texts)
+    return [batch.folded(index) for index in range(len(batch.texts))]
+
+
+@functools.lru_cache(maxsize=1 << 14)
 def fold_key(text: str) -> str:
-    """Just the folded key of ``text`` (see :func:`fold`); how terms are compiled."""
+    """Just the folded key of ``text`` (see :func:`fold`), remembered for the last 16,384 texts:
+    terms and ids are folded again and again, and one fold has the fixed cost of a batch."""
     return fold(text).key
 
 

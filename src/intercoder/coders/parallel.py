@@ -1,8 +1,9 @@
 """Running a machine coder over many tasks on several cores, with the output in input order.
 
-:func:`code_tasks` cuts the tasks into batches and codes them in worker processes (the coder and
-the codebook are sent to each worker once). The annotations come back batch by batch in input
-order, so the output is the same whatever the number of workers. Small inputs, ``jobs=1`` and
+:func:`code_tasks` cuts the tasks into batches and codes them in ``jobs - 1`` worker processes
+and in this one (the coder and the codebook are sent to each worker once). The annotations are
+put together batch by batch in input order, so the output is the same whatever the number of
+workers. Small inputs, ``jobs=1`` and
 coders that cannot be pickled (a third-party coder holding a connection, say) are coded in this
 process, in one call, as before: the output is the same either way.
 """
@@ -49,6 +50,12 @@ def _code_batch(tasks: list[Task]) -> list[Annotation]:
     return list(coder.code(tasks, codebook))
 
 
+def _values_batch(texts: list[str]) -> Any:
+    assert _worker_state is not None
+    coder, codebook = _worker_state
+    return coder.text_values(texts, codebook)
+
+
 def code_tasks(
     coder: Coder,
     tasks: Sequence[Task],
@@ -88,15 +95,39 @@ def code_tasks(
     # spawn, not fork: the parent may hold threads (Arrow's pools), which fork would copy
     # half-way through whatever they were doing.
     context = multiprocessing.get_context("spawn")
-    out = []
+    # A coder that codes plain texts into plain values (the lexicon: ``text_values`` and
+    # ``annotations_from_values``) is sent texts and sends values back: pickling tasks and
+    # annotations would cost more than its coding.
+    light = callable(getattr(coder, "text_values", None)) and callable(
+        getattr(coder, "annotations_from_values", None)
+    )
+
+    def remote(index: int) -> Any:
+        if light:
+            return pool.submit(_values_batch, [task.text for task in batches[index]])
+        return pool.submit(_code_batch, batches[index])
+
+    def annotations_of(index: int, result: Any) -> list[Annotation]:
+        if light:
+            return list(coder.annotations_from_values(batches[index], result, codebook))  # type: ignore[attr-defined]
+        return list(result)
+
+    # This process is one of the ``jobs``: it codes every ``jobs``-th batch itself while the
+    # workers (jobs - 1 of them) start and code the others, so no core waits for a start-up.
+    done: list[list[Annotation] | None] = [None] * len(batches)
     with ProcessPoolExecutor(
-        max_workers=min(jobs, len(batches)),
+        max_workers=min(jobs - 1, len(batches) - 1),
         mp_context=context,
         initializer=_start_worker,
         initargs=(payload,),
     ) as pool:
-        for part, annotations in zip(batches, pool.map(_code_batch, batches), strict=True):
-            out.extend(annotations)
+        futures = {i: remote(i) for i in range(len(batches)) if i % jobs}
+        for index in range(0, len(batches), jobs):
+            done[index] = list(coder.code(batches[index], codebook))
             if progress is not None:
-                progress(len(part))
-    return out
+                progress(len(batches[index]))
+        for index, future in futures.items():
+            done[index] = annotations_of(index, future.result())
+            if progress is not None:
+                progress(len(batches[index]))
+    return [annotation for part in done if part is not None for annotation in part]

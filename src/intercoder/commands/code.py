@@ -155,8 +155,14 @@ def _write_evidence(coder: Any, tasks: list[Any], codebook: Any, path: str) -> N
             f"coder {coder.name!r} reports no matches", param_hint="--evidence"
         )
     lines = []
-    for task in tasks:
-        for match in coder.matches(task, codebook):
+    # A coder that finds many texts' matches at once (the lexicon: one fold and one automaton
+    # pass per batch) is asked for all of them; otherwise task by task.
+    if hasattr(coder, "matches_many"):
+        found = coder.matches_many(tasks, codebook)
+    else:
+        found = [coder.matches(task, codebook) for task in tasks]
+    for task, matches in zip(tasks, found, strict=True):
+        for match in matches:
             record = {
                 "unit_id": task.unit_id,
                 **match._asdict(),
