@@ -373,3 +373,25 @@ def test_repeated_keys_are_found_among_the_records_looked_at(
     columns = [np.asarray([r[i] for r in records], dtype=np.int32) for i in range(3)]
     where = np.asarray([r[3] for r in records], dtype=bool)
     assert _keys_repeat(*columns, where, len(records)) == expected
+
+
+@given(
+    values=st.lists(
+        st.one_of(st.none(), st.sampled_from(["a", "b", "ң", ""]), st.integers(0, 2)),
+        max_size=20,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_encoded_values_decode_to_the_values_with_labels_in_first_seen_order(
+    values: list[object],
+) -> None:
+    # Texts and None take a plain dict; anything else (1 beside "1" and True) the typed keys.
+    from intercoder.columnar import encode_values
+
+    column = encode_values(values)
+    assert [column.labels[code] for code in column.codes.tolist()] == values
+    firsts: list[object] = []
+    for value in values:
+        if not any(type(value) is type(seen) and value == seen for seen in firsts):
+            firsts.append(value)
+    assert column.labels == firsts

@@ -110,8 +110,20 @@ def used_codes(codes: npt.NDArray[Any], n_labels: int) -> list[int]:
     return np.flatnonzero(present).tolist()  # type: ignore[no-any-return]
 
 
+#: Value types that are dictionary keys as they are (see encode_values).
+_PLAIN_KEYS = {str, type(None)}
+
+
 def encode_values(values: Sequence[Any]) -> Column:
     """Dictionary-encode a sequence of Python values (the path for data not read by Arrow)."""
+    if set(map(type, values)) <= _PLAIN_KEYS:
+        # Texts and None are their own keys (no text equals None, no text is equal to a text
+        # of another type): a dict of the distinct values and one look-up a value, in C.
+        firsts = dict.fromkeys(values)
+        for number, value in enumerate(firsts):
+            firsts[value] = number
+        plain = np.fromiter(map(firsts.__getitem__, values), dtype=np.int32, count=len(values))
+        return Column(plain, list(firsts))
     index: dict[Any, int] = {}
     labels: list[Any] = []
 

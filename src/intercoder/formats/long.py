@@ -129,7 +129,12 @@ def _json_member(name: str, value: Any) -> str:
 
     if value is None and name not in REQUIRED_COLUMNS:
         return ""
-    return json.dumps({name: _as_written(value)}, ensure_ascii=False)[1:-1]
+    # Column names are plain ASCII words: '"name": ' is how json.dumps writes them.
+    return f'"{name}": {_JSON.encode(_as_written(value))}'
+
+
+#: json.dumps(value, ensure_ascii=False), without making an encoder for each value.
+_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 @hookimpl
