@@ -353,7 +353,13 @@ class Parquet(Importer, Exporter):
     def read(self, path: Path) -> AnnotationSet:
         import numpy as np
 
-        from ..annotations import NUL_MESSAGE, AnnotationError, plain_ids, set_of_columns
+        from ..annotations import (
+            NUL_MESSAGE,
+            AnnotationError,
+            _constant,
+            plain_ids,
+            set_of_columns,
+        )
         from ..columnar import Column, map_labels, read_parquet_columns, recode
 
         _pyarrow()
@@ -373,8 +379,8 @@ class Parquet(Importer, Exporter):
         # Each distinct value of a column is read once (Arrow dictionary-encodes the columns).
         def column(column_name: str, transform: Callable[[Any], Any]) -> Column:
             found = columns.columns.get(column_name)
-            if found is None:
-                found = Column(np.full(count, -1, dtype=np.int32), [])
+            if found is None:  # an absent column: one value, no memory per record
+                return Column(_constant(0, count, np.int32), [transform(None)])
             if transform is _id_cell and all(type(label) is str for label in found.labels):
                 encoded = recode(found.codes, [label.strip() for label in found.labels])
             else:
