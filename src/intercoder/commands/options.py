@@ -227,7 +227,10 @@ memory_option = click.option(
 )
 
 
-def _mib(size: int) -> str:
+def _size(size: int) -> str:
+    """A size in the unit that shows it (a small --memory in KiB, not "0 MiB")."""
+    if size < 1 << 20:
+        return f"{size / (1 << 10):,.0f} KiB"
     return f"{size / (1 << 20):,.0f} MiB"
 
 
@@ -257,8 +260,8 @@ def batch_plan(
             return None  # asked for something that needs every record: read them all
         raise OptionValueError(
             f"{needs_records} needs every record in memory, and these files need about "
-            f"{_mib(plan.memory)} for their ~{plan.records:,} records, "
-            f"more than --memory {_mib(memory)}: leave {needs_records} out or raise --memory"
+            f"{_size(plan.memory)} for their ~{plan.records:,} records, "
+            f"more than --memory {_size(memory)}: leave {needs_records} out or raise --memory"
         )
     return plan
 
