@@ -107,7 +107,8 @@ def used_codes(codes: npt.NDArray[Any], n_labels: int) -> list[int]:
     """The codes (``0..n_labels-1``) that occur in ``codes``, ascending: ``np.unique`` in one
     counting pass, without sorting the records (``-1``, no value, is left out)."""
     present = np.bincount(codes[codes >= 0], minlength=n_labels)
-    return np.flatnonzero(present).tolist()  # type: ignore[no-any-return]
+    used: list[int] = np.flatnonzero(present).tolist()
+    return used
 
 
 #: Value types that are dictionary keys as they are (see encode_values).
