@@ -110,6 +110,7 @@ def test_batch_fold_is_the_per_text_fold(texts: list[str]) -> None:
     expected = [reference_fold(text) for text in texts]
     assert fold_many(texts) == expected
     assert [fold(text) for text in texts] == expected
+    assert fold_batch(texts).keys() == [folded.key for folded in expected]
 
 
 def test_joins_between_texts_change_nothing() -> None:

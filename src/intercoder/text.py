@@ -719,6 +719,11 @@ class FoldedBatch(NamedTuple):
             offsets = [base[offset] for offset in offsets]
         return Folded(self.key[start:end], offsets)
 
+    def keys(self) -> list[str]:
+        """Every text's key, in order (as :func:`fold_key` gives each): the keys are joined by
+        ``"\n"``, which none contains, so one split gives them all."""
+        return self.key.split("\n") if self.texts else []
+
     def properties(self) -> Any:
         """The ``_P_*`` bits of every key character (a numpy array)."""
         return _TABLES.properties(self.key_codes)
@@ -823,7 +828,8 @@ def fold_many(texts: Sequence[str]) -> list[Folded]:
 @functools.lru_cache(maxsize=1 << 14)
 def fold_key(text: str) -> str:
     """Just the folded key of ``text`` (see :func:`fold`), remembered for the last 16,384 texts:
-    terms and ids are folded again and again, and one fold has the fixed cost of a batch."""
+    terms and ids are folded again and again, and one fold has the fixed cost of a batch (the
+    keys of many texts: ``fold_batch(texts).keys()``)."""
     return fold(text).key
 
 

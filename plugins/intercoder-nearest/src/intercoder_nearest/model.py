@@ -41,7 +41,7 @@ class NearestModel:
     ) -> None:
         import numpy as np
 
-        from intercoder.text import fold_key
+        from intercoder.text import fold_batch
 
         check_parameters(threshold, margin)
         choice = {var.id for var in codebook.variables if var.type in CHOICE_TYPES}
@@ -60,7 +60,9 @@ class NearestModel:
         if not self.examples:
             return
         try:
-            self._counts = self._counter.fit_transform([fold_key(ex.text) for ex in self.examples])
+            self._counts = self._counter.fit_transform(
+                fold_batch([ex.text for ex in self.examples]).keys()
+            )
         except ValueError:  # no n-gram at all (texts of punctuation only)
             return
         everything = np.arange(len(self.examples), dtype=np.intp)
@@ -90,11 +92,11 @@ class NearestModel:
 
     def vectors(self, texts: Sequence[str]) -> Any:
         """The L2-normalised TF-IDF rows (a scipy sparse matrix) of ``texts``."""
-        from intercoder.text import fold_key
+        from intercoder.text import fold_batch
 
         if self._weights is None:
             raise ValueError("the model has no features: it was given no usable example")
-        return self._weights.vectors(self._counter.transform([fold_key(t) for t in texts]))
+        return self._weights.vectors(self._counter.transform(fold_batch(texts).keys()))
 
     def predict(self, texts: Sequence[str], *, show_if: bool = True) -> list[dict[str, Value]]:
         """The answers for each text: variable -> code (or codes); abstentions are left out.
