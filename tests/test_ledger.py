@@ -17,6 +17,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from contextlib import closing
 from pathlib import Path
 
 import krippendorff
@@ -363,3 +364,49 @@ def test_alpha_of_unit_weights_is_alpha_of_the_units_drawn(level: str) -> None:
         assert alpha == pytest.approx(expected, abs=1e-10)
     ones = agreement.alpha_unit_weights(rd, level, np.ones((1, rd.pairable().n_units)))
     assert ones[0] == pytest.approx(agreement.alpha(rd, level), abs=1e-12)
+
+
+def test_a_ledger_created_between_two_reads_is_not_taken_for_a_foreign_file(
+    tmp_path: Path,
+) -> None:
+    """Another process creates the ledger (tables, then its version, in one transaction) just
+    after this one read the version: the tables must be read from the same snapshot, or a
+    ledger seen half-made is refused as "an SQLite database with other tables" (this happened
+    to one of eight processes recording at once)."""
+    from intercoder.ledger import store
+
+    path = tmp_path / "ledger.sqlite"
+    with closing(sqlite3.connect(path, isolation_level=None)) as setup:
+        setup.execute("PRAGMA journal_mode = WAL")  # a writer may commit beside a reader
+    other = sqlite3.connect(path, isolation_level=None)
+
+    class CreatedInBetween:
+        """A connection on which the other process commits right after the version is read."""
+
+        def __init__(self) -> None:
+            self.con = sqlite3.connect(path, isolation_level=None)
+            self.created = False
+
+        @property
+        def in_transaction(self) -> bool:
+            return self.con.in_transaction
+
+        def execute(self, sql: str) -> sqlite3.Cursor:
+            cursor = self.con.execute(sql)
+            if sql == "PRAGMA user_version" and not self.created:
+                self.created = True
+                other.execute("BEGIN IMMEDIATE")
+                for statement in store._SCHEMA.split(";"):
+                    if statement.strip():
+                        other.execute(statement)
+                other.execute(f"PRAGMA user_version = {store.SCHEMA_VERSION}")
+                other.execute("COMMIT")
+            return cursor
+
+    connection = CreatedInBetween()
+    try:
+        assert store._check_schema(connection, path) == 0  # type: ignore[arg-type]
+        assert store._check_schema(connection, path) == store.SCHEMA_VERSION  # type: ignore[arg-type]
+    finally:
+        connection.con.close()
+        other.close()

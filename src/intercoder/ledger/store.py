@@ -125,8 +125,16 @@ def _fail(path: Path, message: str) -> LedgerError:
 
 
 def _check_schema(con: sqlite3.Connection, path: Path) -> int:
-    """The file's schema version; a LedgerError when it is not a ledger this intercoder reads."""
+    """The file's schema version; a LedgerError when it is not a ledger this intercoder reads.
+
+    The version and the tables are read in one read transaction: read one after the other
+    outside a transaction, another process creating the ledger could commit in between, and a
+    half-seen ledger (its tables, not yet its version) would be taken for a foreign database.
+    """
+    own = not con.in_transaction
     try:
+        if own:
+            con.execute("BEGIN")
         version = int(con.execute("PRAGMA user_version").fetchone()[0])
         tables = {
             row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
@@ -135,6 +143,9 @@ def _check_schema(con: sqlite3.Connection, path: Path) -> int:
         raise _fail(
             path, f"not an intercoder ledger (corrupt or another kind of file: {exc})"
         ) from None
+    finally:
+        if own and con.in_transaction:
+            con.execute("ROLLBACK")  # a read transaction: nothing to keep
     if version > SCHEMA_VERSION:
         raise _fail(
             path,
