@@ -30,7 +30,6 @@ def _column_cells(
     import numpy as np
 
     from ..annotations import _NO_POSITION, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
-    from ..columnar import used_codes
 
     names: list[str] = []
     cells: list[list[str]] = []
@@ -45,12 +44,10 @@ def _column_cells(
             names.append(name)
             cells.append(texts.tolist())
             continue
+        if name in OPTIONAL_COLUMNS and all(v is None for v in annotations.distinct(name)):
+            continue
         column = annotations.coded(name)
         codes = column.codes
-        if name in OPTIONAL_COLUMNS and all(
-            column.labels[i] is None for i in used_codes(codes, len(column.labels))
-        ):
-            continue
         table = np.empty(len(column.labels) + 1, dtype=object)  # code -1 reads the last slot
         table[:-1] = [render(name, label) for label in column.labels]
         table[-1] = render(name, None)
