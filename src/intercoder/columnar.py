@@ -366,9 +366,7 @@ def _one_line_each_by_size(source: Path | bytes, table: Any, head: bytes) -> boo
     return bool(line_ends == (rows if last in (b"\n", b"\r") else rows - 1))
 
 
-def _csv_lines(
-    source: Path | bytes, table: Any, delimiter: str, head: bytes = b""
-) -> IntArray | None:
+def _csv_lines(source: Path | bytes, table: Any, delimiter: str, head: bytes) -> IntArray | None:
     """The line each CSV record starts on, as :func:`intercoder.rows.read_rows` counts."""
     rows = table.num_rows
     if _one_line_each_by_size(source, table, head) or _one_line_per_record(source, rows):
