@@ -395,6 +395,9 @@ def test_ctrl_c_removes_the_temporary_directory(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A child inherits an ignored SIGINT (pytest started in the background by a shell),
+        # and Python then leaves it ignored: the command must get Ctrl-C as a terminal sends it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
@@ -405,6 +408,6 @@ def test_ctrl_c_removes_the_temporary_directory(tmp_path: Path) -> None:
     assert proc.poll() is None, "the command ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode != 0
+    assert proc.returncode != 0, err
     assert "Traceback" not in err
     assert list(spill.iterdir()) == []
