@@ -275,6 +275,8 @@ class AnnotationSet:
     def take(self, indices: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> AnnotationSet:
         """The records at ``indices`` (or where a boolean mask is true); codes stay codes."""
         chosen = np.asarray(indices)
+        if chosen.dtype == bool and chosen.shape[0] == len(self) and chosen.all():
+            return self  # every record (the set is immutable): no copy of every column
         taken: dict[str, Any] = {
             name: _take(getattr(self, name), chosen) for name in _NUMERIC_COLUMNS
         }
@@ -832,8 +834,10 @@ def check_annotations(
     found: list[tuple[int, str]] = []  # (record, message)
     alive = np.ones(count, dtype=bool)
 
-    def fail(bad: npt.NDArray[np.bool_], message: Any) -> None:
-        """Records where ``bad`` (and still alive) fail with ``message(record)``."""
+    def fail(bad: npt.NDArray[np.bool_] | None, message: Any) -> None:
+        """Records where ``bad`` (and still alive) fail with ``message(record)``; None: none."""
+        if bad is None:
+            return
         bad = bad & alive
         for i in np.flatnonzero(bad).tolist():
             found.append((i, message(i)))
@@ -854,18 +858,20 @@ def check_annotations(
                 close = variable_names.closest(str(label))
             hint = f" (did you mean {close!r}?)" if close else ""
             unknown_message[j] = f"variable {shorten(label)} is not in {cb.ref}{hint}"
-    fail(unknown[var_col.codes], lambda i: unknown_message[int(var_col.codes[i])])
+    fail(_flagged(unknown, var_col.codes), lambda i: unknown_message[int(var_col.codes[i])])
 
     # 2. the codebook the record was coded under
     book_col = aset.coded("codebook")
     book_message = [_coded_under_problem(label, cb) for label in book_col.labels] + [None]
     book_bad = np.array([m is not None for m in book_message], dtype=bool)
-    fail(book_bad[book_col.codes], lambda i: book_message[int(book_col.codes[i])])
+    fail(_flagged(book_bad, book_col.codes), lambda i: book_message[int(book_col.codes[i])])
 
     # 3. a missing value is no coding at all: left out, no problem
     value_col = aset.coded("value")
     absent = np.array([label is None for label in value_col.labels] + [True], dtype=bool)
-    alive &= ~absent[value_col.codes]
+    if (no_value := _flagged(absent, value_col.codes)) is not None:
+        alive &= ~no_value
+        del no_value
 
     # 4. the value, normalised per variable type: once per (variable, value) pair
     n_labels = max(len(value_col.labels), 1)
@@ -910,7 +916,7 @@ def check_annotations(
         number[unique_pairs] = np.arange(unique_pairs.shape[0], dtype=np.int32)
         pair_of = number[pairs]
         del pairs, number
-        pair_bad = bad_of_pair[pair_of]
+        pair_bad = _flagged(bad_of_pair, pair_of)
     else:
         pair_bad = np.zeros(count, dtype=bool)
         pair_of = np.full(count, -1, dtype=np.int32)
@@ -929,41 +935,48 @@ def check_annotations(
         [var is not None and var.unit == "statement" and var.type != "spans" for var in var_of]
         + [False]
     )
-    span = is_span[var_col.codes]
-    statement = is_statement[var_col.codes]
+    # Passes over every record, made only when the coded variables need them (None: no record).
+    span = is_span[var_col.codes] if is_span.any() else None
+    statement = is_statement[var_col.codes] if is_statement.any() else None
     start, end = aset.start, aset.end
-    bad_span = (span | statement) & (
-        (start == _NO_POSITION) | (end == _NO_POSITION) | (start >= end)
-    )
 
     def span_message(i: int) -> str:
         shown = [str(p) if p != _NO_POSITION else "none" for p in (int(start[i]), int(end[i]))]
         var_id = var_col.labels[int(var_col.codes[i])]
-        what = "a span" if span[i] else "a coding of a statement (unit: statement)"
+        what = (
+            "a span"
+            if span is not None and span[i]
+            else "a coding of a statement (unit: statement)"
+        )
         return f"{var_id}: {what} needs start < end (got start={shown[0]}, end={shown[1]})"
 
-    fail(bad_span, span_message)
+    positioned = span if statement is None else statement if span is None else span | statement
+    if positioned is not None:
+        unplaced = (start == _NO_POSITION) | (end == _NO_POSITION) | (start >= end)
+        fail(positioned & unplaced, span_message)
+        del positioned, unplaced
     units, coders = aset.coded("unit_id"), aset.coded("coder_id")
-    if statement.any():
+    if statement is not None:
         _check_statement_codings(aset, cb, alive, statement, fail)
 
     # 6. one coding per unit, coder and variable (spans excepted; per statement for the
     # variables coded per statement): the first one counts
-    twice = np.zeros(count, dtype=bool)
-    earlier = np.zeros(count, dtype=np.int64)
-    candidates = key = np.zeros(0, dtype=np.int64)
+    counted = alive if span is None else alive & ~span
+    twice: npt.NDArray[np.bool_] | None = None
+    earlier = np.zeros(0, dtype=np.int64)
     # The keys are built only when some may repeat (a cheap test first) or statements need them.
-    if statement.any() or _keys_repeat(
-        units.codes, coders.codes, var_col.codes, alive & ~span, count
+    if statement is not None or _keys_repeat(
+        units.codes, coders.codes, var_col.codes, counted, count
     ):
-        candidates = np.flatnonzero(alive & ~span)
+        twice = np.zeros(count, dtype=bool)
+        earlier = np.zeros(count, dtype=np.int64)
+        candidates = np.flatnonzero(counted)
         key = units.codes[candidates].astype(np.int64)
         key *= max(len(coders.labels), 1)
         key += coders.codes[candidates]
         key *= max(len(var_col.labels), 1)
         key += var_col.codes[candidates]
-        per_statement = statement[candidates]
-        if per_statement.any():
+        if statement is not None and (per_statement := statement[candidates]).any():
             # A statement's offsets join the key: one coding per statement, not per text. Only
             # those records pay for the wider key.
             these = candidates[per_statement]
@@ -973,25 +986,28 @@ def check_annotations(
             twice[these] = first_record != these
             earlier[these] = first_record
             candidates, key = candidates[~per_statement], key[~per_statement]
-    if _has_repeats(key):
-        _, first, first_of = np.unique(key, return_index=True, return_inverse=True)
-        first_record = candidates[first[first_of]]
-        twice[candidates] = first_record != candidates
-        earlier[candidates] = first_record
+        if _has_repeats(key):
+            _, first, first_of = np.unique(key, return_index=True, return_inverse=True)
+            first_record = candidates[first[first_of]]
+            twice[candidates] = first_record != candidates
+            earlier[candidates] = first_record
 
     def twice_message(i: int) -> str:
         unit = units.labels[int(units.codes[i])]
         coder = coders.labels[int(coders.codes[i])]
         var_id = var_col.labels[int(var_col.codes[i])]
         where = aset.location(int(earlier[i]))
-        what = f"statement {int(start[i])}-{int(end[i])} of unit" if statement[i] else "unit"
+        per_statement = statement is not None and statement[i]
+        what = f"statement {int(start[i])}-{int(end[i])} of unit" if per_statement else "unit"
         return f"coder {coder!r} coded {what} {unit!r} twice for {var_id} (first at {where})"
 
-    fail(twice, twice_message)
+    if twice is not None:
+        fail(twice, twice_message)
 
     found.sort(key=lambda item: item[0])
     problems = tuple(Diagnostic(aset.location(i), message) for i, message in found)
-    checked = aset.take(alive).replace(value=Column(new_values.codes[alive], new_values.labels))
+    # The values replaced first: the old ones are not taken only to be dropped.
+    checked = aset.replace(value=new_values).take(alive)
     return CheckedAnnotations(checked, problems)
 
 
@@ -1150,6 +1166,15 @@ def _factorize_ints(
     lookup = np.zeros(present.shape[0], dtype=np.int64)
     lookup[unique] = np.arange(unique.shape[0])
     return unique, lookup[keys]
+
+
+def _flagged(flags: npt.NDArray[np.bool_], codes: npt.NDArray[Any]) -> npt.NDArray[np.bool_] | None:
+    """``flags[codes]``: which records have a flagged code (``flags`` has one slot more, which
+    code -1 reads), or None when none can: no pass over the records when no code is flagged."""
+    if not flags[:-1].any() and (not flags[-1] or codes.shape[0] == 0 or codes.min() >= 0):
+        return None
+    flagged: npt.NDArray[np.bool_] = flags[codes]
+    return flagged
 
 
 def _keys_repeat(

@@ -105,9 +105,11 @@ def recode(codes: npt.NDArray[Any], labels: Sequence[Any]) -> Column:
 
 def used_codes(codes: npt.NDArray[Any], n_labels: int) -> list[int]:
     """The codes (``0..n_labels-1``) that occur in ``codes``, ascending: ``np.unique`` in one
-    counting pass, without sorting the records (``-1``, no value, is left out)."""
-    present = np.bincount(codes[codes >= 0], minlength=n_labels)
-    used: list[int] = np.flatnonzero(present).tolist()
+    pass flagging the codes met, without sorting or copying the records (``-1``, no value,
+    flags a slot of its own, left out)."""
+    present = np.zeros(n_labels + 1, dtype=bool)
+    present[codes] = True
+    used: list[int] = np.flatnonzero(present[:n_labels]).tolist()
     return used
 
 

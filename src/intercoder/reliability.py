@@ -185,17 +185,25 @@ class Records(Sequence[tuple[Hashable, Hashable, Any]]):
 
     def __init__(self, aset: AnnotationSet, rows: npt.NDArray[np.intp]) -> None:
         self.aset = aset
-        self.rows = rows
+        self.rows = rows  # ascending, as np.flatnonzero gives them
         self._list: list[tuple[Hashable, Hashable, Any]] | None = None
+
+    def pick(self, array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """``array`` (one entry a record of the set) at these rows: the array itself when
+        the rows are all of them, which is the usual case (one variable), not a copy."""
+        if self.rows.shape[0] == len(self.aset):  # ascending and distinct: every row
+            return array
+        picked: npt.NDArray[Any] = array[self.rows]
+        return picked
 
     def _items(self) -> list[tuple[Hashable, Hashable, Any]]:
         if self._list is None:
-            aset, rows = self.aset, self.rows
+            aset = self.aset
             self._list = list(
                 zip(
-                    aset.unit_id[rows].tolist(),
-                    aset.coder_id[rows].tolist(),
-                    aset.value[rows].tolist(),
+                    self.pick(aset.unit_id).tolist(),
+                    self.pick(aset.coder_id).tolist(),
+                    self.pick(aset.value).tolist(),
                     strict=True,
                 )
             )
@@ -218,7 +226,7 @@ class Records(Sequence[tuple[Hashable, Hashable, Any]]):
     def first_seen(self, name: str) -> tuple[npt.NDArray[np.int64], list[Any]]:
         """Codes of column ``name`` numbered in order of first appearance, and the labels."""
         column = self.aset.coded(name)
-        codes = column.codes[self.rows]
+        codes = self.pick(column.codes)
         if _numbered_as_met(codes, len(column.labels)):
             # Arrow numbers a column's values as it meets them: the labels as they are,
             # without a look-up per unit.
@@ -267,7 +275,7 @@ def _reliability_data(
             coders, coder_labels = rank[coders], [coder_labels[i] for i in order]
         column = records.aset.coded("value")
         position = {value: i for i, value in enumerate(categories)}
-        value_codes = column.codes[records.rows]
+        value_codes = records.pick(column.codes)
         lookup = np.full(len(column.labels) + 1, -1, dtype=np.int64)
         for i in used_codes(value_codes, len(column.labels)):  # this variable's labels
             if not _missing(column.labels[i]):
@@ -480,7 +488,7 @@ def _prepared(var: Variable, records: Sequence[Record]) -> VariableData:
 def _distinct_values(records: Sequence[Record]) -> set[Any]:
     if isinstance(records, Records):
         column = records.aset.coded("value")
-        used = used_codes(column.codes[records.rows], len(column.labels))
+        used = used_codes(records.pick(column.codes), len(column.labels))
         return {column.labels[i] for i in used}
     return {v for _, _, v in records}
 
@@ -698,7 +706,7 @@ def _records_of_units(records: Sequence[Record], wanted: set[Hashable]) -> Seque
         return [r for r in records if r[0] in wanted]
     column = records.aset.coded("unit_id")
     chosen = np.array([label in wanted for label in column.labels] + [False], dtype=bool)
-    rows = records.rows[chosen[column.codes[records.rows]]]
+    rows = records.rows[chosen[records.pick(column.codes)]]
     return Records(records.aset, rows)
 
 
