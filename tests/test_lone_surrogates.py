@@ -117,3 +117,40 @@ def test_a_lone_surrogate_is_found_among_missing_texts(run_cli: RunCli, tmp_path
     proc = run_cli("export", str(source), "--to", "csv", "-o", str(tmp_path / "out.csv"))
     assert proc.returncode == 1
     assert proc.stderr.startswith(f"{source}:3: text: {HEADER}")
+
+
+@pytest.mark.parametrize("block", [4, 5, 6, 7, 1 << 20])
+def test_a_task_file_is_searched_for_surrogate_escapes_across_its_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    """The task reader looks at every value only when the file holds a surrogate's escape,
+    which one search of the file finds, block by block: an escape cut by any block seam is
+    found, and the bad task is named with its line."""
+    from intercoder import tasks as tasks_module
+    from intercoder.tasks import TaskFileError, read_tasks
+
+    monkeypatch.setattr(tasks_module, "_BLOCK", block)
+    good = [{"unit_id": f"u{i}", "text": "ok"} for i in range(40)]
+    for line in (1, 7, 40):
+        rows = [dict(row) for row in good]
+        rows[line - 1]["text"] = "x" * line + "\udc80"
+        path = _jsonl(tmp_path / f"tasks-{line}.jsonl", rows)
+        with pytest.raises(TaskFileError) as caught:
+            read_tasks(path)
+        assert f"{path}:{line}: text: {HEADER}" in str(caught.value.diagnostics[0])
+    assert len(read_tasks(_jsonl(tmp_path / "good.jsonl", good))) == 40
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+def test_a_task_file_in_another_encoding_is_still_checked_for_lone_surrogates(
+    tmp_path: Path, encoding: str
+) -> None:
+    """UTF-16 does not write the escape's ASCII bytes as they are: its values are all looked at."""
+    from intercoder.tasks import TaskFileError, read_tasks
+
+    path = tmp_path / "tasks.jsonl"
+    rows = [{"unit_id": "u1", "text": "ok"}, {"unit_id": "u2", "text": "bad \udc80"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding=encoding)
+    with pytest.raises(TaskFileError) as caught:
+        read_tasks(path)
+    assert f"{path}:2: text: {HEADER}" in str(caught.value.diagnostics[0])

@@ -6,6 +6,7 @@ CSV or JSONL with ``unit_id`` and ``text`` required; ``lang`` (a codebook langua
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import attrs
 
 from .errors import Diagnostic, Location, ProblemsError
-from .rows import read_rows
+from .rows import bom_encoding, read_rows, read_settings
 from .text import lone_surrogate, lone_surrogate_message, nfc
 
 REQUIRED = ("unit_id", "text")
@@ -37,12 +38,12 @@ class TaskFileError(ProblemsError):
     """A task file that cannot be read."""
 
 
-def _task(row: Mapping[str, Any], where: Location) -> Task:
+def _task(row: Mapping[str, Any], where: Location, surrogates: bool = True) -> Task:
     for column in REQUIRED:
         value = row.get(column)
         if value is None or not str(value).strip():
             raise TaskFileError([Diagnostic(where, f"{column}: missing")])
-    for column, value in row.items():  # the texts end up in reports and Label Studio
+    for column, value in row.items() if surrogates else ():  # texts go to reports and studio
         char = lone_surrogate(value) or lone_surrogate(column)
         if char is not None:
             raise TaskFileError([Diagnostic(where, f"{column}: {lone_surrogate_message(char)}")])
@@ -62,9 +63,41 @@ def _task(row: Mapping[str, Any], where: Location) -> Task:
     )
 
 
+#: A JSON escape of a surrogate (``\\ud800`` to ``\\udfff``), as ASCII bytes.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+#: Bytes searched at a time by :func:`_may_hold_surrogates`; an escape is 4 bytes.
+_BLOCK = 1 << 20
+
+
+def _may_hold_surrogates(path: Path) -> bool:
+    """Whether a value read from ``path`` may hold a lone surrogate. Every decoder the readers
+    use is strict, so one gets in only through a JSON escape: a JSONL file without one (in
+    an encoding that writes ASCII as ASCII) needs no look at each value. One C-level search
+    of the file a block at a time; any doubt is True."""
+    if path.suffix.lower() not in (".jsonl", ".ndjson"):
+        return True
+    encoding = read_settings().encoding
+    try:
+        if encoding is not None and "\\ud8".encode(encoding) != b"\\ud8":
+            return True
+        with path.open("rb") as handle:
+            tail = handle.read(4)
+            if encoding is None and bom_encoding(tail) not in (None, "utf-8"):
+                return True
+            while block := handle.read(_BLOCK):
+                if _SURROGATE_ESCAPE.search(tail + block):
+                    return True
+                tail = block[-3:]
+            return bool(_SURROGATE_ESCAPE.search(tail))
+    except (OSError, LookupError, UnicodeError):
+        return True  # the reader says what is wrong
+
+
 def read_tasks(path: str | Path) -> list[Task]:
     """Read a CSV or JSONL task file; duplicate unit ids are an error."""
-    tasks = [_task(row, where) for row, where in read_rows(path, REQUIRED, what="task file")]
+    surrogates = _may_hold_surrogates(Path(path))
+    rows = read_rows(path, REQUIRED, what="task file")
+    tasks = [_task(row, where, surrogates) for row, where in rows]
     seen: dict[str, Location | None] = {}
     for task in tasks:
         if task.unit_id in seen:
