@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from intercoder.agreement import ReliabilityData, alpha_result
@@ -342,17 +342,32 @@ def test_arrow_strings_become_the_same_python_strings(texts: list[str], skip: in
     assert _string_labels(strings) == strings.to_pylist()
 
 
-@given(codes=st.lists(st.integers(min_value=0, max_value=5), max_size=20), extra=st.integers(0, 2))
-@settings(max_examples=200, deadline=None)
-def test_codes_numbered_as_met_are_recognised_exactly(codes: list[int], extra: int) -> None:
+@given(
+    codes=st.lists(st.integers(min_value=0, max_value=5), max_size=20),
+    extra=st.integers(-1, 2),
+    head=st.sampled_from([1, 2, 3, 5, 4096]),
+)
+@example(codes=[0, 1, 0, 2], extra=-1, head=2)  # every label in the head, a code past them later
+@example(codes=[0, 1, 0, 2], extra=0, head=2)  # a label met only after the head
+@settings(max_examples=400, deadline=None)
+def test_codes_numbered_as_met_are_recognised_exactly(
+    codes: list[int], extra: int, head: int
+) -> None:
     # The shortcut that keeps Arrow's numbering must agree with the definition: the codes in
-    # order of first appearance are 0, 1, 2, ... and every label occurs.
+    # order of first appearance are 0, 1, 2, ... and every label occurs. The first records
+    # are looked at alone first (_HEAD of them): every length of that head gives the same.
+    from intercoder import reliability
     from intercoder.reliability import _numbered_as_met
 
-    n_labels = (max(codes) + 1 if codes else 0) + extra
+    n_labels = max((max(codes) + 1 if codes else 0) + extra, 0)
     met = list(dict.fromkeys(codes))
     expected = met == list(range(n_labels))
-    assert _numbered_as_met(np.asarray(codes, dtype=np.int32), n_labels) == expected
+    kept = reliability._HEAD
+    reliability._HEAD = head
+    try:
+        assert _numbered_as_met(np.asarray(codes, dtype=np.int32), n_labels) == expected
+    finally:
+        reliability._HEAD = kept
 
 
 @given(
@@ -395,3 +410,16 @@ def test_encoded_values_decode_to_the_values_with_labels_in_first_seen_order(
         if not any(type(value) is type(seen) and value == seen for seen in firsts):
             firsts.append(value)
     assert column.labels == firsts
+
+
+@given(codes=st.lists(st.integers(min_value=-1, max_value=6), max_size=30), extra=st.integers(0, 3))
+@settings(max_examples=200, deadline=None)
+def test_used_codes_are_the_distinct_codes_without_missing(codes: list[int], extra: int) -> None:
+    # One pass flagging the codes met, -1 (no value) in a slot of its own: np.unique's answer.
+    from intercoder.columnar import count_used, used_codes
+
+    array = np.asarray(codes, dtype=np.int32)
+    n_labels = (max(codes) + 1 if codes else 0) + extra
+    expected = np.unique(array[array >= 0]).tolist()
+    assert used_codes(array, n_labels) == expected
+    assert count_used(array, n_labels) == len(expected)

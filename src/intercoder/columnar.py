@@ -103,14 +103,25 @@ def recode(codes: npt.NDArray[Any], labels: Sequence[Any]) -> Column:
     return Column(remap[codes], unique)
 
 
-def used_codes(codes: npt.NDArray[Any], n_labels: int) -> list[int]:
-    """The codes (``0..n_labels-1``) that occur in ``codes``, ascending: ``np.unique`` in one
-    pass flagging the codes met, without sorting or copying the records (``-1``, no value,
-    flags a slot of its own, left out)."""
+def _met(codes: npt.NDArray[Any], n_labels: int) -> npt.NDArray[np.bool_]:
+    """Which codes ``0..n_labels-1`` occur in ``codes``: one pass flagging the codes met,
+    without sorting or copying the records (``-1``, no value, flags a slot of its own)."""
     present = np.zeros(n_labels + 1, dtype=bool)
     present[codes] = True
-    used: list[int] = np.flatnonzero(present[:n_labels]).tolist()
+    return present[:n_labels]
+
+
+def used_codes(codes: npt.NDArray[Any], n_labels: int) -> list[int]:
+    """The codes (``0..n_labels-1``) that occur in ``codes``, ascending (``np.unique`` without
+    ``-1``, no value)."""
+    used: list[int] = np.flatnonzero(_met(codes, n_labels)).tolist()
     return used
+
+
+def count_used(codes: npt.NDArray[Any], n_labels: int) -> int:
+    """How many of the codes ``0..n_labels-1`` occur in ``codes`` (``len(used_codes(...))``
+    without a list of them)."""
+    return int(np.count_nonzero(_met(codes, n_labels)))
 
 
 #: Value types that are dictionary keys as they are (see encode_values).

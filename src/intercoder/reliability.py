@@ -37,7 +37,7 @@ import numpy.typing as npt
 from . import agreement
 from .annotations import AnnotationSet, match_statements
 from .codebook.model import Codebook, Variable
-from .columnar import used_codes
+from .columnar import count_used, used_codes
 from .errors import IntercoderError
 
 PASS, TENTATIVE, FAIL, INSUFFICIENT = "pass", "tentative", "fail", "insufficient-data"
@@ -248,8 +248,20 @@ def _numbered_as_met(codes: npt.NDArray[Any], n_labels: int) -> bool:
     ones: then they are numbered in order of first appearance already."""
     if codes.shape[0] == 0 or codes[0] != 0 or codes.min() < 0:
         return n_labels == 0 and codes.shape[0] == 0
+    # Few labels (the coders) are usually all met in the first records: when they are, each
+    # after the smaller ones, the rest only needs to hold no code past them (one reduction).
+    head = codes[:_HEAD]
+    highest = np.maximum.accumulate(head)
+    if not np.all(head[1:] <= highest[:-1] + 1):
+        return False
+    if highest[-1] == n_labels - 1:
+        return bool(codes.max() == n_labels - 1)
     highest = np.maximum.accumulate(codes)
-    return bool(highest[-1] == n_labels - 1 and np.all(codes <= np.roll(highest, 1) + 1))
+    return bool(highest[-1] == n_labels - 1 and np.all(codes[1:] <= highest[:-1] + 1))
+
+
+#: Records looked at first by :func:`_numbered_as_met`.
+_HEAD = 1 << 12
 
 
 def _records(aset: AnnotationSet, mask: npt.NDArray[np.bool_]) -> Records:
@@ -400,8 +412,8 @@ def _assess(
     selected = None if variables is None else set(select_variables(cb, variables))
     results = []
     prepared: dict[str, VariableData] = {}
-    units = aset.coded("unit_id").codes
-    texts = int(np.count_nonzero(np.bincount(units[units >= 0]))) if len(units) else 0
+    units = aset.coded("unit_id")
+    texts = count_used(units.codes, len(units.labels))
     # Codings of statement-level variables move to the statements matched across coders (the
     # statement spans keep their own unit and get unitizing alpha).
     statements = match_statements(aset, cb)
