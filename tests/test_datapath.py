@@ -4,6 +4,7 @@ reader, and reliability data built from codes equal those built from records."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -423,3 +424,44 @@ def test_used_codes_are_the_distinct_codes_without_missing(codes: list[int], ext
     expected = np.unique(array[array >= 0]).tolist()
     assert used_codes(array, n_labels) == expected
     assert count_used(array, n_labels) == len(expected)
+
+
+@given(
+    texts=st.lists(
+        st.text(alphabet=st.sampled_from("ab \t\n\r\x00\x1f\x0bé1"), max_size=4), max_size=12
+    ),
+    skip=st.integers(0, 3),
+)
+@settings(max_examples=300, deadline=None)
+def test_plain_ids_are_told_from_the_buffers_as_strip_tells_them(
+    texts: list[str], skip: int
+) -> None:
+    # Ids taken as they stand must be exactly those the Python check would take: ASCII, not
+    # empty, no NUL, nothing str.strip removes (the array sliced, as Arrow's chunks are).
+    import pyarrow as pa
+
+    from intercoder.columnar import _plain_ids
+
+    strings = pa.array(texts, type=pa.string()).slice(min(skip, len(texts)))
+    kept = strings.to_pylist()
+    expected = bool(kept) and all(
+        t and t.isascii() and "\0" not in t and t == t.strip() for t in kept
+    )
+    assert _plain_ids(strings) == expected
+
+
+def test_a_null_id_among_plain_ids_is_missing_where_it_is(tmp_path: Path) -> None:
+    # Arrow's dictionary of the ids holds no null even when a record's id is null: the record
+    # must still be named as missing its id, not taken with the others as they stand.
+    import json
+
+    from intercoder.annotations import AnnotationError, read_annotations
+
+    rows = [
+        {"unit_id": "u1", "coder_id": "ana", "variable": "relevant", "value": "yes"},
+        {"unit_id": None, "coder_id": "ben", "variable": "relevant", "value": "no"},
+    ]
+    path = tmp_path / "codings.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    with pytest.raises(AnnotationError, match=rf"{re.escape(str(path))}:2: unit_id: missing"):
+        read_annotations(path)

@@ -491,7 +491,7 @@ def _from_columns(columns: Columns, name: str) -> AnnotationSet | None:
 
     def ids(column: str) -> Column:
         found = columns.columns.get(column)
-        if found is not None and not np.any(found.codes < 0) and plain_ids(found.labels):
+        if found is not None and found.plain_ids:
             return found  # an Arrow dictionary: its labels are distinct already
         if found is not None and set(map(type, found.labels)) <= {str}:  # no loop in Python
             stripped = [label.strip() for label in found.labels]  # one pass, no call per label
@@ -518,31 +518,6 @@ def _from_columns(columns: Columns, name: str) -> AnnotationSet | None:
         return None
     count = len(columns)
     return _set_of(coded, columns.lines, name, count)
-
-
-#: The ASCII characters ``str.strip`` removes.
-_ASCII_SPACE = np.array([chr(code).isspace() for code in range(256)], dtype=bool)
-
-
-def plain_ids(labels: list[Any]) -> bool:
-    """Whether ``labels`` are all ASCII texts that an id may be as they are (not empty,
-    nothing to trim, no NUL, no line break), found with numpy over the joined texts: a strip
-    per label would cost more than reading them. False only means "look closer"."""
-    try:
-        joined = "\n".join(labels)
-    except TypeError:  # not all texts
-        return False
-    if not labels or not joined.isascii() or "\0" in joined:
-        return False
-    data = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-    breaks = np.flatnonzero(data == ord("\n"))
-    if breaks.shape[0] != len(labels) - 1:
-        return False  # an id holds a line break itself
-    starts = np.concatenate(([0], breaks + 1))
-    stops = np.concatenate((breaks, [data.shape[0]]))
-    if np.any(starts == stops):
-        return False  # an empty id
-    return not (_ASCII_SPACE[data[starts]].any() or _ASCII_SPACE[data[stops - 1]].any())
 
 
 def _set_of(

@@ -60,6 +60,10 @@ class Column:
 
     codes: npt.NDArray[np.int32]
     labels: list[Any]
+    #: Every record has a label, and the labels are ids as they stand, known from Arrow's
+    #: buffers (see :func:`_plain_ids`): distinct texts, ASCII, none empty or with spaces to
+    #: trim, no NUL. False: look closer.
+    plain_ids: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,6 +186,8 @@ def _arrow_column(chunked: Any) -> Column:
     codes = np.concatenate([_index_codes(chunk.indices) for chunk in encoded.chunks])
     if pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type):
         labels = _string_labels(dictionary)
+        if _plain_ids(dictionary) and (not codes.shape[0] or codes.min() >= 0):
+            return Column(codes, labels, plain_ids=True)
     else:
         labels = dictionary.to_pylist()  # timestamps and the like keep their Python types
     floating = pa.types.is_floating(dictionary.type)
@@ -190,20 +196,46 @@ def _arrow_column(chunked: Any) -> Column:
     return Column(codes, labels)
 
 
-def _string_labels(strings: Any) -> list[str]:
-    """A string array without nulls as Python strings, sliced from its buffers: several times
-    faster than to_pylist(), and unlike to_numpy() it does not import pandas."""
-    if strings.null_count:
-        return list(strings.to_pylist())
+#: The ASCII characters ``str.strip`` removes.
+_ASCII_SPACE = np.array([chr(code).isspace() for code in range(256)], dtype=bool)
+
+
+def _plain_ids(strings: Any) -> bool:
+    """Whether a string array holds ids as they stand: no null, each text ASCII, not empty, no
+    NUL, nothing ``str.strip`` would remove at either end. Read from the array's buffers with
+    numpy, before (and without) a Python string per text."""
+    if strings.null_count or not len(strings):
+        return False
+    offsets = _string_offsets(strings)
+    data_buffer = strings.buffers()[2]
+    if data_buffer is None or np.any(offsets[1:] == offsets[:-1]):
+        return False  # an empty text
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    if data.min() == 0 or data.max() >= 0x80:
+        return False  # a NUL, or a byte of a character past ASCII
+    firsts, lasts = data[offsets[:-1] - offsets[0]], data[offsets[1:] - offsets[0] - 1]
+    return not (_ASCII_SPACE[firsts].any() or _ASCII_SPACE[lasts].any())
+
+
+def _string_offsets(strings: Any) -> npt.NDArray[Any]:
+    """Where each text of a string array starts in its data buffer, and where the last ends."""
     import pyarrow as pa
 
     width = 8 if pa.types.is_large_string(strings.type) else 4
-    offsets = np.frombuffer(
+    return np.frombuffer(
         strings.buffers()[1],
         dtype=np.int64 if width == 8 else np.int32,
         count=len(strings) + 1,
         offset=strings.offset * width,
     )
+
+
+def _string_labels(strings: Any) -> list[str]:
+    """A string array without nulls as Python strings, sliced from its buffers: several times
+    faster than to_pylist(), and unlike to_numpy() it does not import pandas."""
+    if strings.null_count:
+        return list(strings.to_pylist())
+    offsets = _string_offsets(strings)
     data = strings.buffers()[2]
     raw = b"" if data is None else data.to_pybytes()
     separator = next((s for s in _SEPARATORS if s not in raw), None)

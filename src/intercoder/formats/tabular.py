@@ -357,7 +357,6 @@ class Parquet(Importer, Exporter):
             NUL_MESSAGE,
             AnnotationError,
             _constant,
-            plain_ids,
             set_of_columns,
         )
         from ..columnar import Column, map_labels, read_parquet_columns, recode
@@ -396,7 +395,7 @@ class Parquet(Importer, Exporter):
         coded: dict[str, Column] = {}
         for key in ("unit_id", "coder_id", "variable"):
             found = columns.columns.get(key)
-            if found is not None and not np.any(found.codes < 0) and plain_ids(found.labels):
+            if found is not None and found.plain_ids:
                 coded[key] = found  # nothing to trim, none blank, no NUL: taken as read
                 continue
             ids = column(key, _id_cell)
