@@ -412,7 +412,7 @@ class Parquet(Importer, Exporter):
             coded[key] = ids
         # The first typed value column that has a value wins: value_list, value_number, value.
         labels: list[Any] = [None]
-        codes = np.zeros(count, dtype=np.int64)
+        codes = np.zeros(count, dtype=np.int32)  # 4 bytes a record: the codes are int32 anyway
         for candidate in reversed(value_columns):
             found = column(
                 candidate,
@@ -490,13 +490,13 @@ def _offsets(table: _Offsets, column_name: str, name: str, problems: list[Diagno
     """A start/end column as int64 with -1 for missing; bad offsets appended to ``problems``."""
     import numpy as np
 
-    from ..annotations import _NO_POSITION, AnnotationError, _position
+    from ..annotations import _NO_POSITION, AnnotationError, _constant, _position
     from ..rows import MAX_OFFSET
 
     count = table.num_rows
+    if column_name not in table.column_names:  # one value, no memory per record
+        return _constant(_NO_POSITION, count, np.int64)
     out = np.full(count, _NO_POSITION, dtype=np.int64)
-    if column_name not in table.column_names:
-        return out
     codes, labels = table.labels(column_name)
     positions = np.full(len(labels) + 1, _NO_POSITION, dtype=np.int64)
     bad: dict[int, str] = {}
