@@ -391,26 +391,44 @@ def test_repeated_keys_are_found_among_the_records_looked_at(
     assert _keys_repeat(*columns, where, len(records)) == expected
 
 
+_TEXT = st.sampled_from(["a", "b", "ң", "", "1"])
+
+
 @given(
     values=st.lists(
-        st.one_of(st.none(), st.sampled_from(["a", "b", "ң", ""]), st.integers(0, 2)),
+        st.one_of(
+            st.none(),
+            _TEXT,
+            st.integers(0, 2),
+            st.lists(_TEXT, max_size=3),
+            st.lists(st.one_of(_TEXT, st.integers(0, 2), st.booleans(), st.just(1.0)), max_size=3),
+        ),
         max_size=20,
     )
 )
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 def test_encoded_values_decode_to_the_values_with_labels_in_first_seen_order(
     values: list[object],
 ) -> None:
-    # Texts and None take a plain dict; anything else (1 beside "1" and True) the typed keys.
+    # Texts and None take a plain dict; lists of texts beside them the tuples of their texts;
+    # anything else (1 beside "1" and True, ["1"] beside [1]) the typed keys.
     from intercoder.columnar import encode_values
 
+    def same(one: object, other: object) -> bool:  # equal, and of one type all the way down
+        if isinstance(one, list) and isinstance(other, list):
+            return len(one) == len(other) and all(map(same, one, other))
+        return type(one) is type(other) and one == other
+
     column = encode_values(values)
-    assert [column.labels[code] for code in column.codes.tolist()] == values
+    decoded = [column.labels[code] for code in column.codes.tolist()]
+    assert all(map(same, decoded, values))
+    assert len(decoded) == len(values)
     firsts: list[object] = []
     for value in values:
-        if not any(type(value) is type(seen) and value == seen for seen in firsts):
+        if not any(same(value, seen) for seen in firsts):
             firsts.append(value)
-    assert column.labels == firsts
+    assert len(column.labels) == len(firsts)
+    assert all(map(same, column.labels, firsts))
 
 
 @given(codes=st.lists(st.integers(min_value=-1, max_value=6), max_size=30), extra=st.integers(0, 3))

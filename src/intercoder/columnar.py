@@ -132,6 +132,14 @@ def count_used(codes: npt.NDArray[Any], n_labels: int) -> int:
 _PLAIN_KEYS = {str, type(None)}
 
 
+def _lists_of_texts(values: Sequence[Any]) -> bool:
+    """Whether ``values`` are texts, None and lists of texts only (a multiple choice's codes)."""
+    if not set(map(type, values)) <= {*_PLAIN_KEYS, list}:
+        return False
+    items = [item for value in values if type(value) is list for item in value]
+    return set(map(type, items)) <= {str}
+
+
 def encode_values(values: Sequence[Any]) -> Column:
     """Dictionary-encode a sequence of Python values (the path for data not read by Arrow)."""
     if set(map(type, values)) <= _PLAIN_KEYS:
@@ -142,6 +150,16 @@ def encode_values(values: Sequence[Any]) -> Column:
             firsts[value] = number
         plain = np.fromiter(map(firsts.__getitem__, values), dtype=np.int32, count=len(values))
         return Column(plain, list(firsts))
+    if _lists_of_texts(values):
+        # Lists of codes (multiple choice), beside texts and None: a list's key is the tuple of
+        # its texts, which equals no text and not None, and equals another list's key exactly
+        # when the lists are equal (as their reprs would be). No key made in Python per value.
+        keys = [tuple(value) if type(value) is list else value for value in values]
+        order = dict.fromkeys(keys)
+        for number, key in enumerate(order):
+            order[key] = number
+        listed = np.fromiter(map(order.__getitem__, keys), dtype=np.int32, count=len(keys))
+        return Column(listed, [list(key) if type(key) is tuple else key for key in order])
     index: dict[Any, int] = {}
     labels: list[Any] = []
 
