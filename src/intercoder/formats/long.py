@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,19 +62,31 @@ def _as_written(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _csv_cell(name: str, value: Any) -> str:
-    """``value`` as the csv module writes it in a row (quoted only when it must be)."""
-    value = _as_written(value)
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        value = json.dumps(value, ensure_ascii=False)
-    text = value if isinstance(value, str) else str(value)
-    if not any(char in text for char in ',"\r\n'):
-        return text
+def _csv_cells() -> Callable[[str, Any], str]:
+    """What renders a value as the csv module writes it in a row (quoted only when it must
+    be). One buffer and writer serve every quoted cell of one export."""
     buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\r\n").writerow([value, ""])
-    return buffer.getvalue()[: -len(",\r\n")]
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def cell(name: str, value: Any) -> str:
+        value = _as_written(value)
+        if value is None:
+            return ""
+        if isinstance(value, list):
+            value = json.dumps(value, ensure_ascii=False)
+        text = value if isinstance(value, str) else str(value)
+        if _NEEDS_QUOTES.search(text) is None:
+            return text
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([value, ""])
+        return buffer.getvalue()[: -len(",\r\n")]
+
+    return cell
+
+
+#: What makes the csv module quote a cell (the delimiter, the quote, a line break).
+_NEEDS_QUOTES = re.compile('[,"\r\n]')
 
 
 class LongCsv(Importer, Exporter):
@@ -93,7 +106,7 @@ class LongCsv(Importer, Exporter):
     def write(self, annotations: AnnotationSet, path: Path, codebook: Codebook | None) -> None:
         # Line ends are RFC 4180's "\r\n": with "\n" a lone "\r" in a cell would be written
         # unquoted, and the file would not read back.
-        names, cells = _column_cells(annotations, _csv_cell)
+        names, cells = _column_cells(annotations, _csv_cells())
         lines = [",".join(names), *map(",".join, zip(*cells, strict=True))] if cells else []
         write_atomic(path, "".join(line + "\r\n" for line in lines))
 
