@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -47,3 +48,11 @@ def require_chromium() -> Path:
             pytrace=False,
         )
     return CHROMIUM
+
+
+def sigint_as_a_terminal_sends_it() -> None:
+    """``preexec_fn`` of a child a test interrupts with SIGINT: the signal at its default, as
+    Ctrl-C reaches a command in a terminal. A child inherits an ignored SIGINT (pytest started
+    as a shell's background job, as CI scripts may), and Python then leaves it ignored: the
+    interrupt would never arrive and the test would fail for a reason not its own."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -35,6 +35,8 @@ from intercoder.formats import read_checked
 from intercoder.reliability import assess
 from intercoder.rows import reading
 
+from support import sigint_as_a_terminal_sends_it
+
 #: Records a batch holds with this limit: the pilot's ~5,500 records make many batches and buckets.
 BATCH = 300
 LIMIT = BATCH * BYTES_PER_RECORD * 2
@@ -395,9 +397,7 @@ def test_ctrl_c_removes_the_temporary_directory(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        # A child inherits an ignored SIGINT (pytest started in the background by a shell),
-        # and Python then leaves it ignored: the command must get Ctrl-C as a terminal sends it.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=sigint_as_a_terminal_sends_it,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:

@@ -27,6 +27,8 @@ import pytest
 from intercoder.studio import server
 from intercoder.studio.client import Client
 
+from support import sigint_as_a_terminal_sends_it
+
 ADMIN = "admin@example.org"
 PASSWORD = "intercoder-test-pass"
 CACHE = Path(os.environ.get("INTERCODER_TEST_CACHE", Path.home() / ".cache" / "intercoder-tests"))
@@ -111,7 +113,14 @@ def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     }
     command = [sys.executable, "-m", "intercoder", "studio", "serve"]
     command += ["--port", str(server.free_port()), "--data-dir", str(data)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        preexec_fn=sigint_as_a_terminal_sends_it,  # it is stopped by Ctrl-C below
+    )
     lines: queue.Queue[str] = queue.Queue()
     assert process.stdout is not None
     threading.Thread(target=lambda: [lines.put(x) for x in process.stdout], daemon=True).start()
