@@ -406,6 +406,7 @@ _TEXT = st.sampled_from(["a", "b", "ң", "", "1"])
         max_size=20,
     )
 )
+@example(values=[[1], [True], [1.0], ["1"]])  # equal as lists, yet four labels
 @settings(max_examples=300, deadline=None)
 def test_encoded_values_decode_to_the_values_with_labels_in_first_seen_order(
     values: list[object],

@@ -132,34 +132,30 @@ def count_used(codes: npt.NDArray[Any], n_labels: int) -> int:
 _PLAIN_KEYS = {str, type(None)}
 
 
-def _lists_of_texts(values: Sequence[Any]) -> bool:
-    """Whether ``values`` are texts, None and lists of texts only (a multiple choice's codes)."""
-    if not set(map(type, values)) <= {*_PLAIN_KEYS, list}:
-        return False
+def _lists_hold_texts(values: Sequence[Any]) -> bool:
+    """Whether every list among ``values`` holds texts only (a multiple choice's codes)."""
     items = [item for value in values if type(value) is list for item in value]
     return set(map(type, items)) <= {str}
 
 
 def encode_values(values: Sequence[Any]) -> Column:
     """Dictionary-encode a sequence of Python values (the path for data not read by Arrow)."""
-    if set(map(type, values)) <= _PLAIN_KEYS:
+    types = set(map(type, values))
+    listed = list in types
+    if types <= {*_PLAIN_KEYS, list} and (not listed or _lists_hold_texts(values)):
         # Texts and None are their own keys (no text equals None, no text is equal to a text
-        # of another type): a dict of the distinct values and one look-up a value, in C.
-        firsts = dict.fromkeys(values)
-        for number, value in enumerate(firsts):
-            firsts[value] = number
-        plain = np.fromiter(map(firsts.__getitem__, values), dtype=np.int32, count=len(values))
-        return Column(plain, list(firsts))
-    if _lists_of_texts(values):
-        # Lists of codes (multiple choice), beside texts and None: a list's key is the tuple of
-        # its texts, which equals no text and not None, and equals another list's key exactly
-        # when the lists are equal (as their reprs would be). No key made in Python per value.
-        keys = [tuple(value) if type(value) is list else value for value in values]
+        # of another type). A list of texts (multiple choice) is keyed by the tuple of its
+        # texts, which equals no text and not None, and equals another list's key exactly
+        # when the lists are equal (as their reprs would be). A dict of the distinct keys and
+        # one look-up a value, in C: no key made in Python per value.
+        keys = [tuple(v) if type(v) is list else v for v in values] if listed else values
         order = dict.fromkeys(keys)
         for number, key in enumerate(order):
             order[key] = number
-        listed = np.fromiter(map(order.__getitem__, keys), dtype=np.int32, count=len(keys))
-        return Column(listed, [list(key) if type(key) is tuple else key for key in order])
+        coded = np.fromiter(map(order.__getitem__, keys), dtype=np.int32, count=len(keys))
+        if not listed:
+            return Column(coded, list(order))
+        return Column(coded, [list(key) if type(key) is tuple else key for key in order])
     index: dict[Any, int] = {}
     labels: list[Any] = []
 
