@@ -99,6 +99,30 @@ def intercoder_llm_version() -> str:
     return intercoder_llm.__version__
 
 
+def test_every_public_name_is_there_and_loading_the_plugin_does_not_import_the_coder() -> None:
+    # The public names are imported on first use (a table beside __all__): each one must be
+    # found, and loading the plugin for its hooks, as every command does, must stay light.
+    import subprocess
+    import sys
+
+    import intercoder_llm
+
+    for name in intercoder_llm.__all__:
+        assert getattr(intercoder_llm, name) is not None, name
+    probe = (
+        "import sys\n"
+        "from intercoder.plugins import load\n"
+        "host = load()\n"
+        "assert 'intercoder_llm' in host.infos, sorted(host.infos)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('intercoder_llm.')))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert "intercoder_llm.coder" not in loaded
+    assert "intercoder_llm._version" in loaded
+
+
 # --- schema and prompt -----------------------------------------------------------------------
 
 
