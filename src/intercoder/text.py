@@ -137,8 +137,6 @@ _PLACEHOLDER_OUTPUT = {
     _PH_S_TUTUQ: "s" + UZ_APOSTROPHE,
 }
 _NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
-# Noncharacters other than the batch separator (see fold_batch).
-_TEXT_NONCHARACTERS = re.compile("[\ufdd0-\ufdee]")
 
 #: Cyrillic (Russian, Kyrgyz, Uzbek and a few neighbours) -> the Latin key, after casefolding.
 #: Uzbek Latin orthography is the reference, so Uzbek written in either script folds alike:
@@ -617,9 +615,9 @@ def _properties_of(char: str) -> int:
 class _FoldTables:
     """numpy tables indexed by code point, filled on first sight of a character.
 
-    ``props`` holds the ``_P_*`` bits; ``slots`` the row of the character's key in ``keys``
-    (code points of the key, padded) and ``lengths`` (its length): the translation of a whole
-    batch is then a few numpy look-ups and one ``np.repeat`` instead of a dict look-up per
+    ``props`` holds the ``_P_*`` bits; ``slots`` the row of the character's key: its code
+    points are ``flat[starts[row] : starts[row] + lengths[row]]``. The translation of a whole
+    batch is then a few numpy look-ups (see :func:`_keys_of`) instead of a dict look-up per
     character in ``str.translate``.
     """
 
@@ -630,7 +628,9 @@ class _FoldTables:
         self.props = np.zeros(0x110000, dtype=np.uint32)
         self.slots = np.zeros(0x110000, dtype=np.int32)
         self._rows: dict[str, int] = {}
-        self.keys = np.zeros((0, 1), dtype=np.uint32)
+        self.flat = np.zeros(0, dtype=np.uint32)
+        self.starts = np.zeros(0, dtype=np.int64)
+        self.firsts = np.zeros(0, dtype=np.uint32)  # a row's first code point (0: empty)
         self.lengths = np.zeros(0, dtype=np.int64)
         self.twins = np.arange(_TWINS_SIZE, dtype=np.uint32)
         for char, twin in _TWIN_OF.items():
@@ -647,18 +647,18 @@ class _FoldTables:
         if props.all():
             return props
         with self._learning:
-            # Threads share the tables: a character's key row is in ``keys`` before its slot
-            # is written, and its slot before its bits say it is known.
+            # Threads share the tables: a character's key row is in ``flat``, ``starts`` and
+            # ``lengths`` before its slot is written, and its slot before its bits say it is
+            # known. Rows are only ever added, so a reader of the old arrays sees the same rows.
             new = [code for code in np.unique(codes[props == 0]).tolist() if not self.props[code]]
             found = [(code, _properties_of(chr(code)), _fold_char(chr(code))) for code in new]
             for _code, _props, key in found:
                 self._rows.setdefault(key, len(self._rows))
-            width = max(1, *map(len, self._rows))
-            keys = np.zeros((len(self._rows), width), dtype=np.uint32)
-            for key, row in self._rows.items():
-                keys[row, : len(key)] = [ord(char) for char in key]
-            self.lengths = np.array([len(key) for key in self._rows], dtype=np.int64)
-            self.keys = keys
+            lengths = np.array([len(key) for key in self._rows], dtype=np.int64)
+            self.flat = _code_points("".join(self._rows))  # dicts keep the rows' order
+            self.starts = np.cumsum(lengths) - lengths
+            self.firsts = np.array([ord(key[:1] or "\0") for key in self._rows], dtype=np.uint32)
+            self.lengths = lengths
             for code, bits, key in found:
                 self.slots[code] = self._rows[key]
                 self.props[code] = bits
@@ -756,23 +756,19 @@ def fold_batch(texts: Sequence[str]) -> FoldedBatch:
             if not unicodedata.is_normalized("NFC", text):
                 normals[index], bases[index] = _nfc_with_offsets(text)
         joined = _SEPARATOR.join(normals)
-    if _NONCHARACTERS.search(joined) and (
-        joined.count(_SEPARATOR) != len(normals) - 1 or _TEXT_NONCHARACTERS.search(joined)
-    ):
+    source = _code_points(joined)
+    # A noncharacter besides the separators: one count over the code points (a regular
+    # expression search of the whole batch took a tenth of the fold). U+FDD0-U+FDEF are the
+    # code points from which unsigned subtraction of U+FDD0 leaves at most 0x1F.
+    if np.count_nonzero(source - np.uint32(0xFDD0) <= 0x1F) > len(normals) - 1:
         normals = [_NONCHARACTERS.sub("\ufffd", text) for text in normals]
         joined = _SEPARATOR.join(normals)
+        source = _code_points(joined)
     lengths = np.fromiter(map(len, normals), dtype=np.int64, count=len(normals))
     text_starts = np.zeros(len(normals) + 1, dtype=np.int64)
     np.cumsum(lengths + 1, out=text_starts[1:])
-    source = _code_points(joined)
     codes = _resolve_batch(source, lengths)  # every character in it is known by now
-    slots = _TABLES.slots[codes]
-    key_lengths = _TABLES.lengths[slots]
-    sources = np.repeat(np.arange(len(codes), dtype=np.int64), key_lengths)
-    firsts = np.cumsum(key_lengths) - key_lengths
-    within = np.arange(len(sources), dtype=np.int64) - np.repeat(firsts, key_lengths)
-    keys = _TABLES.keys
-    out = keys.ravel()[slots[sources].astype(np.int64) * keys.shape[1] + within]
+    out, sources = _keys_of(_TABLES.slots[codes])
     space = out == 32
     if space.any():  # every run of spaces is one space
         keep = np.ones(len(out), dtype=bool)
@@ -793,6 +789,44 @@ def fold_batch(texts: Sequence[str]) -> FoldedBatch:
         text_starts,
         bases,
     )
+
+
+def _keys_of(slots: Any) -> tuple[Any, Any]:
+    """The code points of the keys of characters whose key rows are ``slots``, one after the
+    other, and for each of them the index of the character it comes from.
+
+    Nearly every character has a key of one character: the keys are then the first code
+    points of their rows, character for character. Only the few others (an empty key, or a
+    key of two or more, like ш -> sh) shift the positions after them; the shift is a running
+    sum over a difference array that is zero everywhere else. (``np.repeat`` over the key
+    lengths does the same in one call but costs three times as much per character.)
+    """
+    import numpy as np
+
+    tables = _TABLES
+    firsts = tables.firsts[slots]
+    lengths = tables.lengths[slots]
+    odd = np.flatnonzero(lengths != 1)
+    if not len(odd):
+        return firsts, np.arange(len(slots), dtype=np.int64)
+    extra = lengths[odd].astype(np.int64) - 1  # -1 for an empty key
+    at = odd + (np.cumsum(extra) - extra)  # where each odd character's key starts
+    size = len(slots) + int(extra.sum())
+    longer = extra > 0
+    # Positions 1, 2, ... of each longer key: they repeat the character before them.
+    long_at, long_extra = at[longer], extra[longer]
+    within = np.arange(int(long_extra.sum())) - np.repeat(
+        np.cumsum(long_extra) - long_extra - 1, long_extra
+    )
+    follow = np.repeat(long_at, long_extra) + within
+    steps = np.zeros(size + 1, dtype=np.int64)
+    steps[follow] = 1  # one position each
+    np.subtract.at(steps, at[~longer], 1)  # the next character comes one position earlier
+    sources = np.arange(size, dtype=np.int64) - np.cumsum(steps[:size])
+    out = firsts[sources]
+    if len(follow):
+        out[follow] = tables.flat[tables.starts[slots[sources[follow]]] + within]
+    return out, sources
 
 
 def _resolve_batch(codes: Any, lengths: Any) -> Any:
