@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 from pathlib import Path
 
@@ -234,6 +235,46 @@ def test_jobs_option_writes_the_same_file_and_no_progress_bar_when_piped(
         assert "\r" not in proc.stderr  # stderr is a pipe here: no bar
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
+
+
+class _IdleWorkers:
+    """A stand-in for a process pool whose workers never start (a machine busy elsewhere, or
+    a slow start): every call stays pending, and waiting for one is a test failure."""
+
+    def __init__(self, **_options: object) -> None:
+        self.calls = 0
+
+    def __enter__(self) -> _IdleWorkers:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+    def submit(self, *_call: object) -> concurrent.futures.Future[object]:
+        self.calls += 1
+        return _NeverStarted()
+
+
+class _NeverStarted(concurrent.futures.Future[object]):
+    def result(self, timeout: float | None = None) -> object:
+        if not self.done():
+            raise AssertionError("waited for a worker that never started")
+        return super().result(timeout)
+
+
+def test_this_process_codes_every_batch_no_worker_has_started(
+    task_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from intercoder.coders import parallel
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", _IdleWorkers)
+    cb = load_codebook("hate-speech")
+    tasks = read_tasks(task_file) * 4
+    done: list[int] = []
+    expected = list(LexiconCoder().code(tasks, cb))
+    assert parallel.code_tasks(LexiconCoder(), tasks, cb, jobs=3, batch=3, progress=done.append)
+    assert parallel.code_tasks(LexiconCoder(), tasks, cb, jobs=3, batch=3) == expected
+    assert sum(done) == len(tasks)
 
 
 class _Unpicklable(LexiconCoder):

@@ -1,7 +1,8 @@
 """Running a machine coder over many tasks on several cores, with the output in input order.
 
 :func:`code_tasks` cuts the tasks into batches and codes them in ``jobs - 1`` worker processes
-and in this one (the coder and the codebook are sent to each worker once). The annotations are
+and in this one (the coder and the codebook are sent to each worker once): the workers take
+batches from the front, this process from the back, until they meet. The annotations are
 put together batch by batch in input order, so the output is the same whatever the number of
 workers. Small inputs, ``jobs=1`` and
 coders that cannot be pickled (a third-party coder holding a connection, say) are coded in this
@@ -10,6 +11,7 @@ process, in one call, as before: the output is the same either way.
 
 from __future__ import annotations
 
+import collections
 import multiprocessing
 import os
 import pickle
@@ -112,22 +114,47 @@ def code_tasks(
             return list(coder.annotations_from_values(batches[index], result, codebook))  # type: ignore[attr-defined]
         return list(result)
 
-    # This process is one of the ``jobs``: it codes every ``jobs``-th batch itself while the
-    # workers (jobs - 1 of them) start and code the others, so no core waits for a start-up.
+    # This process is one of the ``jobs``. Every batch is offered to the workers (jobs - 1 of
+    # them), which take them from the front; this process codes from the back every batch no
+    # worker has started yet (a pending call can still be cancelled). Neither waits for the
+    # other: the workers' start-up (an interpreter and the imports, about half a second) is
+    # spent coding here, and a slow batch on either side is made up by the other.
     done: list[list[Annotation] | None] = [None] * len(batches)
+    # Batches the workers have finished, appended by the pool's thread; taken in from here.
+    finished: collections.deque[int] = collections.deque()
+
+    def report(index: int) -> None:
+        if progress is not None:
+            progress(len(batches[index]))
+
+    def take_finished() -> None:
+        # Turned into annotations here as they come in, so that by the time this process has
+        # no batch left to code, little is left to do after the workers' last one.
+        while finished:
+            index = finished.popleft()
+            done[index] = annotations_of(index, futures[index].result())
+            report(index)
+
     with ProcessPoolExecutor(
         max_workers=min(jobs - 1, len(batches) - 1),
         mp_context=context,
         initializer=_start_worker,
         initargs=(payload,),
     ) as pool:
-        futures = {i: remote(i) for i in range(len(batches)) if i % jobs}
-        for index in range(0, len(batches), jobs):
-            done[index] = list(coder.code(batches[index], codebook))
-            if progress is not None:
-                progress(len(batches[index]))
-        for index, future in futures.items():
-            done[index] = annotations_of(index, future.result())
-            if progress is not None:
-                progress(len(batches[index]))
+        futures = [remote(index) for index in range(len(batches))]
+        for index, future in enumerate(futures):
+            future.add_done_callback(
+                lambda future, index=index: None if future.cancelled() else finished.append(index)
+            )
+        for index in reversed(range(len(batches))):
+            if futures[index].cancel():
+                done[index] = list(coder.code(batches[index], codebook))
+                report(index)
+            take_finished()
+        for index, future in enumerate(futures):
+            if done[index] is None:
+                future.result()  # waits; its callback may come just after
+                take_finished()
+    # A result can be there before its callback has run; the pool's thread ends with both.
+    take_finished()
     return [annotation for part in done if part is not None for annotation in part]
