@@ -19,6 +19,7 @@ import unicodedata
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from intercoder.text import (
     Folded,
@@ -50,6 +51,30 @@ def test_script_of() -> None:
 
 def test_mixed_script_words_finds_latin_e_in_cyrillic_word() -> None:
     assert mixed_script_words("узбeк и узбек") == ["узбeк"]
+
+
+# Letters of both scripts and of neither: ASCII, Latin-1 and Extended, IPA, the Uzbek signs,
+# Greek, Cyrillic and its supplement, Cyrillic Extended-B and -C, Latin Extended Additional.
+_SCRIPT_MIX = st.text(
+    st.sampled_from(
+        "aeEoO z5 _-'ʻʼ\u00e9\u00f6\u0131\u0259\u0250\u03b1\u03c9\u03ff"
+        "\u0400\u0435\u0451\u04e9\u04af\u04a3\u0493\u052f\ua641\u1c80\u1e9e\u1ea1"
+    ),
+    max_size=24,
+)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(_SCRIPT_MIX)
+def test_mixed_script_words_is_every_word_with_both_scripts(text: str) -> None:
+    """Against the definition, word by word and character by character (the function skips
+    words that cannot mix scripts without looking at their characters' names)."""
+    expected = [
+        word
+        for word in re.findall(r"\w+", text)
+        if len({script_of(char) for char in word} - {None}) > 1
+    ]
+    assert mixed_script_words(text) == expected
 
 
 def test_misspelt_uzbek_apostrophes() -> None:
