@@ -5,10 +5,20 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from intercoder.coders import LexiconCoder
+from intercoder.extensions import Coder
+
+if TYPE_CHECKING:
+    from intercoder.annotations import Annotation
+    from intercoder.codebook.model import Codebook
+    from intercoder.tasks import Task
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -56,3 +66,25 @@ def sigint_as_a_terminal_sends_it() -> None:
     as a shell's background job, as CI scripts may), and Python then leaves it ignored: the
     interrupt would never arrive and the test would fail for a reason not its own."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+class MarkingCoder(Coder):
+    """The lexicon's codes through a plain coder (no ``text_values``: workers get tasks), that
+    leaves a file named after the first task of each batch it codes in ``marks`` and waits
+    ``pause`` seconds; the batch holding ``fail_on`` fails instead. It can travel to worker
+    processes (spawn imports it from here), so a test can tell which batches were coded."""
+
+    name = "marking"
+    version = "1.0.0"
+
+    def __init__(self, marks: Path, fail_on: str, pause: float) -> None:
+        self.marks, self.fail_on, self.pause = marks, fail_on, pause
+        self.lexicon = LexiconCoder()
+
+    def code(self, tasks: Iterable[Task], codebook: Codebook) -> Iterator[Annotation]:
+        batch = list(tasks)
+        (self.marks / batch[0].unit_id).touch()
+        if any(task.unit_id == self.fail_on for task in batch):
+            raise RuntimeError(f"coder failed on {self.fail_on}")
+        time.sleep(self.pause)
+        return self.lexicon.code(batch, codebook)

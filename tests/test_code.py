@@ -6,6 +6,7 @@ import concurrent.futures
 import json
 from pathlib import Path
 
+import attrs
 import numpy as np
 import pytest
 
@@ -15,7 +16,7 @@ from intercoder.coders import LexiconCoder
 from intercoder.errors import IntercoderError
 from intercoder.tasks import read_tasks
 
-from support import RunCli
+from support import MarkingCoder, RunCli
 
 # The same statements in Uzbek Latin (three apostrophe spellings) and Cyrillic, and in Kyrgyz
 # with suffixes (once typed without ң/ө/ү, as people often do).
@@ -275,6 +276,28 @@ def test_this_process_codes_every_batch_no_worker_has_started(
     assert parallel.code_tasks(LexiconCoder(), tasks, cb, jobs=3, batch=3, progress=done.append)
     assert parallel.code_tasks(LexiconCoder(), tasks, cb, jobs=3, batch=3) == expected
     assert sum(done) == len(tasks)
+
+
+def test_a_coder_error_in_a_worker_drops_the_batches_not_started(
+    task_file: Path, tmp_path: Path
+) -> None:
+    """Real worker processes. The worker fails on the first batch; this process codes from the
+    back (a pause each) until it sees the error. Without cancelling, the pool would code every
+    batch left before letting the error through: a mark for each of them."""
+    from intercoder.coders.parallel import code_tasks
+
+    cb = load_codebook("hate-speech")
+    tasks = [
+        attrs.evolve(task, unit_id=f"t{i:03}") for i, task in enumerate(read_tasks(task_file) * 30)
+    ]
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    coder = MarkingCoder(marks, fail_on=tasks[0].unit_id, pause=0.05)
+    with pytest.raises(RuntimeError, match="coder failed on t000"):
+        code_tasks(coder, tasks, cb, jobs=2, batch=1)
+    marked = {path.name for path in marks.iterdir()}
+    assert tasks[0].unit_id in marked  # the worker's failure
+    assert len(marked) < len(tasks) - 10, f"{len(marked)} of {len(tasks)} batches coded"
 
 
 class _Unpicklable(LexiconCoder):

@@ -146,15 +146,21 @@ def code_tasks(
             future.add_done_callback(
                 lambda future, index=index: None if future.cancelled() else finished.append(index)
             )
-        for index in reversed(range(len(batches))):
-            if futures[index].cancel():
-                done[index] = list(coder.code(batches[index], codebook))
-                report(index)
-            take_finished()
-        for index, future in enumerate(futures):
-            if done[index] is None:
-                future.result()  # waits; its callback may come just after
+        try:
+            for index in reversed(range(len(batches))):
+                if futures[index].cancel():
+                    done[index] = list(coder.code(batches[index], codebook))
+                    report(index)
                 take_finished()
+            for index, future in enumerate(futures):
+                if done[index] is None:
+                    future.result()  # waits; its callback may come just after
+                    take_finished()
+        except BaseException:
+            # A coder's error (here or in a worker) or Ctrl-C: the batches not started are
+            # dropped, instead of being coded before the pool lets the error through.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     # A result can be there before its callback has run; the pool's thread ends with both.
     take_finished()
     return [annotation for part in done if part is not None for annotation in part]
