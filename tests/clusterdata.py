@@ -87,6 +87,21 @@ def write_parquet(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
+def with_lone_codings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The pilot with ``sources`` left to one coder a unit everywhere (no pairable value at
+    all) and ``share`` in every unit but the first ten (most buckets or partitions then hold
+    none): variables a part of the units cannot pair."""
+    kept, coded_by = [], {}
+    for row in rows:
+        variable, unit = row["variable"], row["unit_id"]
+        first = coded_by.setdefault((variable, unit), row["coder_id"])
+        number = int(unit.split("-")[-1].removeprefix("oʻ"))
+        alone = variable == "sources" or (variable == "share" and number >= 10)
+        if not alone or row["coder_id"] == first:
+            kept.append(row)
+    return kept
+
+
 def scatter(rows: list[dict[str, Any]], parts: int, seed: int = 3) -> list[list[dict[str, Any]]]:
     """The rows dealt at random into ``parts`` partitions: a unit's records end up in several
     partitions, so only a shuffle by unit brings them together."""

@@ -19,6 +19,7 @@ from clusterdata import (
     assert_same_report,
     krippendorff_alphas,
     pilot,
+    with_lone_codings,
     write_csv,
     write_parquet,
 )
@@ -80,6 +81,23 @@ def test_every_level_in_batches_equals_the_in_memory_engine(tmp_path: Path, kind
     assert_same_report(ours, memory)
     levels = {v.variable: v.level for v in ours.variables}
     assert set(levels.values()) == {"nominal", "ordinal", "interval", "ratio"}
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_variables_without_pairable_values_in_a_bucket_or_anywhere(
+    tmp_path: Path, kind: str
+) -> None:
+    """Buckets where a variable has no pairable value (see ``with_lone_codings``): the report
+    of the batches is the one of one read, "insufficient data" included."""
+    path = _write(kind, tmp_path, with_lone_codings(_shuffled()))
+    cb = load_codebook(CODEBOOK)
+    memory = assess(read_checked([path], cb).annotations, cb)
+    assert plan_batches([path], LIMIT).n_buckets >= 10
+    ours = assess(read_batched([path], cb, limit=LIMIT).annotations, cb)
+    assert_same_report(ours, memory)
+    statuses = {v.variable: v.status for v in ours.variables}
+    assert statuses["sources"] == "insufficient-data"
+    assert statuses["share"] != "insufficient-data"
 
 
 def test_a_csv_file_is_cut_into_batches_of_whole_records(tmp_path: Path) -> None:

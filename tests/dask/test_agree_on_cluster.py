@@ -20,6 +20,7 @@ from clusterdata import (
     krippendorff_alphas,
     pilot,
     scatter,
+    with_lone_codings,
     write_csv,
     write_parquet,
 )
@@ -55,6 +56,19 @@ def test_every_level_equals_the_in_memory_engine(cluster: Cluster, partitions: P
     assert by_id["topic"].details
     assert by_id["targets"].details
     assert not math.isnan(by_id["quotes"].alpha)
+
+
+def test_partitions_where_a_variable_has_no_pairable_value(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    cb = load_codebook(CODEBOOK)
+    for number, part in enumerate(scatter(with_lone_codings(pilot()), 4)):
+        write_parquet(tmp_path / f"part-{number}.parquet", part)
+    files = partition_files([str(tmp_path)])
+    memory = assess(read_checked(files, cb).annotations, cb)
+    ours = assess(read_partitioned([str(tmp_path)], cb, cluster).annotations, cb)
+    assert_same_report(ours, memory)
+    assert {v.variable: v.status for v in ours.variables}["sources"] == "insufficient-data"
 
 
 def test_alpha_matches_the_krippendorff_package(cluster: Cluster, tmp_path: Path) -> None:

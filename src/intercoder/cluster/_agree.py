@@ -418,8 +418,9 @@ def _counts_of(aset: AnnotationSet, var: Variable, cb: Codebook) -> _VariableCou
     data = rel._reliability_data(prepared.records, prepared.categories)
     pc = data.pairable()
     labels = list(data.categories)
-    if pc.n == 0:
-        return _VariableCounts(_Counts(labels), set(data.coders), hidden)
+    if pc.n == 0:  # no unit here has two values: its labels, each paired zero times
+        counts = _Counts(labels, n_c=np.zeros(len(labels), dtype=np.float64))
+        return _VariableCounts(counts, set(data.coders), hidden)
     c, k, o = coincidence_pairs(pc, len(labels))
     counts = _Counts(labels, c, k, o, np.asarray(pc.n_c, dtype=np.float64), pc.n, pc.n_units)
     return _VariableCounts(counts, set(data.coders), hidden)
