@@ -322,6 +322,26 @@ def test_options_that_need_every_record_are_refused_in_one_line(
     assert not (tmp_path / "intercoder-ledger.sqlite").exists()
 
 
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        (["--judge", "ci-low"], "--judge ci-low needs every record in memory"),
+        (["--judge", "q"], "--judge q needs every record in memory"),
+        (["--judge", "q", "--bootstrap", "50"], "--bootstrap needs every record in memory"),
+    ],
+)
+def test_check_names_the_judge_that_needs_every_record(
+    run_cli, big_round: Path, extra: list[str], named: str
+) -> None:
+    proc = run_cli(
+        "check", str(big_round), "--codebook", str(CODEBOOK), "--no-config",
+        "--memory", "200K", *extra,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert named in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
 def test_bootstrap_with_enough_memory_reads_in_memory(run_cli, big_round: Path) -> None:
     proc = run_cli(
         "agree", str(big_round), "--codebook", str(CODEBOOK), "--memory", "4G",
@@ -335,6 +355,7 @@ def test_bootstrap_with_enough_memory_reads_in_memory(run_cli, big_round: Path) 
     ("extra", "message"),
     [
         (["--memory", "lots"], "is not a size"),
+        (["--memory", "1K"], "'1K' is too small to read in batches: give at least 64K"),
         (["--memory", "1G", "--dask", "local"], "--memory and --dask exclude each other"),
     ],
 )

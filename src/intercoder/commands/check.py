@@ -35,6 +35,7 @@ from .options import (
 )
 
 if TYPE_CHECKING:
+    from ..gate import Plan
     from ..ledger import Round
     from ..reliability import ReliabilityReport
 
@@ -210,8 +211,7 @@ def check_command(
         )
     except gate.ConfigError as exc:
         raise SettingError(str(exc)) from None
-    needs = "--record" if ledger is not None else "--bootstrap" if plan.bootstrap else None
-    batches = batch_plan(files, memory, dask, needs)
+    batches = batch_plan(files, memory, dask, _needs_every_record(plan, ledger, bootstrap))
     with stage_bar(files, "check", ["reading and checking", "computing reliability"]) as step:
         try:
             annotations = read_assessable(files, cb, skip_invalid, dask, batches)
@@ -317,3 +317,16 @@ class _Outputs:
             self.write(self.junit, gate.render_problems_junit(self.codebook, lines, hint))
         if self.summary:
             self.write(self.summary, gate.render_problems_summary(lines, hint))
+
+
+def _needs_every_record(plan: Plan, ledger: object, bootstrap: int | None) -> str | None:
+    """The option that makes the gate need every record in memory, as the user gave it: the
+    ledger, the bootstrap asked for, or a judge that takes the bootstrap (``ci-low``, ``q``)."""
+    from .. import gate
+
+    if ledger is not None:
+        return "--record"
+    if not plan.bootstrap:
+        return None
+    judge = next((j for j in gate.JUDGES if j in plan.judges and j != "point"), None)
+    return f"--judge {judge}" if bootstrap is None and judge is not None else "--bootstrap"

@@ -209,10 +209,21 @@ dask_option = click.option(
 )
 
 
+#: The smallest ``--memory``: a batch of a few hundred records. Below it the input would be
+#: spread over one bucket file per handful of records, which takes hours for a million.
+MIN_MEMORY = 64 << 10
+
+
 def _parse_size(value: str) -> int:
     from ..cluster import parse_size
 
-    return parse_size(value)
+    size = parse_size(value)
+    if size < MIN_MEMORY:
+        raise ValueError(
+            f"{value!r} is too small to read in batches: give at least {MIN_MEMORY >> 10}K "
+            "(a few hundred records a batch), or leave --memory out"
+        )
+    return size
 
 
 memory_option = click.option(
@@ -220,8 +231,8 @@ memory_option = click.option(
     metavar="SIZE",
     default=None,
     callback=_converted(_parse_size),
-    help="Memory the records may take (e.g. 500M, 4G). Bigger input is read in batches, its "
-    "records spread by unit over a temporary directory (TMPDIR) and counted bucket by "
+    help="Memory the records may take (e.g. 500M, 4G; at least 64K). Bigger input is read in "
+    "batches, its records spread by unit over a temporary directory (TMPDIR) and counted bucket by "
     "bucket: the same result in bounded memory, without --bootstrap or --record. "
     "[default: half of the available memory]",
 )
