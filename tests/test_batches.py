@@ -342,6 +342,30 @@ def test_check_names_the_judge_that_needs_every_record(
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("command", "extra", "named"),
+    [
+        ("agree", ["--bootstrap", "100"], "--bootstrap resamples units in one place"),
+        ("check", ["--judge", "ci-low"], "--judge ci-low resamples units in one place"),
+        ("agree", ["--record"], "--record keeps the round's codings in the ledger"),
+        ("check", ["--record"], "--record keeps the round's codings in the ledger"),
+    ],
+)
+def test_options_that_need_every_record_are_usage_errors_with_dask(
+    run_cli, big_round: Path, tmp_path: Path, command: str, extra: list[str], named: str
+) -> None:
+    """Refused before any work: no cluster is started (the address is never reached)."""
+    config = ["--no-config"] if command == "check" else []
+    proc = run_cli(
+        command, str(big_round), "--codebook", str(CODEBOOK), *config,
+        "--dask", "tcp://127.0.0.1:9", *extra, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert named in proc.stderr
+    assert "not available with --dask" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def test_bootstrap_with_enough_memory_reads_in_memory(run_cli, big_round: Path) -> None:
     proc = run_cli(
         "agree", str(big_round), "--codebook", str(CODEBOOK), "--memory", "4G",

@@ -17,7 +17,7 @@ from .options import (
     record_options,
     record_round,
     recording,
-    refuse_record_with_dask,
+    refuse_with_dask,
     selected_variables,
     skip_invalid_option,
     stage_bar,
@@ -65,8 +65,8 @@ def agree(
     from ..report.tables import render_markdown, render_table
 
     ledger = recording(record, round_name, ledger_path)
-    refuse_record_with_dask(ledger, dask)
     needs = "--record" if ledger is not None else "--bootstrap" if bootstrap else None
+    refuse_with_dask(dask, needs)
     with stage_bar(files, "agree", ["reading and checking", "computing reliability"]) as step:
         cb = load_codebook_option(codebook_ref)
         selected = selected_variables(cb, variables)

@@ -27,7 +27,7 @@ from .options import (
     record_options,
     record_round,
     recording,
-    refuse_record_with_dask,
+    refuse_with_dask,
     selected_variables,
     skip_invalid_option,
     stage_bar,
@@ -195,7 +195,6 @@ def check_command(
         raise SettingError(str(exc)) from None
 
     ledger = recording(record, round_name, ledger_path)
-    refuse_record_with_dask(ledger, dask)
     baseline_round = _baseline(baseline, max_drop, ledger_path)
     outputs = _Outputs(junit, summary, codebook_ref)
     try:
@@ -211,7 +210,9 @@ def check_command(
         )
     except gate.ConfigError as exc:
         raise SettingError(str(exc)) from None
-    batches = batch_plan(files, memory, dask, _needs_every_record(plan, ledger, bootstrap))
+    needs = _needs_every_record(plan, ledger, bootstrap)
+    refuse_with_dask(dask, needs)
+    batches = batch_plan(files, memory, dask, needs)
     with stage_bar(files, "check", ["reading and checking", "computing reliability"]) as step:
         try:
             annotations = read_assessable(files, cb, skip_invalid, dask, batches)

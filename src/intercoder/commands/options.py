@@ -470,13 +470,20 @@ def recording(record: bool, round_name: str | None, ledger_path: str | None) -> 
     return path
 
 
-def refuse_record_with_dask(ledger: Path | None, dask: str | None) -> None:
-    """``--record`` keeps the round's codings in the ledger, which ``--dask`` leaves on the
+def refuse_with_dask(dask: str | None, needs_records: str | None) -> None:
+    """An option that needs every record in one place (``needs_records``: ``--record``,
+    ``--bootstrap``, a ``--judge`` that takes the bootstrap), which ``--dask`` leaves on the
     workers: a usage error before any work."""
-    if ledger is not None and dask is not None:
+    if dask is None or needs_records is None:
+        return
+    if needs_records == "--record":
         raise click.UsageError(
             "--record keeps the round's codings in the ledger and is not available with --dask"
         )
+    raise click.UsageError(
+        f"{needs_records} resamples units in one place (the bootstrap) and is not available "
+        "with --dask: leave it out (the point estimate is computed from the counts)"
+    )
 
 
 def record_round(path: Path, round_: Round) -> Round:
