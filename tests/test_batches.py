@@ -443,7 +443,14 @@ def test_a_full_temporary_disk_is_one_line_and_leaves_nothing(
     assert list(spill.iterdir()) == []
 
 
-def test_ctrl_c_removes_the_temporary_directory(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("signal_name", "said", "code"),
+    [("SIGINT", "intercoder: aborted", 1), ("SIGTERM", "intercoder: terminated", 143)],
+)
+def test_ctrl_c_or_sigterm_removes_the_temporary_directory(
+    tmp_path: Path, signal_name: str, said: str, code: int
+) -> None:
+    """Ctrl-C, and SIGTERM as `kill`, `timeout` and a batch scheduler send it."""
     import os
     import signal
     import subprocess
@@ -469,8 +476,9 @@ def test_ctrl_c_removes_the_temporary_directory(tmp_path: Path) -> None:
             break
         time.sleep(0.01)
     assert proc.poll() is None, "the command ended before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(getattr(signal, signal_name))
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode != 0, err
+    assert proc.returncode == code, err
+    assert err.strip().splitlines()[-1] == said, err
     assert "Traceback" not in err
     assert list(spill.iterdir()) == []

@@ -12,7 +12,9 @@ imported inside the commands, so ``intercoder --help`` starts fast.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -86,15 +88,35 @@ def _fail(message: str) -> NoReturn:
     sys.exit(EXIT_FAILED)
 
 
+class Terminated(BaseException):
+    """SIGTERM (``kill``, ``timeout``, a batch scheduler ending a job), raised where the
+    command is, so that ``with`` blocks and ``finally`` clean up as after Ctrl-C. A
+    BaseException, as KeyboardInterrupt is: an ``except Exception`` must not swallow it."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: user errors become one line on stderr and exit 1."""
     args = sys.argv[1:] if argv is None else argv
+    # Python ends at SIGTERM without unwinding: temporary directories would be left behind.
+    # Only where no one else has set a handler (a program calling main() keeps its own).
+    if (
+        signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        and threading.current_thread() is threading.main_thread()
+    ):
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         cli.load_plugin_commands(strict="--strict-plugins" in args)
         cli.main(args=args, prog_name="intercoder", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("intercoder: aborted", err=True)
         sys.exit(EXIT_FAILED)
+    except Terminated:
+        click.echo("intercoder: terminated", err=True)
+        sys.exit(128 + signal.SIGTERM)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
