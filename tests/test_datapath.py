@@ -293,10 +293,39 @@ def test_running_out_of_memory_is_one_line_not_a_traceback(tmp_path: Path) -> No
     assert "Traceback" not in done.stderr
     assert done.stderr.strip() == (
         f"intercoder: error: {path}: too big to read into memory on this machine; agree and "
-        "check read it in batches with a lower --memory (e.g. --memory 1G); or convert it to "
-        "Parquet (intercoder export codings.csv --to parquet -o FILE.parquet on a machine "
-        "with more memory), which is read in a fraction of the space"
+        "check read it in batches: give them --memory well under the memory that is free "
+        "(e.g. --memory 500M), or --dask to spread it over a cluster; as Parquet it takes a "
+        "fraction of the space (intercoder export codings.csv --to parquet -o FILE.parquet, "
+        "on a machine with more memory)"
     )
+
+
+def test_a_parquet_file_too_big_is_named_without_advice_to_convert_it(tmp_path: Path) -> None:
+    """The codes of a Parquet file that was read are made after the read: running out of
+    memory there names the file too, and Parquet is not advised for a Parquet file."""
+    import subprocess
+    import sys
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "codings.parquet"
+    row = {"unit_id": "u1", "coder_id": "ana", "variable": "relevant", "value": "yes"}
+    pq.write_table(pa.table({name: [value] for name, value in row.items()}), path)
+    code = (
+        "import intercoder.columnar as columnar\n"
+        "def too_much(*args, **kwargs):\n"
+        "    raise MemoryError\n"
+        "columnar._table_columns = too_much\n"
+        "from intercoder.cli import main\n"
+        f"main(['agree', {str(path)!r}, '--codebook', {str(DATA / 'minimal.yaml')!r}])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"intercoder: error: {path}: too big to read"), done.stderr
+    assert "--memory" in done.stderr
+    assert "as Parquet" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(

@@ -131,11 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     except IntercoderError as exc:
         _fail(str(exc))
     except MemoryError:  # never a traceback: say what to do
-        _fail(
-            "out of memory: the input is too big for this machine; agree and check read it "
-            "in batches with a lower --memory (e.g. --memory 1G); read Parquet rather than "
-            "CSV or JSONL (intercoder export FILE --to parquet), or use a machine with more memory"
-        )
+        from .rows import TOO_BIG_ADVICE
+
+        _fail(f"out of memory: the input is too big for this machine; {TOO_BIG_ADVICE}")
     except BrokenPipeError:  # `intercoder ... | head`
         sys.stderr.close()
         sys.exit(EXIT_OK)

@@ -532,7 +532,10 @@ def read_parquet_columns(path: str | Path) -> Columns:
         raise too_big(path) from None
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise IntercoderError(f"{path}: not a readable Parquet file ({exc})") from None
-    return _table_columns(table, np.arange(1, table.num_rows + 1, dtype=np.int64))
+    try:
+        return _table_columns(table, np.arange(1, table.num_rows + 1, dtype=np.int64))
+    except MemoryError:  # the codes and labels of a file that was just read
+        raise too_big(path) from None
 
 
 def map_labels(column: Column, transform: Callable[[Any], Any]) -> Column:

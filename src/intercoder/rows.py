@@ -94,13 +94,26 @@ def _fail(where: Location, message: str) -> RowsError:
     return RowsError([Diagnostic(where, message)])
 
 
+#: What to do when the input does not fit, for every command that reads it.
+TOO_BIG_ADVICE = (
+    "agree and check read it in batches: give them --memory well under the memory that is "
+    "free (e.g. --memory 500M), or --dask to spread it over a cluster"
+)
+
+
 def too_big(path: str | Path) -> IntercoderError:
     """The one-line answer to a file that does not fit in memory."""
+    path = Path(path)
+    parquet = (
+        ""
+        if path.suffix.lower() in (".parquet", ".pq")
+        else (
+            f"; as Parquet it takes a fraction of the space (intercoder export {path.name} "
+            "--to parquet -o FILE.parquet, on a machine with more memory)"
+        )
+    )
     return IntercoderError(
-        f"{path}: too big to read into memory on this machine; agree and check read it in "
-        "batches with a lower --memory (e.g. --memory 1G); or convert it to Parquet "
-        f"(intercoder export {Path(path).name} --to parquet -o FILE.parquet on a machine with "
-        "more memory), which is read in a fraction of the space"
+        f"{path}: too big to read into memory on this machine; {TOO_BIG_ADVICE}{parquet}"
     )
 
 
