@@ -98,6 +98,39 @@ def test_alphas_match_an_independent_implementation() -> None:
     assert row.n_units == N_UNITS
 
 
+def test_a_multiple_choice_is_compared_by_masi_as_alpha_gives_it() -> None:
+    """Sets of codes (``topic`` of hate-speech): the comparison measures them through a table
+    of MASI distances made once; it must give the library's own MASI alpha of the sets."""
+    from intercoder import agreement
+
+    cb = load_codebook("hate-speech")
+    codes = ["elections", "migration", "religion", "crime"]
+    rng = np.random.default_rng(5)
+    truth = [sorted(rng.choice(codes, size=rng.integers(1, 3), replace=False)) for _ in range(30)]
+
+    def noisy(p: float) -> list[list[str]]:
+        return [[rng.choice(codes)] if rng.random() < p else t for t in truth]
+
+    coders = {"ann": noisy(0.1), "bo": noisy(0.2), "cy": noisy(0.1), "llm:m@0.1.0": noisy(0.3)}
+
+    def coded(machine: bool) -> AnnotationSet:
+        records = [
+            Annotation(f"u{i}", coder, "topic", value)
+            for coder, values in coders.items()
+            if coder.startswith("llm") == machine
+            for i, value in enumerate(values)
+        ]
+        return check_annotations(AnnotationSet.from_records(records), cb).annotations
+
+    result = validate_coder(coded(False), coded(True), cb, resamples=0)
+    (row,) = [c for c in result.comparisons if c.variable == "topic"]
+    sets = {coder: [frozenset(v) for v in values] for coder, values in coders.items()}
+    humans = [sets[c] for c in ("ann", "bo", "cy")]
+    assert row.alpha_humans == pytest.approx(agreement.alpha(humans, "masi"), abs=1e-12)
+    each = [agreement.alpha([sets["llm:m@0.1.0"], h], "masi") for h in humans]
+    assert row.alpha_machine == pytest.approx(sum(each) / 3, abs=1e-12)
+
+
 def test_a_machine_as_good_as_the_humans_may_replace_and_a_poor_one_not() -> None:
     cb = load_codebook(MINIMAL)
     good = _codings(2, 0.05)

@@ -109,6 +109,16 @@ def test_set_values_are_order_insensitive_and_custom_distance_works() -> None:
     )
 
 
+def test_a_distance_callable_that_is_not_finite_names_the_first_pair() -> None:
+    data = [[1, 2, 3, 4, 5], [1, 2, 4, 4, 5]]
+
+    def distance(p: float, q: float) -> float:
+        return float("inf") if {p, q} in ({3, 5}, {2, 4}) else float(abs(p - q))
+
+    with pytest.raises(ValueError, match=r"^distance\(2, 4\) is not finite$"):
+        agreement.alpha(data, distance)
+
+
 # ---------------------------------------------------------------------- degenerate data
 @pytest.mark.parametrize(
     ("data", "why"),

@@ -191,15 +191,19 @@ def _matrix_metric(name: str, data: ReliabilityData, fn: Callable[[Any, Any], fl
             f"a distance callable needs a V x V matrix; {v} distinct values exceed the limit "
             f"of {MAX_MATRIX_VALUES}"
         )
-    mat = np.zeros((v, v), dtype=np.float64)
     # delta must be symmetric with delta(a, a) = 0 (Krippendorff 2011): we evaluate a < b
-    # only, which also halves the Python calls.
-    for i in range(v):
-        for j in range(i + 1, v):
-            d = float(fn(labels[i], labels[j]))
-            if not np.isfinite(d):
-                raise ValueError(f"distance({labels[i]!r}, {labels[j]!r}) is not finite")
-            mat[i, j] = mat[j, i] = d
+    # only, which also halves the Python calls. Finiteness is checked once on the whole
+    # matrix (per pair, np.isfinite cost more than most distances).
+    upper = [float(fn(labels[i], labels[j])) for i in range(v) for j in range(i + 1, v)]
+    mat = np.zeros((v, v), dtype=np.float64)
+    if upper:
+        rows, cols = np.triu_indices(v, k=1)
+        mat[rows, cols] = upper
+        mat[cols, rows] = upper
+        bad = np.flatnonzero(~np.isfinite(mat[rows, cols]))
+        if len(bad):
+            i, j = int(rows[bad[0]]), int(cols[bad[0]])
+            raise ValueError(f"distance({labels[i]!r}, {labels[j]!r}) is not finite")
 
     def lookup(c: IntArray, k: IntArray) -> FloatArray:
         return mat[c, k]

@@ -100,7 +100,28 @@ def _number(value: float) -> float | None:
     return None if math.isnan(value) else round(float(value), 6)
 
 
-def _alpha(rows: np.ndarray[Any, Any], level: str, categories: list[Any] | None) -> float:
+class _SetDistance:
+    """MASI between value sets, given their index in ``values`` (a float, as a numeric matrix
+    holds it): looked up in a table made once. Resampling computes alpha thousands of times
+    over the same sets; the sets are compared once, not per alpha."""
+
+    __name__ = "masi"
+
+    def __init__(self, values: Sequence[Any]) -> None:
+        size = len(values)
+        self.table = [
+            [agreement.masi_distance(values[i], values[j]) for j in range(size)]
+            for i in range(size)
+        ]
+
+    def __call__(self, a: float, b: float) -> float:
+        return self.table[int(a)][int(b)]
+
+
+Level = str | _SetDistance
+
+
+def _alpha(rows: np.ndarray[Any, Any], level: Level, categories: list[Any] | None) -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", agreement.DegenerateDataWarning)
         data = agreement.ReliabilityData.from_matrix(rows, categories=categories)
@@ -118,7 +139,7 @@ def _majority(column: Sequence[Any]) -> Any:
 
 
 def _alphas(
-    matrix: np.ndarray[Any, Any], level: str, categories: list[Any] | None
+    matrix: np.ndarray[Any, Any], level: Level, categories: list[Any] | None
 ) -> tuple[float, list[float], float]:
     """Humans' alpha, the machine's with each human, the machine's with the majority
     (``matrix``: the humans' rows, then the machine's, then the majority's)."""
@@ -135,21 +156,24 @@ def _mean(values: list[float]) -> float:
 
 def _numeric(
     matrix: np.ndarray[Any, Any], level: str, categories: list[Any] | None
-) -> tuple[np.ndarray[Any, Any], list[Any] | None]:
-    """The matrix as floats (NaN missing) when its values allow, for the vectorised path of
-    :meth:`ReliabilityData.from_matrix`: codes become their index in the declared order
-    (which keeps the ordinal order); sets (MASI) stay objects."""
+) -> tuple[np.ndarray[Any, Any], Level, list[Any] | None]:
+    """The matrix as floats (NaN missing), for the vectorised path of
+    :meth:`ReliabilityData.from_matrix`, with the level to use on it: codes become their index
+    in the declared order (which keeps the ordinal order); value sets become their index
+    among the sets met, measured by a table of their MASI distances (:class:`_SetDistance`)."""
     if level == "masi":
-        return matrix, categories
+        sets = sorted({v for row in matrix for v in row if v is not None}, key=sorted)
+        index = {value: float(i) for i, value in enumerate(sets)}
+        coded = np.array([[np.nan if v is None else index[v] for v in row] for row in matrix])
+        return coded, _SetDistance(sets), None
     if level in ("interval", "ratio"):
-        return np.array([[np.nan if v is None else v for v in row] for row in matrix], float), (
-            categories
-        )
+        numbers = np.array([[np.nan if v is None else v for v in row] for row in matrix], float)
+        return numbers, level, categories
     if categories is None:  # pragma: no cover - choice variables always declare their codes
-        return matrix, categories
+        return matrix, level, categories
     index = {code: float(i) for i, code in enumerate(categories)}
     coded = np.array([[np.nan if v is None else index[v] for v in row] for row in matrix], float)
-    return coded, [float(i) for i in range(len(categories))]
+    return coded, level, [float(i) for i in range(len(categories))]
 
 
 def _compare(
@@ -174,8 +198,8 @@ def _compare(
     if gold is None:
         # A resampled unit keeps its humans, so its majority: computed once, carried as a row.
         matrix[-1, :] = [_majority(matrix[: len(humans), j].tolist()) for j in range(len(units))]
-    matrix, categories = _numeric(matrix, level, categories)
-    among, each, with_majority = _alphas(matrix, level, categories)
+    matrix, measured, categories = _numeric(matrix, level, categories)
+    among, each, with_majority = _alphas(matrix, measured, categories)
     alpha_machine = _mean(each)
     difference = alpha_machine - among
     low = high = math.nan
@@ -183,7 +207,7 @@ def _compare(
         draws = []
         for _ in range(resamples):
             picked = matrix[:, rng.integers(0, len(units), len(units))]
-            h, e, _m = _alphas(picked, level, categories)
+            h, e, _m = _alphas(picked, measured, categories)
             d = _mean(e) - h
             if not math.isnan(d):
                 draws.append(d)
