@@ -58,6 +58,7 @@ data do not fit). Peak memory should stay near the limit whatever N, and the alp
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -488,6 +489,15 @@ def main() -> int:
         bench_batched(int(args.batched), args.repeats, args.memory, not args.no_memory_peer)
         return 0
 
+    peers = ("pandas", "krippendorff")
+    missing = [name for name in peers if importlib.util.find_spec(name) is None]
+    if missing:
+        print(
+            f"datapath.py: the peer needs {' and '.join(missing)}: "
+            "python -m pip install -e '.[test]' (or run --batched N alone)",
+            file=sys.stderr,
+        )
+        return 2
     intercoder = shutil.which("intercoder") or f"{sys.executable} -m intercoder"
     sizes = [200_000] + ([2_000_000] if args.big else [])
     print(f"agree end to end, interpreter start included; median of {args.repeats} runs")

@@ -8,7 +8,13 @@ from typing import Any
 
 import click
 
-from .options import codebook_option, dask_cluster, dask_option, progress_bar, read_options
+from .options import (
+    code_dask_option,
+    codebook_option,
+    dask_cluster,
+    progress_bar,
+    read_options,
+)
 
 
 @click.command("code")
@@ -41,7 +47,7 @@ from .options import codebook_option, dask_cluster, dask_option, progress_bar, r
     help="Worker processes (default: all cores). The output is the same for any number.",
 )
 @read_options
-@dask_option
+@code_dask_option
 def code_command(
     input_file: str,
     coder_name: str,

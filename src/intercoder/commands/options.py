@@ -199,14 +199,20 @@ read_options = _reading(_READ_OPTIONS)
 annotation_read_options = _reading(_READ_OPTIONS + _ANNOTATION_OPTIONS)
 
 
-dask_option = click.option(
-    "--dask",
-    metavar="local|local:N|ADDRESS",
-    default=None,
-    help="Run on a Dask cluster: local (one worker process per core), local:N (N worker "
-    "processes) or a scheduler address (tcp://HOST:8786). FILES may then be directories "
-    "of partition files. Needs pip install 'intercoder[dask]'.",
-)
+def _dask_option(what: str) -> Callable[[F], F]:
+    return click.option(
+        "--dask",
+        metavar="local|local:N|ADDRESS",
+        default=None,
+        help="Run on a Dask cluster: local (one worker process per core), local:N (N worker "
+        f"processes) or a scheduler address (tcp://HOST:8786). {what} Needs pip install "
+        "'intercoder[dask]'.",
+    )
+
+
+dask_option = _dask_option("FILES may then be directories of partition files.")
+#: ``code`` reads one task file here and sends batches of its tasks to the workers.
+code_dask_option = _dask_option("The tasks are read here and coded in batches on the workers.")
 
 
 #: The smallest ``--memory``: a batch of a few hundred records. Below it the input would be
