@@ -100,6 +100,52 @@ def test_variables_without_pairable_values_in_a_bucket_or_anywhere(
     assert statuses["share"] != "insufficient-data"
 
 
+@pytest.mark.parametrize(
+    ("files", "room"),
+    [
+        ({"memory.max": "1073741824\n", "memory.current": "536870912\n"}, 512 << 20),
+        ({"memory.max": "max\n", "memory.current": "536870912\n"}, None),
+        ({"memory.max": "1000\n", "memory.current": "4000\n"}, 0),
+        (
+            {
+                "memory/memory.limit_in_bytes": "2147483648\n",
+                "memory/memory.usage_in_bytes": "1073741824\n",
+            },
+            1 << 30,
+        ),
+        (
+            {
+                "memory/memory.limit_in_bytes": "9223372036854771712\n",
+                "memory/memory.usage_in_bytes": "1073741824\n",
+            },
+            None,
+        ),
+        ({}, None),
+    ],
+)
+def test_a_containers_memory_limit_bounds_the_default(
+    tmp_path: Path, files: dict[str, str], room: int | None
+) -> None:
+    """A container on a big machine sees the machine's memory in /proc/meminfo: its cgroup's
+    limit (v2, or v1 with "no limit" written as a huge number) is what is left to use."""
+    from intercoder.cluster._batches import cgroup_room
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert cgroup_room(tmp_path) == room
+
+
+def test_the_default_limit_is_half_the_lesser_room(monkeypatch: pytest.MonkeyPatch) -> None:
+    from intercoder.cluster import _batches
+
+    monkeypatch.setattr(_batches, "_system_room", lambda: 8 << 30)
+    monkeypatch.setattr(_batches, "cgroup_room", lambda root: 1 << 30)
+    assert _batches.default_limit() == 512 << 20
+    monkeypatch.setattr(_batches, "cgroup_room", lambda root: None)
+    assert _batches.default_limit() == 4 << 30
+
+
 def test_a_csv_file_is_cut_into_batches_of_whole_records(tmp_path: Path) -> None:
     # Quoted cells with line ends inside: a cut may only fall between records.
     rows = [r | {"text": 'line one\nline two, "quoted"'} for r in _shuffled()]

@@ -102,14 +102,39 @@ def parse_size(text: str) -> int:
 
 
 def available_memory() -> int | None:
-    """The memory the system could give this process now (Linux's MemAvailable, else the free
-    physical pages), or None when the system does not say."""
+    """The memory the system could give this process now, or None when nothing says: the
+    lesser of the machine's (Linux's MemAvailable, else the free physical pages) and the room
+    left under a container's limit (cgroup v2 or v1): a container on a big machine sees the
+    machine's memory in /proc/meminfo. (``ulimit -v`` limits address space, not memory: Arrow
+    reserves far more of it than it uses, so it says nothing about the records that fit.)"""
+    rooms = [_system_room(), cgroup_room(Path("/sys/fs/cgroup"))]
+    known = [room for room in rooms if room is not None]
+    return min(known) if known else None
+
+
+def _system_room() -> int | None:
     with contextlib.suppress(OSError, ValueError):
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemAvailable:"):
                 return int(line.split()[1]) * 1024
     with contextlib.suppress(AttributeError, OSError, ValueError):
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return None
+
+
+def cgroup_room(root: Path) -> int | None:
+    """The memory left under the limit of this process's cgroup mounted at ``root`` (v2:
+    ``memory.max`` less ``memory.current``; v1: ``memory/memory.limit_in_bytes`` less
+    ``memory/memory.usage_in_bytes``), or None without a limit."""
+    for limit, usage in (
+        ("memory.max", "memory.current"),
+        ("memory/memory.limit_in_bytes", "memory/memory.usage_in_bytes"),
+    ):
+        with contextlib.suppress(OSError, ValueError):
+            text = (root / limit).read_text().strip()
+            if text == "max" or int(text) >= 1 << 60:  # v1 writes "no limit" as a huge number
+                return None
+            return max(0, int(text) - int((root / usage).read_text()))
     return None
 
 
