@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -272,23 +274,26 @@ def test_reading_and_checking_do_not_import_pandas(tmp_path: Path) -> None:
     assert done.stdout.strip() == "False"
 
 
-def test_running_out_of_memory_is_one_line_not_a_traceback(tmp_path: Path) -> None:
-    """A real file too big for the machine cannot be made in a test: the reader's allocation
-    fails as it would (MemoryError) and the command must answer in one line, exit 1."""
-    import subprocess
-    import sys
-
-    path = tmp_path / "codings.csv"
-    path.write_text("unit_id,coder_id,variable,value\nu1,ana,relevant,yes\n", encoding="utf-8")
+def _agree_running_out_of_memory(path: Path, failing: str) -> subprocess.CompletedProcess[str]:
+    """``intercoder agree path`` where ``intercoder.columnar.<failing>`` runs out of memory: a
+    real file too big for the machine cannot be made in a test, so the allocation fails as it
+    would (MemoryError)."""
     code = (
         "import intercoder.columnar as columnar\n"
         "def too_much(*args, **kwargs):\n"
         "    raise MemoryError\n"
-        "columnar._csv_columns = too_much\n"
+        f"columnar.{failing} = too_much\n"
         "from intercoder.cli import main\n"
         f"main(['agree', {str(path)!r}, '--codebook', {str(DATA / 'minimal.yaml')!r}])\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+
+def test_running_out_of_memory_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    """The command must answer in one line, exit 1."""
+    path = tmp_path / "codings.csv"
+    path.write_text("unit_id,coder_id,variable,value\nu1,ana,relevant,yes\n", encoding="utf-8")
+    done = _agree_running_out_of_memory(path, "_csv_columns")
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.strip() == (
@@ -303,24 +308,13 @@ def test_running_out_of_memory_is_one_line_not_a_traceback(tmp_path: Path) -> No
 def test_a_parquet_file_too_big_is_named_without_advice_to_convert_it(tmp_path: Path) -> None:
     """The codes of a Parquet file that was read are made after the read: running out of
     memory there names the file too, and Parquet is not advised for a Parquet file."""
-    import subprocess
-    import sys
-
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = tmp_path / "codings.parquet"
     row = {"unit_id": "u1", "coder_id": "ana", "variable": "relevant", "value": "yes"}
     pq.write_table(pa.table({name: [value] for name, value in row.items()}), path)
-    code = (
-        "import intercoder.columnar as columnar\n"
-        "def too_much(*args, **kwargs):\n"
-        "    raise MemoryError\n"
-        "columnar._table_columns = too_much\n"
-        "from intercoder.cli import main\n"
-        f"main(['agree', {str(path)!r}, '--codebook', {str(DATA / 'minimal.yaml')!r}])\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    done = _agree_running_out_of_memory(path, "_table_columns")
     assert done.returncode == 1
     assert done.stderr.startswith(f"intercoder: error: {path}: too big to read"), done.stderr
     assert "--memory" in done.stderr

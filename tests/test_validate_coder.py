@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import krippendorff
 import numpy as np
@@ -63,10 +65,16 @@ def _files(tmp_path: Path, codings: dict[str, list[str]]) -> tuple[list[Path], P
     return humans, machine, tasks
 
 
-def _set(codings: dict[str, list[str]], machine: bool) -> AnnotationSet:
-    cb = load_codebook(MINIMAL)
+def _set(
+    codings: Mapping[str, Sequence[Any]],
+    machine: bool,
+    variable: str = "relevant",
+    codebook: str | Path = MINIMAL,
+) -> AnnotationSet:
+    """The humans' codings (or the machine's) of ``variable``, checked against ``codebook``."""
+    cb = load_codebook(codebook)
     records = [
-        Annotation(f"u{i}", coder, "relevant", value)
+        Annotation(f"u{i}", coder, variable, value)
         for coder, values in codings.items()
         if coder.startswith("llm") == machine
         for i, value in enumerate(values)
@@ -112,17 +120,9 @@ def test_a_multiple_choice_is_compared_by_masi_as_alpha_gives_it() -> None:
         return [[rng.choice(codes)] if rng.random() < p else t for t in truth]
 
     coders = {"ann": noisy(0.1), "bo": noisy(0.2), "cy": noisy(0.1), "llm:m@0.1.0": noisy(0.3)}
-
-    def coded(machine: bool) -> AnnotationSet:
-        records = [
-            Annotation(f"u{i}", coder, "topic", value)
-            for coder, values in coders.items()
-            if coder.startswith("llm") == machine
-            for i, value in enumerate(values)
-        ]
-        return check_annotations(AnnotationSet.from_records(records), cb).annotations
-
-    result = validate_coder(coded(False), coded(True), cb, resamples=0)
+    humans_set = _set(coders, False, "topic", "hate-speech")
+    machine_set = _set(coders, True, "topic", "hate-speech")
+    result = validate_coder(humans_set, machine_set, cb, resamples=0)
     (row,) = [c for c in result.comparisons if c.variable == "topic"]
     sets = {coder: [frozenset(v) for v in values] for coder, values in coders.items()}
     humans = [sets[c] for c in ("ann", "bo", "cy")]
