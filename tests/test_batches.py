@@ -392,7 +392,7 @@ def test_check_names_the_judge_that_needs_every_record(
     ("command", "extra", "named"),
     [
         ("agree", ["--bootstrap", "100"], "--bootstrap resamples units in one place"),
-        ("check", ["--judge", "ci-low"], "--judge ci-low resamples units in one place"),
+        ("check", ["--judge", "ci-low"], "--judge ci-low takes the bootstrap, which resamples"),
         ("agree", ["--record"], "--record keeps the round's codings in the ledger"),
         ("check", ["--record"], "--record keeps the round's codings in the ledger"),
     ],

@@ -486,9 +486,10 @@ def refuse_with_dask(dask: str | None, needs_records: str | None) -> None:
         raise click.UsageError(
             "--record keeps the round's codings in the ledger and is not available with --dask"
         )
+    what = "resamples" if needs_records == "--bootstrap" else "takes the bootstrap, which resamples"
     raise click.UsageError(
-        f"{needs_records} resamples units in one place (the bootstrap) and is not available "
-        "with --dask: leave it out (the point estimate is computed from the counts)"
+        f"{needs_records} {what} units in one place, and is not available with --dask: leave "
+        "it out (the point estimate is computed from the counts)"
     )
 
 
