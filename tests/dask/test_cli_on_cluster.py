@@ -79,12 +79,14 @@ def test_a_scheduler_that_does_not_answer_is_one_line(run_cli, partitions: Path)
 def test_bootstrap_with_dask_is_refused_in_one_line(
     run_cli, scheduler: str, partitions: Path
 ) -> None:
+    """A usage error before any work, as --record is (it used to read every partition on the
+    cluster first, then fail with exit 1)."""
     proc = run_cli(
         "agree", str(partitions), "--codebook", str(CODEBOOK), "--dask", scheduler,
         "--bootstrap", "100",
     )  # fmt: skip
-    assert proc.returncode == 1
-    assert "--bootstrap" in proc.stderr
+    assert proc.returncode == 2
+    assert "--bootstrap resamples units in one place" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
