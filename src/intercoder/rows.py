@@ -39,6 +39,8 @@ from .errors import Diagnostic, IntercoderError, Location, ProblemsError
 SUFFIXES = (".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".xlsx")
 #: Suffixes read as delimited text.
 DELIMITED = (".csv", ".tsv", ".txt")
+#: File name endings of Parquet files.
+PARQUET = (".parquet", ".pq")
 #: The delimiters tried, in order of preference when the header does not decide.
 DELIMITERS = (",", ";", "\t")
 #: Bytes read to detect an encoding and a delimiter: the header and a few lines.
@@ -106,7 +108,7 @@ def too_big(path: str | Path) -> IntercoderError:
     path = Path(path)
     parquet = (
         ""
-        if path.suffix.lower() in (".parquet", ".pq")
+        if path.suffix.lower() in PARQUET
         else (
             f"; as Parquet it takes a fraction of the space (intercoder export {path.name} "
             "--to parquet -o FILE.parquet, on a machine with more memory)"

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import IntercoderError
-from ..rows import DELIMITED, SNIFF_BYTES, bom_encoding, looks_cp1251, read_settings
+from ..rows import DELIMITED, PARQUET, SNIFF_BYTES, bom_encoding, looks_cp1251, read_settings
 from ._agree import (
     CheckedPartitions,
     Place,
@@ -79,7 +79,6 @@ SHARE = 0.5
 #: Bytes read at a time while a text file is scanned for record boundaries.
 _BLOCK = 1 << 22
 _JSONL = (".jsonl", ".ndjson")
-_PARQUET = (".parquet", ".pq")
 
 
 # --- how much memory, how many batches and buckets -------------------------------------------
@@ -150,7 +149,7 @@ def _records_of(path: Path) -> int:
     mean length of its first lines (times the coders of a wide sheet: a record per cell)."""
     suffix = path.suffix.lower()
     size = path.stat().st_size
-    if suffix in _PARQUET:
+    if suffix in PARQUET:
         with contextlib.suppress(Exception):
             import pyarrow.parquet as pq
 
@@ -481,7 +480,7 @@ class LocalExecutor:
     def _batches(self, path: Path, where: Path) -> tuple[ReadSettings, Iterator[_Batch]]:
         """How to read ``path``: as it is, or in batches (each in a directory under ``where``)."""
         if _importer_cuts(path):
-            if path.suffix.lower() in _PARQUET:
+            if path.suffix.lower() in PARQUET:
                 batches = _parquet_batches(path, self.batch_records, where)
                 if batches is not None:
                     return self.settings, batches
@@ -551,7 +550,7 @@ def _goes_on(path: Path, failure: _Failure) -> bool:
     """Whether reading ``path`` goes on after a batch failed: the Parquet reader lists every
     bad row of a file, each with its row (the row readers stop at the first)."""
     located = failure.diagnostics is not None and all(d.location.line for d in failure.diagnostics)
-    return path.suffix.lower() in _PARQUET and located
+    return path.suffix.lower() in PARQUET and located
 
 
 def _joined(first: _Failure | None, more: _Failure) -> _Failure:
