@@ -323,11 +323,9 @@ class _Outputs:
 def _needs_every_record(plan: Plan, ledger: object, bootstrap: int | None) -> str | None:
     """The option that makes the gate need every record in memory, as the user gave it: the
     ledger, the bootstrap asked for, or a judge that takes the bootstrap (``ci-low``, ``q``)."""
-    from .. import gate
-
     if ledger is not None:
         return "--record"
     if not plan.bootstrap:
         return None
-    judge = next((j for j in gate.JUDGES if j in plan.judges and j != "point"), None)
+    judge = plan.resampling_judge
     return f"--judge {judge}" if bootstrap is None and judge is not None else "--bootstrap"

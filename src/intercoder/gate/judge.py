@@ -173,6 +173,15 @@ class Plan:
     def judges(self) -> set[str]:
         return {policy.judge for policy in self.policies.values()}
 
+    @property
+    def resampling_judge(self) -> str | None:
+        """The first judge of the plan (in :data:`JUDGES` order) that takes the bootstrap."""
+        return _resampling_judge(self.judges)
+
+
+def _resampling_judge(judges: Collection[str]) -> str | None:
+    return next((judge for judge in JUDGES if judge in judges and judge != "point"), None)
+
 
 def plan_gate(
     cb: Codebook,
@@ -195,13 +204,11 @@ def plan_gate(
         for var_id, policy in resolve(cb, config, options).items()
         if cb.variable(var_id).level is not None and (selected is None or var_id in selected)
     }
-    judges = {policy.judge for policy in policies.values()}
-    needs_bootstrap = bool(judges - {"point"})
+    judge = _resampling_judge({policy.judge for policy in policies.values()})
     resamples = bootstrap if bootstrap is not None else config.bootstrap
     if resamples is None:
-        resamples = DEFAULT_BOOTSTRAP if needs_bootstrap else 0
-    if needs_bootstrap and resamples < 1:
-        judge = next(j for j in JUDGES if j in judges and j != "point")
+        resamples = DEFAULT_BOOTSTRAP if judge is not None else 0
+    if judge is not None and resamples < 1:
         raise ConfigError(
             f"judge {judge!r} needs the bootstrap, but bootstrap is 0: give --bootstrap N "
             f"(N >= 1), or leave it out for {DEFAULT_BOOTSTRAP}"
